@@ -1,0 +1,19 @@
+#include "ember/core/scalar.h"
+
+#include <sstream>
+
+namespace ember {
+
+std::string Scalar::str() const {
+  std::ostringstream os;
+  switch (kind_) {
+    case Kind::Bool: os << (i_ ? "True" : "False"); break;
+    case Kind::Int: os << i_; break;
+    case Kind::Float: os << d_; break;
+  }
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Scalar& s) { return os << s.str(); }
+
+}  // namespace ember

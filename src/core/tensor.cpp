@@ -1,0 +1,71 @@
+#include "ember/core/tensor.h"
+
+#include <algorithm>
+
+namespace ember {
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, bool wrap_scalar) {
+  if (ndim <= 0) {
+    EMBER_CHECK(wrap_scalar, IndexError, "dimension specified as ", dim,
+                " but tensor has no dimensions");
+    ndim = 1;
+  }
+  const int64_t lo = -ndim, hi = ndim - 1;
+  EMBER_CHECK(dim >= lo && dim <= hi, IndexError, "Dimension out of range (expected to be in range of [",
+              lo, ", ", hi, "], but got ", dim, ")");
+  return dim < 0 ? dim + ndim : dim;
+}
+
+int64_t Tensor::size(int64_t d) const { return sizes()[wrap_dim(d, dim(), false)]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim(), false)]; }
+
+TensorOptions Tensor::options() const {
+  TensorOptions o;
+  o.dtype = dtype();
+  o.device = device();
+  o.requires_grad = requires_grad();
+  return o;
+}
+
+void Tensor::check_dtype_access(DType want) const {
+  EMBER_CHECK(dtype() == want, TypeError, "expected scalar type ", dtype_name(want),
+              " but found ", dtype_name(dtype()));
+}
+
+namespace {
+// PyTorch's is_channels_last_strides_2d/3d: the lenient test behind
+// suggest_memory_format.
+bool strides_like_channels_last(IntArrayRef sizes, IntArrayRef strides, bool three_d) {
+  static const int order2d[] = {1, 3, 2, 0};
+  static const int order3d[] = {1, 4, 3, 2, 0};
+  const size_t n = three_d ? 5 : 4;
+  if (sizes.size() != n) return false;
+  const int* order = three_d ? order3d : order2d;
+  int64_t min = 0;
+  if (strides[1] == 0) return false;
+  for (size_t k = 0; k < n; ++k) {
+    const int d = order[k];
+    if (sizes[d] == 0) return false;
+    if (strides[d] < min) return false;
+    if (d == 0 && min == strides[1]) return false;
+    min = strides[d];
+    if (sizes[d] > 1) min *= sizes[d];
+  }
+  return true;
+}
+}  // namespace
+
+MemoryFormat Tensor::suggest_memory_format() const {
+  if (strides_like_channels_last(sizes(), strides(), false)) return MemoryFormat::ChannelsLast;
+  if (strides_like_channels_last(sizes(), strides(), true)) return MemoryFormat::ChannelsLast3d;
+  return MemoryFormat::Contiguous;
+}
+
+Tensor& Tensor::requires_grad_(bool r) {
+  EMBER_CHECK(!r || is_floating_point(), RuntimeError,
+              "only Tensors of floating point dtype can require gradients (got ", dtype(), ")");
+  checked()->set_requires_grad(r);
+  return *this;
+}
+
+}  // namespace ember

@@ -1,0 +1,157 @@
+#include "kernels/cpu/copy.h"
+
+#include <cstring>
+
+#if defined(__AVX2__) && defined(__F16C__)
+#include <immintrin.h>
+#endif
+
+#include "kernels/cpu/convert.h"
+#include "kernels/cpu/tensor_iter.h"
+
+namespace ember::kernels {
+
+namespace {
+
+bool same_dense_layout(const Tensor& a, const Tensor& b) {
+  return a.is_non_overlapping_and_dense() && b.is_non_overlapping_and_dense() &&
+         a.strides() == b.strides();
+}
+
+// Blocked 2-D transpose for the common "one input dim is the output's inner
+// dim" case (NCHW <-> NHWC): reads and writes whole cache lines.
+template <typename T>
+bool try_transpose_copy(const TensorIter& it) {
+  if (it.ndim() < 2) return false;
+  const int64_t es = sizeof(T);
+  IntArrayRef so = it.strides(0), si = it.strides(1);
+  // output contiguous along dim 0, input contiguous along dim 1
+  if (so[0] != es || si[1] != es || si[0] == es) return false;
+  const int64_t rows = it.shape()[0], cols = it.shape()[1];
+  if (rows < 8 || cols < 8) return false;
+  if (so[1] != rows * es) return false;
+  int64_t outer = 1;
+  for (int64_t d = 2; d < it.ndim(); ++d) outer *= it.shape()[d];
+  constexpr int64_t B = 32;
+  const int64_t nblocks_r = (rows + B - 1) / B, nblocks_c = (cols + B - 1) / B;
+  const int64_t total = outer * nblocks_r * nblocks_c;
+  parallel_for_t(0, total, 1 + (1 << 14) / (B * B), [&](int64_t b, int64_t e) {
+    for (int64_t job = b; job < e; ++job) {
+      int64_t rem = job;
+      const int64_t bc = rem % nblocks_c;
+      rem /= nblocks_c;
+      const int64_t br = rem % nblocks_r;
+      const int64_t o = rem / nblocks_r;
+      // pointers for outer index o
+      char* pout = it.data(0);
+      const char* pin = it.data(1);
+      int64_t r = o;
+      for (int64_t d = 2; d < it.ndim(); ++d) {
+        const int64_t idx = r % it.shape()[d];
+        r /= it.shape()[d];
+        pout += idx * so[d];
+        pin += idx * si[d];
+      }
+      const int64_t r0 = br * B, r1 = std::min(rows, r0 + B);
+      const int64_t c0 = bc * B, c1 = std::min(cols, c0 + B);
+      for (int64_t c = c0; c < c1; ++c) {
+        T* out = reinterpret_cast<T*>(pout + c * so[1]);
+        const char* in = pin + c * es;
+        for (int64_t rr = r0; rr < r1; ++rr) out[rr] = *reinterpret_cast<const T*>(in + rr * si[0]);
+      }
+    }
+  });
+  return true;
+}
+
+template <typename To, typename From>
+void convert_loop(const TensorIter& it) {
+#if defined(__AVX2__) && defined(__F16C__)
+  if constexpr (std::is_same_v<To, float> && std::is_same_v<From, Half>) {
+    it.for_each([](char** data, const int64_t* s, int64_t n) {
+      if (s[0] == 4 && s[1] == 2) {
+        float* out = reinterpret_cast<float*>(data[0]);
+        const uint16_t* in = reinterpret_cast<const uint16_t*>(data[1]);
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8)
+          _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
+        for (; i < n; ++i) out[i] = detail::half_to_float(in[i]);
+      } else {
+        for (int64_t i = 0; i < n; ++i)
+          *reinterpret_cast<float*>(data[0] + i * s[0]) =
+              static_cast<float>(*reinterpret_cast<const Half*>(data[1] + i * s[1]));
+      }
+    });
+    return;
+  }
+  if constexpr (std::is_same_v<To, Half> && std::is_same_v<From, float>) {
+    it.for_each([](char** data, const int64_t* s, int64_t n) {
+      if (s[0] == 2 && s[1] == 4) {
+        uint16_t* out = reinterpret_cast<uint16_t*>(data[0]);
+        const float* in = reinterpret_cast<const float*>(data[1]);
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8)
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                           _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT));
+        for (; i < n; ++i) out[i] = detail::float_to_half(in[i]);
+      } else {
+        for (int64_t i = 0; i < n; ++i)
+          *reinterpret_cast<Half*>(data[0] + i * s[0]) =
+              Half(*reinterpret_cast<const float*>(data[1] + i * s[1]));
+      }
+    });
+    return;
+  }
+#endif
+  cpu_kernel<To, From>(it, [](From v) { return convert<To>(v); });
+}
+
+}  // namespace
+
+void copy_kernel(const Tensor& dst, const Tensor& src) {
+  const int64_t n = dst.numel();
+  if (n == 0) return;
+  if (dst.dtype() == src.dtype() && same_dense_layout(dst, src)) {
+    char* d = static_cast<char*>(dst.impl()->data());
+    const char* s = static_cast<const char*>(src.impl()->data());
+    // dense with the same (positive) strides: the same bytes in the same order.
+    const int64_t bytes = n * static_cast<int64_t>(dst.element_size());
+    if (d == s) return;
+    parallel_for_t(0, bytes, 1 << 20, [&](int64_t b, int64_t e) { std::memcpy(d + b, s + b, e - b); });
+    return;
+  }
+  TensorIter it(dst.sizes(), {dst, src});
+  if (dst.dtype() == src.dtype()) {
+    EMBER_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
+      if constexpr (sizeof(scalar_t) == 4) {
+        if (try_transpose_copy<uint32_t>(it)) return;
+        cpu_kernel<uint32_t, uint32_t>(it, [](uint32_t v) { return v; });
+      } else if constexpr (sizeof(scalar_t) == 8) {
+        if (try_transpose_copy<uint64_t>(it)) return;
+        cpu_kernel<uint64_t, uint64_t>(it, [](uint64_t v) { return v; });
+      } else if constexpr (sizeof(scalar_t) == 2) {
+        if (try_transpose_copy<uint16_t>(it)) return;
+        cpu_kernel<uint16_t, uint16_t>(it, [](uint16_t v) { return v; });
+      } else {
+        if (try_transpose_copy<uint8_t>(it)) return;
+        cpu_kernel<uint8_t, uint8_t>(it, [](uint8_t v) { return v; });
+      }
+    });
+    return;
+  }
+  EMBER_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
+    using To = scalar_t;
+    EMBER_DISPATCH_ALL(src.dtype(), "copy_", [&] { convert_loop<To, scalar_t>(it); });
+  });
+}
+
+void fill_kernel(const Tensor& dst, const Scalar& value) {
+  if (dst.numel() == 0) return;
+  TensorIter it(dst.sizes(), {dst});
+  EMBER_DISPATCH_ALL(dst.dtype(), "fill_", [&] {
+    const scalar_t v = value.to<scalar_t>();
+    cpu_kernel<scalar_t>(it, [v]() { return v; });
+  });
+}
+
+}  // namespace ember::kernels

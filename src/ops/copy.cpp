@@ -1,0 +1,192 @@
+// copy_, to, clone, contiguous, fill_, item, resize_, detach.
+#include <cstring>
+
+#include "ember/ops/factory.h"
+#include "kernels/cpu/convert.h"
+#include "kernels/cpu/copy.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+
+namespace {
+
+// Byte range [lo, hi) of storage that t can touch.
+std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
+  int64_t lo = t.storage_offset(), hi = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.sizes()[d] == 0) return {0, 0};
+    const int64_t ext = (t.sizes()[d] - 1) * t.strides()[d];
+    if (ext < 0)
+      lo += ext;
+    else
+      hi += ext;
+  }
+  const int64_t es = static_cast<int64_t>(t.element_size());
+  return {lo * es, (hi + 1) * es};
+}
+
+bool may_overlap(const Tensor& a, const Tensor& b) {
+  if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return false;
+  auto [alo, ahi] = byte_span(a);
+  auto [blo, bhi] = byte_span(b);
+  return alo < bhi && blo < ahi;
+}
+
+bool has_internal_overlap(const Tensor& t) {
+  if (t.is_non_overlapping_and_dense()) return false;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.strides()[d] == 0 && t.sizes()[d] > 1) return true;
+  return false;  // unknown: PyTorch also only rejects the certain cases
+}
+
+}  // namespace
+
+Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
+  EMBER_CHECK(src.defined(), RuntimeError, "copy_: the source tensor is undefined");
+  DimVector bshape = ops::broadcast_shapes(sizes(), src.sizes());
+  EMBER_CHECK(bshape == DimVector(sizes()), RuntimeError, "output with shape ", sizes(),
+              " doesn't match the broadcast shape ", bshape);
+  check_device_available(src.device());
+  if (is_meta()) return *this;  // copying into meta is shape-only
+  EMBER_CHECK(!src.is_meta(), RuntimeError, "Cannot copy out of meta tensor; no data!");
+  EMBER_CHECK(!has_internal_overlap(*this), RuntimeError,
+              "unsupported operation: more than one element of the written-to tensor refers to a "
+              "single memory location. Please clone() the tensor before performing the operation.");
+  if (numel() == 0) return *this;
+  Tensor s = src;
+  if (is_same(src)) return *this;
+  if (may_overlap(*this, src)) {
+    if (data_ptr() == src.data_ptr() && strides() == src.strides() && sizes() == src.sizes()) {
+      if (dtype() == src.dtype()) return *this;
+    }
+    s = src.clone(MemoryFormat::Contiguous);
+  }
+  s = ops::expand_to(s, sizes());
+  kernels::copy_kernel(*this, s);
+  return *this;
+}
+
+Tensor Tensor::to(DType dt, bool non_blocking, bool copy, MemoryFormat fmt) const {
+  return to(device(), dt, non_blocking, copy, fmt);
+}
+
+Tensor Tensor::to(const Device& dev, std::optional<DType> dt, bool, bool copy,
+                  MemoryFormat fmt) const {
+  check_device_available(dev);
+  const DType target = dt ? *dt : dtype();
+  const bool same_layout = fmt == MemoryFormat::Preserve || is_contiguous(fmt);
+  Device want = dev;
+  if (want.is_cpu()) want.index = -1;
+  if (!copy && target == dtype() && want == device() && same_layout) return *this;
+  Tensor r = empty_like(*this, {.dtype = target, .device = want, .memory_format = fmt});
+  if (r.is_meta() || is_meta()) {
+    EMBER_CHECK(r.is_meta(), NotImplementedError,
+                "Cannot copy out of meta tensor; no data! Please use to_empty() to move a module "
+                "off the meta device.");
+    return r;
+  }
+  r.copy_(*this);
+  return r;
+}
+
+Tensor Tensor::to(MemoryFormat fmt) const { return to(device(), dtype(), false, false, fmt); }
+
+Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy) const {
+  return to(other.device(), other.dtype(), non_blocking, copy);
+}
+
+Tensor Tensor::clone(MemoryFormat fmt) const {
+  Tensor r = empty_like(*this, {.memory_format = fmt});
+  if (!is_meta()) r.copy_(*this);
+  return r;
+}
+
+Tensor Tensor::contiguous(MemoryFormat fmt) const {
+  EMBER_CHECK(fmt != MemoryFormat::Preserve, RuntimeError,
+              "preserve memory format is unsupported by the contiguous operator");
+  if (is_contiguous(fmt)) return *this;
+  return clone(fmt);
+}
+
+Tensor& Tensor::fill_(const Scalar& value) {
+  if (is_meta()) return *this;
+  EMBER_CHECK(!has_internal_overlap(*this), RuntimeError,
+              "unsupported operation: more than one element of the written-to tensor refers to a "
+              "single memory location. Please clone() the tensor before performing the operation.");
+  kernels::fill_kernel(*this, value);
+  return *this;
+}
+
+Tensor& Tensor::fill_(const Tensor& value) {
+  EMBER_CHECK(value.dim() == 0, RuntimeError,
+              "fill_ only supports 0-dimension value tensor but got tensor with ", value.dim(),
+              " dimensions.");
+  return fill_(value.item());
+}
+
+Tensor& Tensor::zero_() {
+  if (!is_meta() && is_non_overlapping_and_dense() && numel()) {
+    std::memset(data_ptr(), 0, nbytes());
+    return *this;
+  }
+  return fill_(0);
+}
+
+Scalar Tensor::item() const {
+  EMBER_CHECK(!is_meta(), RuntimeError, "Tensor.item() cannot be called on meta tensors");
+  EMBER_CHECK(numel() == 1, RuntimeError, "a Tensor with ", numel(),
+              " elements cannot be converted to Scalar");
+  const void* p = data_ptr();
+  return EMBER_DISPATCH_ALL(dtype(), "item", [&]() -> Scalar {
+    const scalar_t v = *static_cast<const scalar_t*>(p);
+    if constexpr (std::is_same_v<scalar_t, bool>) {
+      return Scalar(v);
+    } else if constexpr (std::is_integral_v<scalar_t>) {
+      return Scalar(static_cast<int64_t>(v));
+    } else {
+      return Scalar(static_cast<double>(static_cast<opmath_t<scalar_t>>(v)));
+    }
+  });
+}
+
+Scalar Tensor::at(IntArrayRef index) const {
+  EMBER_CHECK(static_cast<int64_t>(index.size()) == dim(), IndexError, "at(): expected ", dim(),
+              " indices for a tensor of shape ", sizes(), ", got ", index.size());
+  Tensor v = *this;
+  for (size_t i = 0; i < index.size(); ++i) v = v.select(0, index[i]);
+  return v.item();
+}
+
+Tensor& Tensor::resize_(IntArrayRef new_sizes, std::optional<MemoryFormat> fmt) {
+  for (auto s : new_sizes)
+    EMBER_CHECK(s >= 0, RuntimeError, "Trying to create tensor with negative dimension ", s, ": ",
+                new_sizes);
+  const MemoryFormat f = fmt ? *fmt : MemoryFormat::Contiguous;
+  EMBER_CHECK(f != MemoryFormat::Preserve, RuntimeError,
+              "Unsupported memory format torch.preserve_format for resize_");
+  DimVector st = strides_for(new_sizes, f);
+  int64_t n = 1;
+  for (auto s : new_sizes) n *= s;
+  const size_t need =
+      static_cast<size_t>((storage_offset() + n) * static_cast<int64_t>(element_size()));
+  if (n > 0 && need > storage()->nbytes()) {
+    EMBER_CHECK(storage()->resizable(), RuntimeError,
+                "Trying to resize storage that is not resizable");
+    storage()->resize(need);
+  }
+  impl()->set_sizes_and_strides(new_sizes, st);
+  return *this;
+}
+
+Tensor Tensor::detach() const {
+  auto impl2 = std::make_shared<TensorImpl>(storage(), dtype(), sizes(), strides(), storage_offset());
+  return Tensor(std::move(impl2));
+}
+
+Tensor& Tensor::detach_() {
+  impl()->set_requires_grad(false);
+  impl()->set_autograd_meta(nullptr);
+  return *this;
+}
+
+}  // namespace ember

@@ -1,0 +1,179 @@
+#include "ops/op_utils.h"
+
+#include <algorithm>
+
+#include "ember/ops/factory.h"
+
+namespace ember::ops {
+
+DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b) {
+  const size_t n = std::max(a.size(), b.size());
+  DimVector out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    EMBER_CHECK(da == db || da == 1 || db == 1, RuntimeError, "The size of tensor a (", da,
+                ") must match the size of tensor b (", db, ") at non-singleton dimension ", i);
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+DimVector broadcast_shapes(ArrayRef<Tensor> tensors) {
+  DimVector shape;
+  bool first = true;
+  for (const auto& t : tensors) {
+    if (!t.defined()) continue;
+    shape = first ? DimVector(t.sizes()) : broadcast_shapes(shape, t.sizes());
+    first = false;
+  }
+  return shape;
+}
+
+namespace {
+// PyTorch's combine_categories(higher, lower).
+std::optional<DType> combine(std::optional<DType> higher, std::optional<DType> lower) {
+  if (!higher) return lower;
+  if (!lower) return higher;
+  if (is_floating_point(*higher)) return higher;
+  if (*higher == DType::Bool || is_floating_point(*lower)) return promote_types(*higher, *lower);
+  return higher;
+}
+std::optional<DType> promote_opt(std::optional<DType> a, DType b) {
+  return a ? promote_types(*a, b) : b;
+}
+}  // namespace
+
+DType result_type(ArrayRef<Tensor> tensors, ArrayRef<Scalar> scalars) {
+  std::optional<DType> dim_result, zero_result, wrapped_result;
+  for (const auto& t : tensors) {
+    if (!t.defined()) continue;
+    if (t.dim() > 0)
+      dim_result = promote_opt(dim_result, t.dtype());
+    else
+      zero_result = promote_opt(zero_result, t.dtype());
+  }
+  for (const auto& s : scalars) {
+    DType d = s.is_floating_point() ? get_default_dtype() : s.natural_dtype();
+    wrapped_result = promote_opt(wrapped_result, d);
+  }
+  auto r = combine(dim_result, combine(zero_result, wrapped_result));
+  return r ? *r : get_default_dtype();
+}
+
+Tensor scalar_to_tensor(const Scalar& s, DType dtype) {
+  Tensor t = empty({}, {.dtype = dtype});
+  t.fill_(s);
+  return t;
+}
+
+Tensor empty_following(IntArrayRef shape, DType dtype, ArrayRef<Tensor> inputs) {
+  Device dev = kCPU;
+  for (const auto& t : inputs)
+    if (t.defined()) {
+      dev = t.device();
+      break;
+    }
+  const int64_t nd = static_cast<int64_t>(shape.size());
+  // Fast path: an input of exactly this shape that is contiguous (or channels_last).
+  bool all_contig = true;
+  for (const auto& t : inputs) {
+    if (!t.defined() || t.dim() == 0) continue;
+    if (!(t.sizes() == shape) || !t.is_contiguous()) {
+      all_contig = false;
+      break;
+    }
+  }
+  if (all_contig || nd <= 1) return empty(shape, {.dtype = dtype, .device = dev});
+  // Order dims fastest-first by the inputs' strides, as TensorIterator does.
+  DimVector perm(nd);
+  for (int64_t i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
+  auto stride_of = [&](const Tensor& t, int64_t d) -> int64_t {
+    const int64_t off = nd - t.dim();
+    if (d < off) return 0;
+    return t.sizes()[d - off] == 1 && shape[d] != 1 ? 0 : t.strides()[d - off];
+  };
+  auto should_swap = [&](int64_t d0, int64_t d1) -> int {
+    for (const auto& t : inputs) {
+      if (!t.defined() || t.dim() == 0) continue;
+      const int64_t s0 = stride_of(t, d0), s1 = stride_of(t, d1);
+      if (s0 == 0 || s1 == 0) continue;
+      if (s0 < s1) return -1;
+      if (s0 > s1) return 1;
+      if (shape[d0] > shape[d1]) return 1;
+    }
+    return 0;
+  };
+  for (int64_t i = 1; i < nd; ++i) {
+    int64_t d1 = i;
+    for (int64_t d0 = i - 1; d0 >= 0; --d0) {
+      int c = should_swap(perm[d0], perm[d1]);
+      if (c > 0) {
+        std::swap(perm[d0], perm[d1]);
+        d1 = d0;
+      } else if (c < 0) {
+        break;
+      }
+    }
+  }
+  DimVector strides(nd);
+  int64_t acc = 1;
+  for (int64_t i = 0; i < nd; ++i) {
+    strides[perm[i]] = acc;
+    acc *= std::max<int64_t>(shape[perm[i]], 1);
+  }
+  return empty_strided(shape, strides, {.dtype = dtype, .device = dev});
+}
+
+void check_same_device(const char* op, ArrayRef<Tensor> tensors) {
+  const Tensor* first = nullptr;
+  for (const auto& t : tensors) {
+    if (!t.defined()) continue;
+    if (!first) {
+      first = &t;
+      continue;
+    }
+    EMBER_CHECK(t.device() == first->device(), DeviceError, op,
+                ": Expected all tensors to be on the same device, but found at least two devices, ",
+                first->device(), " and ", t.device(), "!");
+  }
+}
+
+void check_not_meta(const char* op, const Tensor& t) {
+  EMBER_CHECK(!t.is_meta(), RuntimeError, op, ": cannot read the data of a meta tensor (shape ",
+              t.sizes(), ", dtype ", t.dtype(), ")");
+}
+
+bool any_meta(ArrayRef<Tensor> tensors) {
+  for (const auto& t : tensors)
+    if (t.defined() && t.is_meta()) return true;
+  return false;
+}
+
+bool can_cast(DType from, DType to) {
+  if (is_floating_point(from) && !is_floating_point(to)) return false;
+  if (from != DType::Bool && to == DType::Bool) return false;
+  return true;
+}
+
+Tensor expand_to(const Tensor& t, IntArrayRef shape) {
+  if (t.sizes() == shape) return t;
+  return t.expand(shape);
+}
+
+DimVector wrap_dims(IntArrayRef dims, int64_t ndim, bool empty_means_all) {
+  DimVector out;
+  if (dims.empty() && empty_means_all) {
+    for (int64_t i = 0; i < ndim; ++i) out.push_back(i);
+    return out;
+  }
+  for (auto d : dims) {
+    int64_t w = wrap_dim(d, ndim);
+    for (auto o : out)
+      EMBER_CHECK(o != w, RuntimeError, "dim ", w, " appears multiple times in the list of dims");
+    out.push_back(w);
+  }
+  return out;
+}
+
+}  // namespace ember::ops

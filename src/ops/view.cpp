@@ -1,0 +1,461 @@
+// Views: every function here returns a tensor sharing storage with its input.
+#include <algorithm>
+#include <numeric>
+
+#include "ember/ops/factory.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+
+namespace {
+
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>(base.storage(), base.dtype(), sizes, strides, offset);
+  impl->set_requires_grad(base.requires_grad());
+  return Tensor(std::move(impl));
+}
+
+// Resolves one -1 in `shape` against numel, with PyTorch's messages.
+DimVector infer_size(IntArrayRef shape, int64_t numel) {
+  DimVector res(shape);
+  int64_t newsize = 1;
+  std::optional<size_t> infer;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      EMBER_CHECK(!infer, RuntimeError, "only one dimension can be inferred");
+      infer = i;
+    } else {
+      EMBER_CHECK(shape[i] >= 0, RuntimeError, "invalid shape dimension ", shape[i]);
+      newsize *= shape[i];
+    }
+  }
+  if (numel == newsize || (infer && newsize > 0 && numel % newsize == 0)) {
+    if (infer) {
+      EMBER_CHECK(newsize != 0, RuntimeError, "cannot reshape tensor of 0 elements into shape ",
+                  shape, " because the unspecified dimension size -1 can be any value and is "
+                  "ambiguous");
+      res[*infer] = numel / newsize;
+    }
+    return res;
+  }
+  throw RuntimeError(detail::str_cat("shape '", shape, "' is invalid for input of size ", numel));
+}
+
+// PyTorch's computeStride: strides for viewing (oldshape, oldstride) as newshape
+// without a copy, if possible.
+std::optional<DimVector> compute_stride(IntArrayRef oldshape, IntArrayRef oldstride,
+                                        IntArrayRef newshape) {
+  if (oldshape.empty()) return DimVector(newshape.size(), 1);
+  int64_t numel = 1;
+  for (auto s : oldshape) numel *= s;
+  if (numel == 0 && oldshape == newshape) return DimVector(oldstride);
+  DimVector newstride(newshape.size());
+  if (numel == 0) {
+    for (int64_t d = static_cast<int64_t>(newshape.size()) - 1; d >= 0; --d) {
+      if (d == static_cast<int64_t>(newshape.size()) - 1)
+        newstride[d] = 1;
+      else
+        newstride[d] = std::max<int64_t>(newshape[d + 1], 1) * newstride[d + 1];
+    }
+    return newstride;
+  }
+  int64_t view_d = static_cast<int64_t>(newshape.size()) - 1;
+  int64_t chunk_base_stride = oldstride.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t tensor_d = static_cast<int64_t>(oldshape.size()) - 1; tensor_d >= 0; --tensor_d) {
+    tensor_numel *= oldshape[tensor_d];
+    if (tensor_d == 0 || (oldshape[tensor_d - 1] != 1 &&
+                          oldstride[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || newshape[view_d] == 1)) {
+        newstride[view_d] = view_numel * chunk_base_stride;
+        view_numel *= newshape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (tensor_d > 0) {
+        chunk_base_stride = oldstride[tensor_d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return newstride;
+}
+
+}  // namespace
+
+Tensor Tensor::view(IntArrayRef shape) const {
+  DimVector sz = infer_size(shape, numel());
+  auto st = compute_stride(sizes(), strides(), sz);
+  EMBER_CHECK(st.has_value(), RuntimeError,
+              "view size is not compatible with input tensor's size and stride (at least one "
+              "dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+  return make_view(*this, sz, *st, storage_offset());
+}
+
+Tensor Tensor::view_as(const Tensor& other) const { return view(other.sizes()); }
+
+Tensor Tensor::reshape(IntArrayRef shape) const {
+  DimVector sz = infer_size(shape, numel());
+  if (auto st = compute_stride(sizes(), strides(), sz)) return make_view(*this, sz, *st, storage_offset());
+  return clone(MemoryFormat::Contiguous).view(sz);
+}
+
+Tensor Tensor::reshape_as(const Tensor& other) const { return reshape(other.sizes()); }
+
+Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
+  const int64_t nd = dim();
+  start_dim = wrap_dim(start_dim, nd);
+  end_dim = wrap_dim(end_dim, nd);
+  EMBER_CHECK(start_dim <= end_dim, RuntimeError,
+              "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (nd == 0) return reshape({1});
+  if (start_dim == end_dim) return *this;
+  DimVector shape;
+  for (int64_t i = 0; i < start_dim; ++i) shape.push_back(sizes()[i]);
+  int64_t m = 1;
+  for (int64_t i = start_dim; i <= end_dim; ++i) m *= sizes()[i];
+  shape.push_back(m);
+  for (int64_t i = end_dim + 1; i < nd; ++i) shape.push_back(sizes()[i]);
+  return reshape(shape);
+}
+
+Tensor Tensor::unflatten(int64_t d, IntArrayRef new_sizes) const {
+  d = wrap_dim(d, dim());
+  EMBER_CHECK(!new_sizes.empty(), RuntimeError, "unflatten: sizes must be non-empty");
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < new_sizes.size(); ++i) {
+    if (new_sizes[i] == -1) {
+      EMBER_CHECK(infer < 0, RuntimeError, "only one dimension can be inferred");
+      infer = static_cast<int64_t>(i);
+    } else {
+      known *= new_sizes[i];
+    }
+  }
+  DimVector ns(new_sizes);
+  if (infer >= 0 && known != 0 && sizes()[d] % known == 0) ns[infer] = sizes()[d] / known;
+  int64_t prod = 1;
+  for (auto s : ns) prod *= s;
+  EMBER_CHECK(prod == sizes()[d], RuntimeError, "unflatten: Provided sizes ", new_sizes,
+              " don't multiply up to the size of dim ", d, " (", sizes()[d], ") in the input tensor");
+  DimVector shape;
+  for (int64_t i = 0; i < d; ++i) shape.push_back(sizes()[i]);
+  for (auto s : ns) shape.push_back(s);
+  for (int64_t i = d + 1; i < dim(); ++i) shape.push_back(sizes()[i]);
+  return view(shape);
+}
+
+Tensor Tensor::squeeze() const {
+  DimVector sz, st;
+  for (int64_t i = 0; i < dim(); ++i)
+    if (sizes()[i] != 1) {
+      sz.push_back(sizes()[i]);
+      st.push_back(strides()[i]);
+    }
+  return make_view(*this, sz, st, storage_offset());
+}
+
+Tensor Tensor::squeeze(int64_t d) const {
+  int64_t dd[1] = {d};
+  return squeeze(IntArrayRef(dd, 1));
+}
+
+Tensor Tensor::squeeze(IntArrayRef dims) const {
+  const int64_t nd = dim();
+  DimVector wrapped = ops::wrap_dims(dims, nd, false);
+  DimVector sz, st;
+  for (int64_t i = 0; i < nd; ++i) {
+    const bool listed = std::find(wrapped.begin(), wrapped.end(), i) != wrapped.end();
+    if (listed && sizes()[i] == 1) continue;
+    sz.push_back(sizes()[i]);
+    st.push_back(strides()[i]);
+  }
+  return make_view(*this, sz, st, storage_offset());
+}
+
+Tensor Tensor::unsqueeze(int64_t d) const {
+  d = wrap_dim(d, dim() + 1);
+  DimVector sz(sizes()), st(strides());
+  const int64_t new_stride = d >= dim() ? 1 : sizes()[d] * strides()[d];
+  sz.insert(d, 1);
+  st.insert(d, new_stride);
+  return make_view(*this, sz, st, storage_offset());
+}
+
+Tensor Tensor::permute(IntArrayRef dims) const {
+  const int64_t nd = dim();
+  EMBER_CHECK(static_cast<int64_t>(dims.size()) == nd, RuntimeError,
+              "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+              "length of the desired ordering of dimensions i.e. input.dim() = ",
+              nd, " is not equal to len(dims) = ", dims.size());
+  DimVector sz(nd), st(nd);
+  std::vector<bool> seen(nd, false);
+  for (int64_t i = 0; i < nd; ++i) {
+    const int64_t d = wrap_dim(dims[i], nd);
+    EMBER_CHECK(!seen[d], RuntimeError, "permute(): duplicate dims are not allowed.");
+    seen[d] = true;
+    sz[i] = sizes()[d];
+    st[i] = strides()[d];
+  }
+  return make_view(*this, sz, st, storage_offset());
+}
+
+Tensor Tensor::movedim(int64_t source, int64_t destination) const {
+  const int64_t nd = dim();
+  source = wrap_dim(source, nd);
+  destination = wrap_dim(destination, nd);
+  DimVector order;
+  for (int64_t i = 0; i < nd; ++i)
+    if (i != source) order.push_back(i);
+  order.insert(destination, source);
+  return permute(order);
+}
+
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+  const int64_t nd = dim();
+  d0 = wrap_dim(d0, nd);
+  d1 = wrap_dim(d1, nd);
+  DimVector sz(sizes()), st(strides());
+  std::swap(sz[d0], sz[d1]);
+  std::swap(st[d0], st[d1]);
+  return make_view(*this, sz, st, storage_offset());
+}
+
+Tensor Tensor::t() const {
+  EMBER_CHECK(dim() <= 2, RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is ",
+              dim(), "D");
+  if (dim() < 2) return make_view(*this, sizes(), strides(), storage_offset());
+  return transpose(0, 1);
+}
+
+Tensor Tensor::mT() const {
+  EMBER_CHECK(dim() >= 2, RuntimeError,
+              "tensor.mT is only supported on matrices or batches of matrices. Got ", dim(),
+              "-D tensor.");
+  return transpose(-2, -1);
+}
+
+Tensor Tensor::expand(IntArrayRef target) const {
+  const int64_t nd = dim();
+  const int64_t nt = static_cast<int64_t>(target.size());
+  EMBER_CHECK(nt >= nd, RuntimeError, "expand(", dtype(), "{", sizes(), "}, size=", target,
+              "): the number of sizes provided (", nt,
+              ") must be greater or equal to the number of dimensions in the tensor (", nd, ")");
+  DimVector sz(nt), st(nt);
+  for (int64_t i = nt - 1; i >= 0; --i) {
+    const int64_t offset = nt - 1 - i;
+    const int64_t d = nd - 1 - offset;
+    const int64_t size = d >= 0 ? sizes()[d] : 1;
+    const int64_t stride = d >= 0 ? strides()[d] : (i + 1 < nt ? sz[i + 1] * st[i + 1] : 1);
+    int64_t want = target[i];
+    if (want == -1) {
+      EMBER_CHECK(d >= 0, RuntimeError, "The expanded size of the tensor (-1) isn't allowed in a "
+                  "leading, non-existing dimension ", i);
+      want = size;
+    }
+    if (size == want) {
+      sz[i] = size;
+      st[i] = stride;
+    } else {
+      EMBER_CHECK(size == 1, RuntimeError, "The expanded size of the tensor (", want,
+                  ") must match the existing size (", size, ") at non-singleton dimension ", i,
+                  ".  Target sizes: ", target, ".  Tensor sizes: ", sizes());
+      EMBER_CHECK(want >= 0, RuntimeError, "The expanded size of the tensor (", want,
+                  ") isn't allowed");
+      sz[i] = want;
+      st[i] = 0;
+    }
+  }
+  return make_view(*this, sz, st, storage_offset());
+}
+
+Tensor Tensor::expand_as(const Tensor& other) const { return expand(other.sizes()); }
+
+Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
+  EMBER_CHECK(dim() > 0, RuntimeError, "narrow() cannot be applied to a 0-dim tensor.");
+  d = wrap_dim(d, dim());
+  const int64_t cur = sizes()[d];
+  EMBER_CHECK(length >= 0, RuntimeError, "narrow(): length must be non-negative.");
+  EMBER_CHECK(start >= -cur && start <= cur, IndexError, "start out of range (expected to be in range of [",
+              -cur, ", ", cur, "], but got ", start, ")");
+  if (start < 0) start += cur;
+  EMBER_CHECK(start <= cur - length, RuntimeError, "start (", start, ") + length (", length,
+              ") exceeds dimension size (", cur, ").");
+  return slice(d, start, start + length, 1);
+}
+
+Tensor Tensor::select(int64_t d, int64_t index) const {
+  EMBER_CHECK(dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
+  d = wrap_dim(d, dim());
+  const int64_t size = sizes()[d];
+  EMBER_CHECK(index >= -size && index < size, IndexError, "select(): index ", index,
+              " out of range for tensor of size ", sizes(), " at dimension ", d);
+  if (index < 0) index += size;
+  DimVector sz(sizes()), st(strides());
+  const int64_t off = storage_offset() + index * strides()[d];
+  sz.erase(d);
+  st.erase(d);
+  return make_view(*this, sz, st, off);
+}
+
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt,
+                     int64_t step) const {
+  EMBER_CHECK(dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
+  d = wrap_dim(d, dim());
+  EMBER_CHECK(step > 0, ValueError, "slice step must be positive, got ", step);
+  const int64_t size = sizes()[d];
+  int64_t start = start_opt.value_or(0), end = end_opt.value_or(size);
+  if (start < 0) start += size;
+  if (end < 0) end += size;
+  start = std::clamp<int64_t>(start, 0, size);
+  end = std::clamp<int64_t>(end, start, size);
+  DimVector sz(sizes()), st(strides());
+  sz[d] = (end - start + step - 1) / step;
+  st[d] = strides()[d] * step;
+  return make_view(*this, sz, st, storage_offset() + start * strides()[d]);
+}
+
+Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::optional<int64_t> off_opt) const {
+  EMBER_CHECK(sz.size() == st.size(), RuntimeError, "mismatch in length of strides and shape");
+  const int64_t off = off_opt.value_or(storage_offset());
+  EMBER_CHECK(off >= 0, RuntimeError, "Tensor: invalid storage offset ", off);
+  int64_t max_index = off;
+  bool empty_t = false;
+  for (size_t i = 0; i < sz.size(); ++i) {
+    EMBER_CHECK(sz[i] >= 0, RuntimeError, "Trying to create tensor with negative dimension ", sz[i]);
+    EMBER_CHECK(st[i] >= 0, RuntimeError, "as_strided: Negative strides are not supported at the "
+                "moment, got strides: ", st);
+    if (sz[i] == 0) empty_t = true;
+    max_index += (sz[i] - 1) * st[i];
+  }
+  if (!empty_t) {
+    const int64_t need = (max_index + 1) * static_cast<int64_t>(element_size());
+    EMBER_CHECK(need <= static_cast<int64_t>(storage()->nbytes()), RuntimeError, "setStorage: sizes ",
+                sz, ", strides ", st, ", storage offset ", off, ", and itemsize ", element_size(),
+                " requiring a storage size of ", need, " are out of bounds for storage of size ",
+                storage()->nbytes());
+  }
+  return make_view(*this, sz, st, off);
+}
+
+std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
+  EMBER_CHECK(dim() > 0, RuntimeError, "split expects at least a 1-dimensional tensor");
+  d = wrap_dim(d, dim());
+  EMBER_CHECK(split_size >= 0, RuntimeError,
+              "split expects split_size be non-negative, but got split_size=", split_size);
+  const int64_t size = sizes()[d];
+  EMBER_CHECK(split_size > 0 || size == 0, RuntimeError, "split_size can only be 0 if dimension "
+              "size is 0, but got dimension size of ", size);
+  std::vector<Tensor> out;
+  if (size == 0) {
+    out.push_back(*this);
+    return out;
+  }
+  for (int64_t s = 0; s < size; s += split_size) out.push_back(narrow(d, s, std::min(split_size, size - s)));
+  return out;
+}
+
+std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t d) const {
+  return split_with_sizes(split_sizes, d);
+}
+
+std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d) const {
+  EMBER_CHECK(dim() > 0, RuntimeError, "split expects at least a 1-dimensional tensor");
+  d = wrap_dim(d, dim());
+  const int64_t size = sizes()[d];
+  int64_t total = 0;
+  for (auto s : split_sizes) {
+    EMBER_CHECK(s >= 0, RuntimeError, "split_with_sizes expects split_sizes have only non-negative "
+                "entries, but got split_sizes=", split_sizes);
+    total += s;
+  }
+  EMBER_CHECK(total == size, RuntimeError, "split_with_sizes expects split_sizes to sum exactly to ",
+              size, " (input tensor's size at dimension ", d, "), but got split_sizes=", split_sizes);
+  std::vector<Tensor> out;
+  int64_t start = 0;
+  for (auto s : split_sizes) {
+    out.push_back(narrow(d, start, s));
+    start += s;
+  }
+  return out;
+}
+
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
+  EMBER_CHECK(dim() > 0, RuntimeError, "chunk expects at least a 1-dimensional tensor");
+  EMBER_CHECK(chunks > 0, RuntimeError, "chunk expects `chunks` to be greater than 0, got: ", chunks);
+  d = wrap_dim(d, dim());
+  const int64_t size = sizes()[d];
+  const int64_t split_size = (size + chunks - 1) / chunks;
+  if (split_size == 0 && size == 0) {
+    std::vector<int64_t> sizes_list(chunks, 0);
+    return split_with_sizes(sizes_list, d);
+  }
+  return split(split_size, d);
+}
+
+std::vector<Tensor> Tensor::unbind(int64_t d) const {
+  EMBER_CHECK(dim() > 0, RuntimeError, "Dimension specified as 0 but tensor has no dimensions");
+  d = wrap_dim(d, dim());
+  std::vector<Tensor> out;
+  out.reserve(sizes()[d]);
+  for (int64_t i = 0; i < sizes()[d]; ++i) out.push_back(select(d, i));
+  return out;
+}
+
+Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
+  const int64_t nd = dim();
+  dim1 = wrap_dim(dim1, nd);
+  dim2 = wrap_dim(dim2, nd);
+  EMBER_CHECK(dim1 != dim2, RuntimeError, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
+  int64_t diag_size;
+  int64_t off = storage_offset();
+  if (offset >= 0) {
+    diag_size = std::max<int64_t>(std::min(sizes()[dim1], sizes()[dim2] - offset), 0);
+  } else {
+    diag_size = std::max<int64_t>(std::min(sizes()[dim1] + offset, sizes()[dim2]), 0);
+  }
+  if (diag_size > 0) off += offset >= 0 ? offset * strides()[dim2] : -offset * strides()[dim1];
+  DimVector sz, st;
+  for (int64_t i = 0; i < nd; ++i)
+    if (i != dim1 && i != dim2) {
+      sz.push_back(sizes()[i]);
+      st.push_back(strides()[i]);
+    }
+  sz.push_back(diag_size);
+  st.push_back(strides()[dim1] + strides()[dim2]);
+  return make_view(*this, sz, st, off);
+}
+
+Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
+  return index(ArrayRef<TensorIndex>(indices));
+}
+
+Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
+  int64_t consumed = 0, ellipses = 0;
+  for (const auto& ix : indices) {
+    if (ix.kind() == TensorIndex::Kind::Int || ix.kind() == TensorIndex::Kind::Slice) ++consumed;
+    if (ix.kind() == TensorIndex::Kind::Ellipsis) ++ellipses;
+  }
+  EMBER_CHECK(ellipses <= 1, IndexError, "an index can only have a single ellipsis ('...')");
+  EMBER_CHECK(consumed <= dim(), IndexError, "too many indices for tensor of dimension ", dim());
+  Tensor r = *this;
+  int64_t d = 0;
+  for (const auto& ix : indices) {
+    switch (ix.kind()) {
+      case TensorIndex::Kind::Int: r = r.select(d, ix.integer()); break;
+      case TensorIndex::Kind::Slice:
+        r = r.slice(d, ix.slice().start, ix.slice().stop, ix.slice().step);
+        ++d;
+        break;
+      case TensorIndex::Kind::None:
+        r = r.unsqueeze(d);
+        ++d;
+        break;
+      case TensorIndex::Kind::Ellipsis: d += dim() - consumed; break;
+    }
+  }
+  return r;
+}
+
+}  // namespace ember
