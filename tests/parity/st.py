@@ -45,6 +45,12 @@ class Cases:
 
     def __init__(self):
         self.tensors = {}
+        self.texts = {}
+
+    def text(self, name, value):
+        """A string result (a repr, an error message), stored in __metadata__ under name."""
+        assert name not in self.texts, "duplicate text " + name
+        self.texts[name] = value
 
     def add(self, name, inputs, outputs, strides=False):
         assert "/" not in name, name
@@ -59,4 +65,4 @@ class Cases:
                 self.tensors[f"{name}/strides{i}"] = torch.tensor(t.stride(), dtype=torch.int64)
 
     def save(self, path):
-        save(path, self.tensors)
+        save(path, self.tensors, self.texts)
