@@ -307,7 +307,7 @@ Tensor randint(int64_t high, IntArrayRef sizes, const TensorOptions& options, Ge
 }
 
 Tensor randperm(int64_t n, const TensorOptions& options, Generator* gen) {
-  EMBER_CHECK(n >= 0, RuntimeError, "n must be non-negative, got", n);
+  EMBER_CHECK(n >= 0, RuntimeError, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
   const DType t = options.dtype ? *options.dtype : kInt64;
   EMBER_CHECK(t != DType::Bool, TypeError, "\"randperm\" not implemented for '", torch_type_name(t),
               "'");
