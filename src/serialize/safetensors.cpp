@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
@@ -314,12 +315,13 @@ SafetensorsData load_safetensors(const std::string& path) {
 SafetensorsData load_safetensors_from_buffer(const void* data, size_t size) {
   if (size > 0 && data == nullptr)
     fail("buffer", "data is null but size is " + std::to_string(size));
-  // Copy into a 64-byte aligned block so that tensors can alias it.
-  auto buf = std::shared_ptr<char[]>(new char[size + kCpuAlignment]);
-  char* aligned = buf.get();
-  while (reinterpret_cast<uintptr_t>(aligned) % kCpuAlignment) ++aligned;
-  if (size) std::memcpy(aligned, data, size);
-  Region r{aligned, size, std::shared_ptr<void>(buf, buf.get())};
+  // Copy into an aligned block of exactly `size` bytes (so that tensors can
+  // alias it, and sanitizers catch any read past its end).
+  const std::align_val_t align{kCpuAlignment};
+  std::shared_ptr<char> buf(static_cast<char*>(::operator new[](std::max<size_t>(size, 1), align)),
+                            [align](char* p) { ::operator delete[](p, align); });
+  if (size) std::memcpy(buf.get(), data, size);
+  Region r{buf.get(), size, std::shared_ptr<void>(buf, buf.get())};
   return parse(r, "buffer");
 }
 
