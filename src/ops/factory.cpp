@@ -56,7 +56,11 @@ Tensor zeros(IntArrayRef sizes, const TensorOptions& o) {
   return t;
 }
 
-Tensor ones(IntArrayRef sizes, const TensorOptions& o) { return full(sizes, 1, o); }
+Tensor ones(IntArrayRef sizes, const TensorOptions& o) {
+  TensorOptions opt = o;
+  opt.dtype = o.dtype_or_default();  // unlike full, ones does not infer int64 from the 1
+  return full(sizes, 1, opt);
+}
 
 Tensor full(IntArrayRef sizes, const Scalar& value, const TensorOptions& o) {
   TensorOptions opt = o;
