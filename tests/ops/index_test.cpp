@@ -811,6 +811,32 @@ TEST(index, SortAllDTypes) {
   EXPECT_EQ(vals(std::get<0>(sort(h))), (std::vector<double>{-1, 0.5, 2.5}));
 }
 
+TEST(index, SortSignedZeroNaNAndNarrowTypes) {
+  // -0 and +0 tie (original order kept), in the packed (float32, float16) and
+  // the pair (float64) paths alike; the values keep their signs.
+  for (DType dt : {kFloat32, kFloat16, kBFloat16, kFloat64}) {
+    Tensor x = tensor({0.0, -0.0, 1.0, 0.0, -0.0}).to(dt);
+    auto [v, i] = sort(x, 0, false, true);
+    EXPECT_EQ(ivals(i), (std::vector<int64_t>{0, 1, 3, 4, 2})) << dt;
+    auto vv = vals(v);
+    EXPECT_FALSE(std::signbit(vv[0])) << dt;
+    EXPECT_TRUE(std::signbit(vv[1])) << dt;
+    EXPECT_EQ(ivals(argsort(x, 0, true, true)), (std::vector<int64_t>{2, 0, 1, 3, 4})) << dt;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    Tensor y = tensor({nan, 1.0, nan, -2.0}).to(dt);
+    auto [vd, id] = sort(y, 0, true, true);
+    EXPECT_EQ(ivals(id), (std::vector<int64_t>{0, 2, 1, 3})) << dt;
+    EXPECT_TRUE(std::isnan(vals(vd)[1])) << dt;
+  }
+  Tensor b = tensor({-3, 100, -128, 5, 127}, {.dtype = kInt8});
+  auto [v, i] = topk(b, 2, 0, false);
+  EXPECT_EQ(ivals(v), (std::vector<int64_t>{-128, -3}));
+  EXPECT_EQ(ivals(i), (std::vector<int64_t>{2, 0}));
+  EXPECT_EQ(ivals(std::get<1>(topk(b, 2))), (std::vector<int64_t>{4, 1}));
+  Tensor u = tensor({200, 3, 255, 0}, {.dtype = kUInt8});
+  EXPECT_EQ(ivals(std::get<1>(sort(u))), (std::vector<int64_t>{3, 1, 0, 2}));
+}
+
 TEST(index, SortLargeRandomRows) {
   std::mt19937 rng(3);
   std::vector<float> data(64 * 1000);

@@ -139,6 +139,7 @@ void gather_kernel(ArrayRef<Tensor> ops, const IndexWalk& w) {
   const int64_t K = w.K, sod = w.dim_strides[0], sid = w.dim_strides[1], scale = w.index_scale;
   dispatch_width(ops[0].element_size(), [&](auto tag) {
     using T = decltype(tag);
+    const int64_t se = scale / static_cast<int64_t>(sizeof(T));  // index unit in elements
     dispatch_index(ops[1].dtype(), [&](auto itag) {
       using I = decltype(itag);
       it.for_each(
@@ -147,13 +148,24 @@ void gather_kernel(ArrayRef<Tensor> ops, const IndexWalk& w) {
             const char* ix = d[1];
             const char* src = d[2];
             if (n == 1 || std::abs(sod) < std::abs(s[0])) {  // dim is the faster axis
+              const bool dense = sod == sizeof(T) && sid == sizeof(I);
               for (int64_t i = 0; i < n; ++i) {
                 char* oi = out + i * s[0];
                 const char* xi = ix + i * s[1];
-                const char* si = src + i * s[2];
-                for (int64_t k = 0; k < K; ++k)
-                  *reinterpret_cast<T*>(oi + k * sod) = *reinterpret_cast<const T*>(
-                      si + static_cast<int64_t>(*reinterpret_cast<const I*>(xi + k * sid)) * scale);
+                const T* si = reinterpret_cast<const T*>(src + i * s[2]);
+                if (dense) {
+                  T* o = reinterpret_cast<T*>(oi);
+                  const I* x = reinterpret_cast<const I*>(xi);
+                  if (se == 1) {
+                    for (int64_t k = 0; k < K; ++k) o[k] = si[x[k]];
+                  } else {
+                    for (int64_t k = 0; k < K; ++k) o[k] = si[static_cast<int64_t>(x[k]) * se];
+                  }
+                } else {
+                  for (int64_t k = 0; k < K; ++k)
+                    *reinterpret_cast<T*>(oi + k * sod) =
+                        si[static_cast<int64_t>(*reinterpret_cast<const I*>(xi + k * sid)) * se];
+                }
               }
               return;
             }
@@ -170,6 +182,11 @@ void gather_kernel(ArrayRef<Tensor> ops, const IndexWalk& w) {
                     *reinterpret_cast<T*>(ok + i * s[0]) =
                         *reinterpret_cast<const T*>(sk + i * s[2]);
                 }
+              } else if (s[0] == sizeof(T) && s[1] == sizeof(I) && s[2] == sizeof(T)) {
+                T* o = reinterpret_cast<T*>(ok);
+                const I* x = reinterpret_cast<const I*>(xk);
+                const T* sr = reinterpret_cast<const T*>(src);
+                for (int64_t i = 0; i < n; ++i) o[i] = sr[i + static_cast<int64_t>(x[i]) * se];
               } else {
                 for (int64_t i = 0; i < n; ++i)
                   *reinterpret_cast<T*>(ok + i * s[0]) = *reinterpret_cast<const T*>(
@@ -183,104 +200,104 @@ void gather_kernel(ArrayRef<Tensor> ops, const IndexWalk& w) {
   });
 }
 
+namespace {
+
+// The shared loop of the scatters: for each (i, k), the element of self at
+// index x and the source element k; op(self_element, k-source pointer).
+// Dense runs get typed loops; the generic form uses byte strides.
+template <typename T, typename I, bool has_src, typename Op>
+void scatter_loop(const TensorIter& it, const IndexWalk& w, const Op& op) {
+  const int64_t K = w.K, sid = w.dim_strides[1], ssd = w.dim_strides[2];
+  const int64_t se = w.index_scale / static_cast<int64_t>(sizeof(T));
+  it.for_each(
+      [&](char** d, const int64_t* s, int64_t n) {
+        const int64_t s2 = has_src ? s[2] : 0;
+        const char* src = has_src ? d[2] : nullptr;
+        // the sequential operand: the source when there is one, else the index
+        const bool k_inner =
+            n == 1 || (has_src ? std::abs(ssd) < std::abs(s2) : std::abs(sid) < std::abs(s[1]));
+        if (k_inner) {
+          const bool dense = sid == sizeof(I) && (!has_src || ssd == sizeof(T));
+          for (int64_t i = 0; i < n; ++i) {
+            T* self = reinterpret_cast<T*>(d[0] + i * s[0]);
+            const char* xi = d[1] + i * s[1];
+            const char* ri = has_src ? src + i * s2 : nullptr;
+            if (dense) {
+              const I* x = reinterpret_cast<const I*>(xi);
+              const T* r = reinterpret_cast<const T*>(ri);
+              for (int64_t k = 0; k < K; ++k)
+                op(self[static_cast<int64_t>(x[k]) * se], has_src ? r + k : nullptr);
+            } else {
+              for (int64_t k = 0; k < K; ++k)
+                op(self[static_cast<int64_t>(*reinterpret_cast<const I*>(xi + k * sid)) * se],
+                   reinterpret_cast<const T*>(has_src ? ri + k * ssd : nullptr));
+            }
+          }
+          return;
+        }
+        const bool dense = s[0] == sizeof(T) && s[1] == sizeof(I) && (!has_src || s2 == sizeof(T));
+        for (int64_t k = 0; k < K; ++k) {
+          const char* xk = d[1] + k * sid;
+          const char* rk = has_src ? src + k * ssd : nullptr;
+          if (s[1] == 0) {  // one index for the whole run (index_add): a row update
+            T* self = reinterpret_cast<T*>(d[0]) +
+                      static_cast<int64_t>(*reinterpret_cast<const I*>(xk)) * se;
+            if (s[0] == sizeof(T) && (!has_src || s2 == sizeof(T))) {
+              const T* r = reinterpret_cast<const T*>(rk);
+              for (int64_t i = 0; i < n; ++i) op(self[i], has_src ? r + i : nullptr);
+            } else {
+              for (int64_t i = 0; i < n; ++i)
+                op(*reinterpret_cast<T*>(reinterpret_cast<char*>(self) + i * s[0]),
+                   reinterpret_cast<const T*>(has_src ? rk + i * s2 : nullptr));
+            }
+          } else if (dense) {
+            T* self = reinterpret_cast<T*>(d[0]);
+            const I* x = reinterpret_cast<const I*>(xk);
+            const T* r = reinterpret_cast<const T*>(rk);
+            for (int64_t i = 0; i < n; ++i)
+              op(self[i + static_cast<int64_t>(x[i]) * se], has_src ? r + i : nullptr);
+          } else {
+            for (int64_t i = 0; i < n; ++i) {
+              const int64_t x = *reinterpret_cast<const I*>(xk + i * s[1]);
+              op(*reinterpret_cast<T*>(d[0] + i * s[0] + x * w.index_scale),
+                 reinterpret_cast<const T*>(has_src ? rk + i * s2 : nullptr));
+            }
+          }
+        }
+      },
+      walk_grain(K));
+}
+
+}  // namespace
+
 void scatter_kernel(ArrayRef<Tensor> ops, const IndexWalk& w) {
   TensorIter it(walk_shape(ops[0]), ops);
-  const int64_t K = w.K, sid = w.dim_strides[1], ssd = w.dim_strides[2], scale = w.index_scale;
   dispatch_width(ops[0].element_size(), [&](auto tag) {
     using T = decltype(tag);
     dispatch_index(ops[1].dtype(), [&](auto itag) {
-      using I = decltype(itag);
-      it.for_each(
-          [&](char** d, const int64_t* s, int64_t n) {
-            char* self = d[0];
-            const char* ix = d[1];
-            const char* src = d[2];
-            auto body = [&](int64_t i, int64_t k) {
-              const int64_t v = *reinterpret_cast<const I*>(ix + i * s[1] + k * sid);
-              *reinterpret_cast<T*>(self + i * s[0] + v * scale) =
-                  *reinterpret_cast<const T*>(src + i * s[2] + k * ssd);
-            };
-            if (n == 1 || std::abs(ssd) < std::abs(s[2])) {
-              for (int64_t i = 0; i < n; ++i)
-                for (int64_t k = 0; k < K; ++k) body(i, k);
-            } else {
-              for (int64_t k = 0; k < K; ++k)
-                for (int64_t i = 0; i < n; ++i) body(i, k);
-            }
-          },
-          walk_grain(K));
+      scatter_loop<T, decltype(itag), true>(it, w, [](T& o, const T* r) { o = *r; });
     });
   });
 }
 
 void scatter_fill_kernel(ArrayRef<Tensor> ops, const IndexWalk& w, const Scalar& value) {
   TensorIter it(walk_shape(ops[0]), ops);
-  const int64_t K = w.K, sid = w.dim_strides[1], scale = w.index_scale;
   EMBER_DISPATCH_ALL(ops[0].dtype(), "scatter", [&] {
     const scalar_t v = value.to<scalar_t>();
     dispatch_index(ops[1].dtype(), [&](auto itag) {
-      using I = decltype(itag);
-      it.for_each(
-          [&](char** d, const int64_t* s, int64_t n) {
-            auto body = [&](int64_t i, int64_t k) {
-              const int64_t x = *reinterpret_cast<const I*>(d[1] + i * s[1] + k * sid);
-              *reinterpret_cast<scalar_t*>(d[0] + i * s[0] + x * scale) = v;
-            };
-            if (n == 1 || std::abs(sid) < std::abs(s[1])) {
-              for (int64_t i = 0; i < n; ++i)
-                for (int64_t k = 0; k < K; ++k) body(i, k);
-            } else {
-              for (int64_t k = 0; k < K; ++k)
-                for (int64_t i = 0; i < n; ++i) body(i, k);
-            }
-          },
-          walk_grain(K));
+      scatter_loop<scalar_t, decltype(itag), false>(it, w,
+                                                    [v](scalar_t& o, const scalar_t*) { o = v; });
     });
   });
 }
 
 void scatter_add_kernel(ArrayRef<Tensor> ops, const IndexWalk& w, const Scalar& alpha) {
   TensorIter it(walk_shape(ops[0]), ops);
-  const int64_t K = w.K, sid = w.dim_strides[1], ssd = w.dim_strides[2], scale = w.index_scale;
   EMBER_DISPATCH_ALL(ops[0].dtype(), "scatter_add", [&] {
     const AddOp<scalar_t> add(alpha);
     dispatch_index(ops[1].dtype(), [&](auto itag) {
-      using I = decltype(itag);
-      it.for_each(
-          [&](char** d, const int64_t* s, int64_t n) {
-            auto body = [&](int64_t i, int64_t k) {
-              const int64_t x = *reinterpret_cast<const I*>(d[1] + i * s[1] + k * sid);
-              scalar_t* p = reinterpret_cast<scalar_t*>(d[0] + i * s[0] + x * scale);
-              *p = add(*p, *reinterpret_cast<const scalar_t*>(d[2] + i * s[2] + k * ssd));
-            };
-            // the index is shared by the whole run (index_add): a vectorisable row add
-            if (s[1] == 0 && n > 1 && std::abs(ssd) >= std::abs(s[2])) {
-              for (int64_t k = 0; k < K; ++k) {
-                const int64_t x = *reinterpret_cast<const I*>(d[1] + k * sid);
-                char* self = d[0] + x * scale;
-                const char* src = d[2] + k * ssd;
-                if (s[0] == sizeof(scalar_t) && s[2] == sizeof(scalar_t)) {
-                  scalar_t* o = reinterpret_cast<scalar_t*>(self);
-                  const scalar_t* a = reinterpret_cast<const scalar_t*>(src);
-                  for (int64_t i = 0; i < n; ++i) o[i] = add(o[i], a[i]);
-                } else {
-                  for (int64_t i = 0; i < n; ++i) {
-                    scalar_t* o = reinterpret_cast<scalar_t*>(self + i * s[0]);
-                    *o = add(*o, *reinterpret_cast<const scalar_t*>(src + i * s[2]));
-                  }
-                }
-              }
-              return;
-            }
-            if (n == 1 || std::abs(ssd) < std::abs(s[2])) {
-              for (int64_t i = 0; i < n; ++i)
-                for (int64_t k = 0; k < K; ++k) body(i, k);
-            } else {
-              for (int64_t k = 0; k < K; ++k)
-                for (int64_t i = 0; i < n; ++i) body(i, k);
-            }
-          },
-          walk_grain(K));
+      scatter_loop<scalar_t, decltype(itag), true>(
+          it, w, [&add](scalar_t& o, const scalar_t* r) { o = add(o, *r); });
     });
   });
 }
