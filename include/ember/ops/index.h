@@ -40,8 +40,9 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes = -1);
 // NaN counts as larger than every number.
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,
                                 bool largest = true, bool sorted = true);
-// (values, int64 indices) sorted along dim; NaN sorts above every number. Ties
-// keep their original order (the CPU sort is always stable, as PyTorch's).
+// (values, int64 indices) sorted along dim; NaN sorts above every number.
+// ember's CPU sort is always stable (ties keep their original order), which is
+// also a valid result for stable = false.
 std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false,
                                 bool stable = false);
 Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false, bool stable = false);
