@@ -28,8 +28,8 @@ TensorOptions Tensor::options() const {
 }
 
 void Tensor::check_dtype_access(DType want) const {
-  EMBER_CHECK(dtype() == want, TypeError, "expected scalar type ", dtype_name(want),
-              " but found ", dtype_name(dtype()));
+  EMBER_CHECK(dtype() == want, TypeError, "expected scalar type ", scalar_type_name(want),
+              " but found ", scalar_type_name(dtype()));
 }
 
 namespace {

@@ -8,38 +8,6 @@
 
 namespace ember {
 
-namespace {
-
-// Byte range [lo, hi) of storage that t can touch.
-std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
-  int64_t lo = t.storage_offset(), hi = t.storage_offset();
-  for (int64_t d = 0; d < t.dim(); ++d) {
-    if (t.sizes()[d] == 0) return {0, 0};
-    const int64_t ext = (t.sizes()[d] - 1) * t.strides()[d];
-    if (ext < 0)
-      lo += ext;
-    else
-      hi += ext;
-  }
-  const int64_t es = static_cast<int64_t>(t.element_size());
-  return {lo * es, (hi + 1) * es};
-}
-
-bool may_overlap(const Tensor& a, const Tensor& b) {
-  if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return false;
-  auto [alo, ahi] = byte_span(a);
-  auto [blo, bhi] = byte_span(b);
-  return alo < bhi && blo < ahi;
-}
-
-bool has_internal_overlap(const Tensor& t) {
-  if (t.is_non_overlapping_and_dense()) return false;
-  for (int64_t d = 0; d < t.dim(); ++d)
-    if (t.strides()[d] == 0 && t.sizes()[d] > 1) return true;
-  return false;  // unknown: PyTorch also only rejects the certain cases
-}
-
-}  // namespace
 
 Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
   EMBER_CHECK(src.defined(), RuntimeError, "copy_: the source tensor is undefined");
@@ -49,13 +17,13 @@ Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
   check_device_available(src.device());
   if (is_meta()) return *this;  // copying into meta is shape-only
   EMBER_CHECK(!src.is_meta(), RuntimeError, "Cannot copy out of meta tensor; no data!");
-  EMBER_CHECK(!has_internal_overlap(*this), RuntimeError,
+  EMBER_CHECK(!ops::has_internal_overlap(*this), RuntimeError,
               "unsupported operation: more than one element of the written-to tensor refers to a "
               "single memory location. Please clone() the tensor before performing the operation.");
   if (numel() == 0) return *this;
   Tensor s = src;
   if (is_same(src)) return *this;
-  if (may_overlap(*this, src)) {
+  if (ops::may_overlap(*this, src)) {
     if (data_ptr() == src.data_ptr() && strides() == src.strides() && sizes() == src.sizes()) {
       if (dtype() == src.dtype()) return *this;
     }
@@ -110,7 +78,7 @@ Tensor Tensor::contiguous(MemoryFormat fmt) const {
 
 Tensor& Tensor::fill_(const Scalar& value) {
   if (is_meta()) return *this;
-  EMBER_CHECK(!has_internal_overlap(*this), RuntimeError,
+  EMBER_CHECK(!ops::has_internal_overlap(*this), RuntimeError,
               "unsupported operation: more than one element of the written-to tensor refers to a "
               "single memory location. Please clone() the tensor before performing the operation.");
   kernels::fill_kernel(*this, value);

@@ -11,33 +11,6 @@ namespace ember {
 
 namespace {
 
-// PyTorch's ScalarType names, as its messages print them ("Float", "Long").
-const char* scalar_type_name(DType t) {
-  switch (t) {
-    case DType::Bool:
-      return "Bool";
-    case DType::UInt8:
-      return "Byte";
-    case DType::Int8:
-      return "Char";
-    case DType::Int16:
-      return "Short";
-    case DType::Int32:
-      return "Int";
-    case DType::Int64:
-      return "Long";
-    case DType::Float16:
-      return "Half";
-    case DType::BFloat16:
-      return "BFloat16";
-    case DType::Float32:
-      return "Float";
-    case DType::Float64:
-      return "Double";
-  }
-  return "Unknown";
-}
-
 // ensure_nonempty_dim / ensure_nonempty_size: a 0-dim tensor counts as [1].
 int64_t ne_dim(const Tensor& t) { return t.dim() == 0 ? 1 : t.dim(); }
 int64_t ne_size(const Tensor& t, int64_t d) { return t.dim() == 0 ? 1 : t.size(d); }

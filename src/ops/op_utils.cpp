@@ -161,6 +161,39 @@ Tensor expand_to(const Tensor& t, IntArrayRef shape) {
   return t.expand(shape);
 }
 
+namespace {
+// Byte range [lo, hi) of storage that t can touch.
+std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
+  int64_t lo = t.storage_offset(), hi = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.sizes()[d] == 0) return {0, 0};
+    const int64_t ext = (t.sizes()[d] - 1) * t.strides()[d];
+    if (ext < 0)
+      lo += ext;
+    else
+      hi += ext;
+  }
+  const int64_t es = static_cast<int64_t>(t.element_size());
+  return {lo * es, (hi + 1) * es};
+}
+
+}  // namespace
+
+bool may_overlap(const Tensor& a, const Tensor& b) {
+  if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return false;
+  auto [alo, ahi] = byte_span(a);
+  auto [blo, bhi] = byte_span(b);
+  return alo < bhi && blo < ahi;
+}
+
+bool has_internal_overlap(const Tensor& t) {
+  if (t.is_non_overlapping_and_dense()) return false;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.strides()[d] == 0 && t.sizes()[d] > 1) return true;
+  return false;  // unknown: PyTorch also only rejects the certain cases
+}
+
+
 DimVector wrap_dims(IntArrayRef dims, int64_t ndim, bool empty_means_all) {
   DimVector out;
   if (dims.empty() && empty_means_all) {

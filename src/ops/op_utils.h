@@ -41,6 +41,12 @@ bool can_cast(DType from, DType to);
 // The view of t expanded to shape (no copy).
 Tensor expand_to(const Tensor& t, IntArrayRef shape);
 
+// True when two elements of t share memory (a stride-0 dim of size > 1): writing
+// into t is then an error, as in PyTorch.
+bool has_internal_overlap(const Tensor& t);
+// True when a and b may share bytes (same storage, intersecting byte ranges).
+bool may_overlap(const Tensor& a, const Tensor& b);
+
 // Wraps a list of dims (dedup check, range check); empty means all dims.
 DimVector wrap_dims(IntArrayRef dims, int64_t ndim, bool empty_means_all = true);
 

@@ -13,32 +13,6 @@ namespace {
 
 Generator& gen_or_default(Generator* gen) { return gen ? *gen : default_generator(); }
 
-// PyTorch's ScalarType names, as its "not implemented for 'Long'" messages use them.
-const char* torch_type_name(DType t) {
-  switch (t) {
-    case DType::Bool:
-      return "Bool";
-    case DType::UInt8:
-      return "Byte";
-    case DType::Int8:
-      return "Char";
-    case DType::Int16:
-      return "Short";
-    case DType::Int32:
-      return "Int";
-    case DType::Int64:
-      return "Long";
-    case DType::Float16:
-      return "Half";
-    case DType::BFloat16:
-      return "BFloat16";
-    case DType::Float32:
-      return "Float";
-    case DType::Float64:
-      return "Double";
-  }
-  return "Undefined";
-}
 
 // The C++ element type's name, as PyTorch's "from is out of bounds for float" says it.
 const char* cpp_type_name(DType t) {
@@ -231,7 +205,7 @@ Tensor make_like(const Tensor& like, const LikeOptions& options, const Fill& fil
 Tensor& Tensor::uniform_(double from, double to, Generator* gen) {
   const DType t = dtype();
   EMBER_CHECK(ember::is_floating_point(t), TypeError,
-              "\"check_uniform_bounds\" not implemented for '", torch_type_name(t), "'");
+              "\"check_uniform_bounds\" not implemented for '", scalar_type_name(t), "'");
   const double max = float_max(t);
   EMBER_CHECK(from >= -max && from <= max, RuntimeError, "from is out of bounds for ",
               cpp_type_name(t));
@@ -239,7 +213,7 @@ Tensor& Tensor::uniform_(double from, double to, Generator* gen) {
   EMBER_CHECK(from <= to, RuntimeError,
               "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
   EMBER_CHECK(to - from <= max, RuntimeError, "uniform_ expects to-from <= std::numeric_limits<",
-              torch_type_name(t), ">::max(), but found to=", to, " and from=", from,
+              scalar_type_name(t), ">::max(), but found to=", to, " and from=", from,
               " which result in to-from to exceed the limit");
   Generator& g = gen_or_default(gen);
   return fill_with(*this, [&](const Tensor& d) { kernels::uniform_kernel(d, from, to, g); });
@@ -248,7 +222,7 @@ Tensor& Tensor::uniform_(double from, double to, Generator* gen) {
 Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
   const DType t = dtype();
   EMBER_CHECK(ember::is_floating_point(t), TypeError, "\"normal_kernel_cpu\" not implemented for '",
-              torch_type_name(t), "'");
+              scalar_type_name(t), "'");
   EMBER_CHECK(std >= 0.0, RuntimeError, "normal expects std >= 0.0, but found std ", std);
   Generator& g = gen_or_default(gen);
   return fill_with(*this, [&](const Tensor& d) { kernels::normal_kernel(d, mean, std, g); });
@@ -309,7 +283,7 @@ Tensor randint(int64_t high, IntArrayRef sizes, const TensorOptions& options, Ge
 Tensor randperm(int64_t n, const TensorOptions& options, Generator* gen) {
   EMBER_CHECK(n >= 0, RuntimeError, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
   const DType t = options.dtype ? *options.dtype : kInt64;
-  EMBER_CHECK(t != DType::Bool, TypeError, "\"randperm\" not implemented for '", torch_type_name(t),
+  EMBER_CHECK(t != DType::Bool, TypeError, "\"randperm\" not implemented for '", scalar_type_name(t),
               "'");
   const int64_t last = n > 0 ? n - 1 : 0;
   switch (t) {
@@ -348,7 +322,7 @@ Tensor randperm(int64_t n, const TensorOptions& options, Generator* gen) {
 Tensor bernoulli(const Tensor& p, Generator* gen) {
   const DType t = p.dtype();
   EMBER_CHECK(ember::is_floating_point(t), TypeError,
-              "\"bernoulli_tensor_cpu_p_\" not implemented for '", torch_type_name(t), "'");
+              "\"bernoulli_tensor_cpu_p_\" not implemented for '", scalar_type_name(t), "'");
   Tensor out = empty_like(p);
   if (p.is_meta() || p.numel() == 0) return out;
   // Check every probability before drawing anything.

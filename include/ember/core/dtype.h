@@ -73,6 +73,8 @@ constexpr bool is_signed(DType t) { return t != DType::Bool && t != DType::UInt8
 
 // "float32", as in torch.float32.
 const char* dtype_name(DType t);
+// PyTorch's ScalarType name as its kernel errors print it: "Float", "Long", "Bool".
+const char* scalar_type_name(DType t);
 // "torch.float32".
 std::string to_string(DType t);
 std::ostream& operator<<(std::ostream& os, DType t);
@@ -170,7 +172,7 @@ using opmath_t = typename OpMath<T>::type;
         break;                                                                        \
     }                                                                                 \
     throw ::ember::TypeError(                                                         \
-        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::dtype_name(dtype), "'")); \
+        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::scalar_type_name(dtype), "'")); \
   }()
 
 // The floating dtypes.
@@ -185,7 +187,7 @@ using opmath_t = typename OpMath<T>::type;
         break;                                                                        \
     }                                                                                 \
     throw ::ember::TypeError(                                                         \
-        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::dtype_name(dtype), "'")); \
+        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::scalar_type_name(dtype), "'")); \
   }()
 
 // Integers and bool (bitwise ops).
@@ -202,5 +204,5 @@ using opmath_t = typename OpMath<T>::type;
         break;                                                                        \
     }                                                                                 \
     throw ::ember::TypeError(                                                         \
-        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::dtype_name(dtype), "'")); \
+        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::scalar_type_name(dtype), "'")); \
   }()
