@@ -95,7 +95,12 @@ Tensor zeros(IntArrayRef sizes, const TensorOptions& o) {
   return t;
 }
 
-Tensor ones(IntArrayRef sizes, const TensorOptions& o) { return full(sizes, 1, o); }
+Tensor ones(IntArrayRef sizes, const TensorOptions& o) {
+  // Unlike full, ones does not infer int64 from its fill value: default dtype.
+  TensorOptions opt = o;
+  opt.dtype = o.dtype_or_default();
+  return full(sizes, 1, opt);
+}
 
 Tensor full(IntArrayRef sizes, const Scalar& value, const TensorOptions& o) {
   TensorOptions opt = o;

@@ -166,6 +166,14 @@ TEST(Factory, FullInfersDtype) {
   EXPECT_THROW(full({2}, 1, {.requires_grad = true}), RuntimeError);  // int64 cannot require grad
 }
 
+TEST(Factory, ZerosOnesDefaultDtype) {
+  EXPECT_EQ(ones({2}).dtype(), kFloat32);
+  EXPECT_EQ(zeros({2}).dtype(), kFloat32);
+  EXPECT_EQ(empty({2}).dtype(), kFloat32);
+  EXPECT_EQ(ones({2}).tolist<float>(), (std::vector<float>{1.f, 1.f}));
+  EXPECT_TRUE(ones({2}, {.requires_grad = true}).requires_grad());
+}
+
 TEST(Factory, ZerosOnesEveryDtype) {
   for (DType dt : kAll) {
     Tensor z = zeros({2, 3}, {.dtype = dt});
