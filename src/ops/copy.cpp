@@ -183,6 +183,7 @@ Scalar Tensor::at(IntArrayRef index) const {
 }
 
 Tensor& Tensor::resize_(IntArrayRef new_sizes, std::optional<MemoryFormat> fmt) {
+  EMBER_CHECK(!requires_grad(), RuntimeError, "cannot resize variables that require grad");
   for (auto s : new_sizes)
     EMBER_CHECK(s >= 0, RuntimeError, "Trying to create tensor with negative dimension ", s, ": ",
                 new_sizes);

@@ -442,3 +442,41 @@ TEST(CopyLarge, ConvertingStridedCopy) {
   EXPECT_EQ(h.at({1, 12, 40, 42}).to_double(),
             static_cast<double>(Half(static_cast<float>(N * C * H * W - 1))));
 }
+
+TEST(CopyLarge, MoreDimsThanTheIteratorWalks) {
+  // 20 dims of size 2, reversed: no two dims coalesce.
+  I64 sizes(20, 2), perm(20);
+  for (int i = 0; i < 20; ++i) perm[i] = 19 - i;
+  Tensor x = arange(0, 1 << 20, 1, {.dtype = kInt32}).view(sizes);
+  Tensor c = x.permute(perm).contiguous();
+  const int32_t* pc = c.data_ptr<int32_t>();
+  int64_t bad = 0;
+  for (int32_t f = 0; f < (1 << 20); ++f) {
+    int32_t rev = 0;
+    for (int b = 0; b < 20; ++b)
+      if (f & (1 << b)) rev |= 1 << (19 - b);
+    bad += pc[f] != rev;
+  }
+  EXPECT_EQ(bad, 0);
+  // 18 dims whose strides leave gaps (2^(j+1) - 1): fill_ and copy_ through them.
+  const int nd = 18;
+  I64 sz(nd, 2), st(nd);
+  for (int j = 0; j < nd; ++j) st[nd - 1 - j] = (int64_t{2} << j) - 1;
+  Tensor base = zeros({int64_t{1} << (nd + 1)}, {.dtype = kInt32});
+  Tensor v = base.as_strided(sz, st);
+  auto offset_of = [&](int64_t f) {
+    int64_t off = 0;
+    for (int j = 0; j < nd; ++j)
+      if (f & (int64_t{1} << j)) off += st[nd - 1 - j];
+    return off;
+  };
+  v.fill_(-1);
+  int64_t ones_count = 0;
+  for (int32_t e : base.tolist<int32_t>()) ones_count += e == -1;
+  EXPECT_EQ(ones_count, int64_t{1} << nd);
+  v.copy_(arange(0, int64_t{1} << nd, 1, {.dtype = kInt32}).view(sz));
+  const int32_t* pb = base.data_ptr<int32_t>();
+  bad = 0;
+  for (int64_t f = 0; f < (int64_t{1} << nd); ++f) bad += pb[offset_of(f)] != f;
+  EXPECT_EQ(bad, 0);
+}

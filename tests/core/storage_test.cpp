@@ -184,6 +184,13 @@ TEST(Storage, TensorResize) {
   EXPECT_EQ(s.dim(), 0);
   EXPECT_THROW_MSG(x.resize_({-1, 2}), RuntimeError,
                    "Trying to create tensor with negative dimension -1: [-1, 2]");
+  Tensor g = zeros({2});
+  g.requires_grad_();
+  EXPECT_THROW_MSG(g.resize_({3}), RuntimeError, "cannot resize variables that require grad");
+  EXPECT_THROW(g.resize_({2}), RuntimeError);
+  Tensor gd = g.detach();
+  gd.resize_({3});
+  EXPECT_EQ(vec(gd.sizes()), I64{3});
 }
 
 TEST(Storage, RequiresGradAndTypedAccess) {
