@@ -7,17 +7,24 @@
 namespace ember {
 
 Device::Device(const std::string& spec) {
-  std::string kind = spec;
+  // PyTorch's grammar: <type>[:<index>], type made of letters, digits and '_', index a
+  // non-negative integer without leading zeros.
+  EMBER_CHECK(!spec.empty(), RuntimeError, "Device string must not be empty");
+  const auto colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  bool ok = !kind.empty();
+  for (char c : kind) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
   int idx = -1;
-  auto colon = spec.find(':');
   if (colon != std::string::npos) {
-    kind = spec.substr(0, colon);
-    std::string num = spec.substr(colon + 1);
-    bool ok = !num.empty() && num.size() < 6;
+    const std::string num = spec.substr(colon + 1);
+    ok = ok && !num.empty() && (num.size() == 1 || num[0] != '0');
     for (char c : num) ok = ok && std::isdigit(static_cast<unsigned char>(c));
     EMBER_CHECK(ok, RuntimeError, "Invalid device string: '", spec, "'");
+    EMBER_CHECK(num.size() < 10, RuntimeError, "Could not parse device index '", num,
+                "' in device string '", spec, "'");
     idx = std::stoi(num);
   }
+  EMBER_CHECK(ok, RuntimeError, "Invalid device string: '", spec, "'");
   if (kind == "cpu") {
     type = DeviceType::CPU;
     EMBER_CHECK(idx <= 0, RuntimeError, "CPU device index must be -1 or zero, got ", idx);

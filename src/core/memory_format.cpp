@@ -33,14 +33,17 @@ DimVector strides_for(IntArrayRef sizes, MemoryFormat fmt) {
     case MemoryFormat::Contiguous:
     case MemoryFormat::Preserve:
       return contiguous_strides(sizes);
+    // Channels-last strides multiply the raw sizes (no clamping of 0 to 1), as PyTorch's
+    // get_channels_last_strides_2d/3d: torch.empty(2, 0, 4, 5, memory_format=channels_last)
+    // has strides (0, 1, 0, 0).
     case MemoryFormat::ChannelsLast: {
       EMBER_CHECK(sizes.size() == 4, RuntimeError,
                   "required rank 4 tensor to use channels_last format");
       DimVector st(4);
       st[1] = 1;
-      st[3] = std::max<int64_t>(sizes[1], 1);
-      st[2] = st[3] * std::max<int64_t>(sizes[3], 1);
-      st[0] = st[2] * std::max<int64_t>(sizes[2], 1);
+      st[3] = sizes[1];
+      st[2] = st[3] * sizes[3];
+      st[0] = st[2] * sizes[2];
       return st;
     }
     case MemoryFormat::ChannelsLast3d: {
@@ -48,10 +51,10 @@ DimVector strides_for(IntArrayRef sizes, MemoryFormat fmt) {
                   "required rank 5 tensor to use channels_last_3d format");
       DimVector st(5);
       st[1] = 1;
-      st[4] = std::max<int64_t>(sizes[1], 1);
-      st[3] = st[4] * std::max<int64_t>(sizes[4], 1);
-      st[2] = st[3] * std::max<int64_t>(sizes[3], 1);
-      st[0] = st[2] * std::max<int64_t>(sizes[2], 1);
+      st[4] = sizes[1];
+      st[3] = st[4] * sizes[4];
+      st[2] = st[3] * sizes[3];
+      st[0] = st[2] * sizes[2];
       return st;
     }
   }
@@ -74,9 +77,9 @@ bool compute_is_contiguous(IntArrayRef sizes, IntArrayRef strides) {
 
 bool compute_is_channels_last(IntArrayRef sizes, IntArrayRef strides, bool three_d) {
   const size_t want = three_d ? 5 : 4;
+  // No shortcut for empty tensors: PyTorch's channels-last contiguity only skips
+  // size-1 dims (torch.empty(0, 3, 4, 5) is not channels_last contiguous).
   if (sizes.size() != want) return false;
-  for (auto s : sizes)
-    if (s == 0) return true;
   static const int order2d[] = {1, 3, 2, 0};
   static const int order3d[] = {1, 4, 3, 2, 0};
   const int* order = three_d ? order3d : order2d;

@@ -13,7 +13,7 @@ std::atomic<int> g_threads{0};
 }
 
 void set_num_threads(int n) {
-  EMBER_CHECK(n > 0, ValueError, "set_num_threads expects a positive integer, got ", n);
+  EMBER_CHECK(n > 0, RuntimeError, "set_num_threads expects a positive integer");
   g_threads = n;
 #if defined(_OPENMP)
   omp_set_num_threads(n);

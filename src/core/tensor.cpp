@@ -6,7 +6,7 @@ namespace ember {
 
 int64_t wrap_dim(int64_t dim, int64_t ndim, bool wrap_scalar) {
   if (ndim <= 0) {
-    EMBER_CHECK(wrap_scalar, IndexError, "dimension specified as ", dim,
+    EMBER_CHECK(wrap_scalar, IndexError, "Dimension specified as ", dim,
                 " but tensor has no dimensions");
     ndim = 1;
   }

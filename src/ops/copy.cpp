@@ -8,6 +8,42 @@
 
 namespace ember {
 
+namespace {
+
+// Byte range [lo, hi) of storage that t can touch.
+std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
+  int64_t lo = t.storage_offset(), hi = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.sizes()[d] == 0) return {0, 0};
+    const int64_t ext = (t.sizes()[d] - 1) * t.strides()[d];
+    if (ext < 0)
+      lo += ext;
+    else
+      hi += ext;
+  }
+  const int64_t es = static_cast<int64_t>(t.element_size());
+  return {lo * es, (hi + 1) * es};
+}
+
+enum class Overlap { No, Full, Partial, TooHard };
+
+// PyTorch's get_overlap_status, refined: two non-dense tensors whose byte ranges do not
+// intersect do not overlap.
+Overlap overlap_status(const Tensor& a, const Tensor& b) {
+  if (a.is_same(b)) return Overlap::Full;
+  if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return Overlap::No;
+  auto [alo, ahi] = byte_span(a);
+  auto [blo, bhi] = byte_span(b);
+  if (!(alo < bhi && blo < ahi)) return Overlap::No;
+  if (!a.is_non_overlapping_and_dense() || !b.is_non_overlapping_and_dense())
+    return Overlap::TooHard;
+  if (alo == blo && ahi == bhi)
+    return a.strides() == b.strides() ? Overlap::Full : Overlap::Partial;
+  return Overlap::Partial;
+}
+
+
+}  // namespace
 
 Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
   EMBER_CHECK(src.defined(), RuntimeError, "copy_: the source tensor is undefined");
@@ -16,18 +52,31 @@ Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
               " doesn't match the broadcast shape ", bshape);
   check_device_available(src.device());
   if (is_meta()) return *this;  // copying into meta is shape-only
-  EMBER_CHECK(!src.is_meta(), RuntimeError, "Cannot copy out of meta tensor; no data!");
+  EMBER_CHECK(!src.is_meta(), NotImplementedError, "Cannot copy out of meta tensor; no data!");
   EMBER_CHECK(!ops::has_internal_overlap(*this), RuntimeError,
               "unsupported operation: more than one element of the written-to tensor refers to a "
               "single memory location. Please clone() the tensor before performing the operation.");
-  if (numel() == 0) return *this;
+  if (numel() == 0 || is_same(src)) return *this;
   Tensor s = src;
-  if (is_same(src)) return *this;
-  if (ops::may_overlap(*this, src)) {
-    if (data_ptr() == src.data_ptr() && strides() == src.strides() && sizes() == src.sizes()) {
-      if (dtype() == src.dtype()) return *this;
-    }
-    s = src.clone(MemoryFormat::Contiguous);
+  switch (overlap_status(*this, src)) {
+    case Overlap::No:
+      break;
+    case Overlap::Full:
+      // The same elements in the same order: nothing to do unless converting.
+      if (dtype() == src.dtype() && sizes() == src.sizes()) return *this;
+      s = src.clone(MemoryFormat::Contiguous);
+      break;
+    case Overlap::Partial:
+      // PyTorch refuses (e.g. x[1:].copy_(x[:-1])) rather than pick a direction.
+      throw RuntimeError(
+          "unsupported operation: some elements of the input tensor and the written-to tensor "
+          "refer to a single memory location. Please clone() the tensor before performing the "
+          "operation.");
+    case Overlap::TooHard:
+      // PyTorch copies element by element with an unspecified result; copying from a
+      // snapshot gives the result of a copy from distinct memory.
+      s = src.clone(MemoryFormat::Contiguous);
+      break;
   }
   s = ops::expand_to(s, sizes());
   kernels::copy_kernel(*this, s);
@@ -42,7 +91,9 @@ Tensor Tensor::to(const Device& dev, std::optional<DType> dt, bool, bool copy,
                   MemoryFormat fmt) const {
   check_device_available(dev);
   const DType target = dt ? *dt : dtype();
-  const bool same_layout = fmt == MemoryFormat::Preserve || is_contiguous(fmt);
+  // PyTorch's to_will_alias: the layout matches when the format is preserve or equals
+  // suggest_memory_format() (so x.t().to(contiguous_format) returns x.t() itself).
+  const bool same_layout = fmt == MemoryFormat::Preserve || suggest_memory_format() == fmt;
   Device want = dev;
   if (want.is_cpu()) want.index = -1;
   if (!copy && target == dtype() && want == device() && same_layout) return *this;
@@ -70,9 +121,9 @@ Tensor Tensor::clone(MemoryFormat fmt) const {
 }
 
 Tensor Tensor::contiguous(MemoryFormat fmt) const {
+  if (is_contiguous(fmt)) return *this;  // preserve reads as contiguous here, as in PyTorch
   EMBER_CHECK(fmt != MemoryFormat::Preserve, RuntimeError,
               "preserve memory format is unsupported by the contiguous operator");
-  if (is_contiguous(fmt)) return *this;
   return clone(fmt);
 }
 
@@ -126,12 +177,15 @@ Scalar Tensor::at(IntArrayRef index) const {
 }
 
 Tensor& Tensor::resize_(IntArrayRef new_sizes, std::optional<MemoryFormat> fmt) {
+  EMBER_CHECK(!requires_grad(), RuntimeError, "cannot resize variables that require grad");
   for (auto s : new_sizes)
     EMBER_CHECK(s >= 0, RuntimeError, "Trying to create tensor with negative dimension ", s, ": ",
                 new_sizes);
   const MemoryFormat f = fmt ? *fmt : MemoryFormat::Contiguous;
   EMBER_CHECK(f != MemoryFormat::Preserve, RuntimeError,
               "Unsupported memory format torch.preserve_format for resize_");
+  // Same sizes and no format: PyTorch keeps the strides (a transposed tensor stays so).
+  if (!fmt && sizes() == new_sizes) return *this;
   DimVector st = strides_for(new_sizes, f);
   int64_t n = 1;
   for (auto s : new_sizes) n *= s;

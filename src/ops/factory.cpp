@@ -26,6 +26,43 @@ int64_t storage_bytes(IntArrayRef sizes, IntArrayRef strides, DType dtype) {
   return (max_off + 1) * static_cast<int64_t>(element_size(dtype));
 }
 
+// PyTorch's infer_dense_strides: dense strides that keep the stride order of a
+// non-dense tensor (dims ordered as TensorIterator orders them; stride-0 dims keep
+// their place), so empty_like / clone / to of a sliced channels_last tensor stay
+// channels_last.
+DimVector infer_dense_strides(IntArrayRef sizes, IntArrayRef strides) {
+  const int64_t nd = static_cast<int64_t>(sizes.size());
+  DimVector out(nd);
+  if (nd == 0) return out;
+  DimVector perm(nd);
+  for (int64_t i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
+  auto should_swap = [&](int64_t d0, int64_t d1) -> int {
+    const int64_t s0 = strides[d0], s1 = strides[d1];
+    if (s0 == 0 || s1 == 0) return 0;
+    if (s0 < s1) return -1;
+    if (s0 > s1) return 1;
+    return sizes[d0] > sizes[d1] ? 1 : 0;
+  };
+  for (int64_t i = 1; i < nd; ++i) {
+    int64_t d1 = i;
+    for (int64_t d0 = i - 1; d0 >= 0; --d0) {
+      const int c = should_swap(perm[d0], perm[d1]);
+      if (c > 0) {
+        std::swap(perm[d0], perm[d1]);
+        d1 = d0;
+      } else if (c < 0) {
+        break;
+      }
+    }
+  }
+  int64_t acc = 1;
+  for (int64_t i = 0; i < nd; ++i) {
+    out[perm[i]] = acc;
+    if (sizes[perm[i]] > 1) acc *= sizes[perm[i]];
+  }
+  return out;
+}
+
 Tensor finish(Tensor t, const TensorOptions& o) {
   if (o.requires_grad) t.requires_grad_(true);
   return t;
@@ -35,8 +72,8 @@ Tensor finish(Tensor t, const TensorOptions& o) {
 
 Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, const TensorOptions& o) {
   check_sizes(sizes);
-  EMBER_CHECK(sizes.size() == strides.size(), RuntimeError, "mismatch in length of strides (",
-              strides.size(), ") and shape (", sizes.size(), ")");
+  EMBER_CHECK(sizes.size() == strides.size(), RuntimeError, "dimensionality of sizes (",
+              sizes.size(), ") must match dimensionality of strides (", strides.size(), ")");
   check_device_available(o.device);
   const DType dtype = o.dtype_or_default();
   auto storage = std::make_shared<Storage>(
@@ -46,6 +83,8 @@ Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, const TensorOptions
 
 Tensor empty(IntArrayRef sizes, const TensorOptions& o) {
   check_sizes(sizes);
+  EMBER_CHECK(o.memory_format != MemoryFormat::Preserve, RuntimeError,
+              "unsupported memory format Preserve");
   DimVector strides = strides_for(sizes, o.memory_format);
   return empty_strided(sizes, strides, o);
 }
@@ -57,8 +96,9 @@ Tensor zeros(IntArrayRef sizes, const TensorOptions& o) {
 }
 
 Tensor ones(IntArrayRef sizes, const TensorOptions& o) {
+  // Unlike full, ones does not infer int64 from its fill value: default dtype.
   TensorOptions opt = o;
-  opt.dtype = o.dtype_or_default();  // unlike full, ones does not infer int64 from the 1
+  opt.dtype = o.dtype_or_default();
   return full(sizes, 1, opt);
 }
 
@@ -78,11 +118,8 @@ Tensor empty_like(const Tensor& t, const LikeOptions& o) {
                     .device = o.device ? *o.device : t.device(),
                     .requires_grad = o.requires_grad};
   if (o.memory_format == MemoryFormat::Preserve) {
-    if (t.is_non_overlapping_and_dense()) {
-      return empty_strided(t.sizes(), t.strides(), opt);
-    }
-    opt.memory_format = t.suggest_memory_format();
-    return empty(t.sizes(), opt);
+    if (t.is_non_overlapping_and_dense()) return empty_strided(t.sizes(), t.strides(), opt);
+    return empty_strided(t.sizes(), infer_dense_strides(t.sizes(), t.strides()), opt);
   }
   opt.memory_format = o.memory_format;
   return empty(t.sizes(), opt);
@@ -109,32 +146,82 @@ Tensor scalar_tensor(const Scalar& value, const TensorOptions& o) { return full(
 
 Tensor arange(const Scalar& end, const TensorOptions& o) { return arange(0, end, 1, o); }
 
+namespace {
+// The type PyTorch's arange computes in: int64 for integers, float for the 16-bit
+// floats, double otherwise. start/end/step are converted to it first, so
+// arange(0.5, 5, 1.5, dtype=int32) counts 0, 1, 2.
+template <typename T>
+using arange_acc_t =
+    std::conditional_t<std::is_integral_v<T>, int64_t,
+                       std::conditional_t<kernels::is_reduced_float_v<T>, float, double>>;
+
+// Arithmetic as c10::Half / c10::BFloat16 do it: every intermediate result is rounded
+// to T, and an int64 operand is first converted to T. linspace uses it for the
+// reduced floats so its values match PyTorch's bit for bit.
+template <typename T>
+T rsub(T a, T b) {
+  if constexpr (kernels::is_reduced_float_v<T>)
+    return T(static_cast<float>(a) - static_cast<float>(b));
+  else
+    return a - b;
+}
+template <typename T>
+T radd(T a, T b) {
+  if constexpr (kernels::is_reduced_float_v<T>)
+    return T(static_cast<float>(a) + static_cast<float>(b));
+  else
+    return a + b;
+}
+template <typename T>
+T rmul(T a, int64_t b) {
+  if constexpr (kernels::is_reduced_float_v<T>)
+    return T(static_cast<float>(a) * static_cast<float>(T(static_cast<float>(b))));
+  else
+    return a * static_cast<T>(b);
+}
+template <typename T>
+T rdiv(T a, int64_t b) {
+  if constexpr (kernels::is_reduced_float_v<T>)
+    return T(static_cast<float>(a) / static_cast<float>(T(static_cast<float>(b))));
+  else
+    return a / static_cast<T>(b);
+}
+}  // namespace
+
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& o) {
   const bool all_int = !start.is_floating_point() && !end.is_floating_point() &&
                        !step.is_floating_point();
   const DType dtype = o.dtype ? *o.dtype : (all_int ? DType::Int64 : get_default_dtype());
-  const double s = start.to_double(), e = end.to_double(), st = step.to_double();
-  EMBER_CHECK(st != 0, RuntimeError, "step must be nonzero");
-  EMBER_CHECK(std::isfinite(s) && std::isfinite(e), RuntimeError, "unsupported range: ", s, " -> ", e);
-  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), RuntimeError,
-              "upper bound and larger bound inconsistent with step sign");
-  int64_t n;
-  if (all_int) {
-    const int64_t si = start.to_long(), ei = end.to_long(), sti = step.to_long();
-    n = sti > 0 ? (ei - si + sti - 1) / sti : (si - ei - sti - 1) / (-sti);
-  } else {
-    n = static_cast<int64_t>(std::ceil((e - s) / st));
-  }
+  const double sd = start.to_double(), ed = end.to_double(), std_ = step.to_double();
+  EMBER_CHECK(std::isfinite(sd) && std::isfinite(ed), RuntimeError, "unsupported range: ", sd,
+              " -> ", ed);
+  int64_t n = 0;
+  EMBER_DISPATCH_NUMERIC(dtype, "arange_cpu", [&] {
+    using acc = arange_acc_t<scalar_t>;
+    const acc xs = start.to<acc>(), xe = end.to<acc>(), xst = step.to<acc>();
+    EMBER_CHECK(xst > 0 || xst < 0, RuntimeError, "step must be nonzero");
+    EMBER_CHECK((xst > 0 && xe >= xs) || (xst < 0 && xe <= xs), RuntimeError,
+                "upper bound and larger bound inconsistent with step sign");
+    double size_d;
+    if constexpr (std::is_same_v<scalar_t, int64_t>) {
+      const int64_t sgn = (xst > 0) - (xst < 0);
+      size_d = static_cast<double>((xe - xs + xst - sgn) / xst);
+    } else {
+      size_d = std::ceil((ed - sd) / std_);
+    }
+    EMBER_CHECK(size_d >= 0 && size_d <= 9.2e18, RuntimeError, "invalid size, possible overflow?");
+    n = static_cast<int64_t>(size_d);
+  });
   Tensor t = empty({n}, {.dtype = dtype, .device = o.device});
-  if (!t.is_meta()) {
-    EMBER_DISPATCH_NUMERIC(dtype, "arange", [&] {
+  if (!t.is_meta() && n > 0) {
+    EMBER_DISPATCH_NUMERIC(dtype, "arange_cpu", [&] {
+      using acc = arange_acc_t<scalar_t>;
+      const acc xs = start.to<acc>(), xst = step.to<acc>();
       scalar_t* p = t.data_ptr<scalar_t>();
-      if (all_int && is_integral(dtype)) {
-        const int64_t si = start.to_long(), sti = step.to_long();
-        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(si + i * sti);
-      } else {
-        for (int64_t i = 0; i < n; ++i) p[i] = kernels::convert<scalar_t>(s + static_cast<double>(i) * st);
-      }
+      parallel_for_t(0, n, kGrainSize, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i)
+          p[i] = static_cast<scalar_t>(xs + xst * static_cast<acc>(i));
+      });
     });
   }
   return finish(t, o);
@@ -144,30 +231,35 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const Ten
   EMBER_CHECK(steps >= 0, RuntimeError, "number of steps must be non-negative");
   const DType dtype = o.dtype_or_default();
   Tensor t = empty({steps}, {.dtype = dtype, .device = o.device});
-  if (!t.is_meta() && steps > 0) {
-    const double s = start.to_double(), e = end.to_double();
-    EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
-      scalar_t* p = t.data_ptr<scalar_t>();
-      if (steps == 1) {
-        p[0] = kernels::convert<scalar_t>(s);
-        return;
-      }
-      if (is_integral(dtype)) {
-        // PyTorch steps integer linspace in floating point and truncates.
-        const double step = (e - s) / static_cast<double>(steps - 1);
-        for (int64_t i = 0; i < steps; ++i) p[i] = kernels::convert<scalar_t>(s + step * i);
-        return;
-      }
-      using acc = opmath_t<scalar_t>;
-      const acc step = static_cast<acc>((e - s) / static_cast<double>(steps - 1));
+  // PyTorch's algorithm: start and end are converted to the output dtype first; the step is
+  // computed in that dtype (in double for integers); the first half counts up from start and
+  // the second half down from end, so both ends are exact.
+  EMBER_DISPATCH_NUMERIC(dtype, "linspace_cpu", [&] {
+    if (t.is_meta() || steps == 0) return;
+    scalar_t* p = t.data_ptr<scalar_t>();
+    const scalar_t s = start.to<scalar_t>(), e = end.to<scalar_t>();
+    if (steps == 1) {
+      p[0] = s;
+      return;
+    }
+    if constexpr (std::is_integral_v<scalar_t>) {
+      const double step =
+          (static_cast<double>(e) - static_cast<double>(s)) / static_cast<double>(steps - 1);
       const int64_t half = steps / 2;
-      for (int64_t i = 0; i < steps; ++i) {
-        acc v = i < half ? static_cast<acc>(s) + step * static_cast<acc>(i)
-                         : static_cast<acc>(e) - step * static_cast<acc>(steps - i - 1);
-        p[i] = static_cast<scalar_t>(v);
-      }
-    });
-  }
+      parallel_for_t(0, steps, kGrainSize, [&](int64_t b, int64_t en) {
+        for (int64_t i = b; i < en; ++i)
+          p[i] = static_cast<scalar_t>(i < half ? s + step * static_cast<double>(i)
+                                                : e - step * static_cast<double>(steps - i - 1));
+      });
+    } else {
+      const scalar_t step = rdiv(rsub(e, s), steps - 1);
+      const int64_t half = steps / 2;
+      parallel_for_t(0, steps, kGrainSize, [&](int64_t b, int64_t en) {
+        for (int64_t i = b; i < en; ++i)
+          p[i] = i < half ? radd(s, rmul(step, i)) : rsub(e, rmul(step, steps - i - 1));
+      });
+    }
+  });
   return finish(t, o);
 }
 

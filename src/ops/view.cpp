@@ -9,6 +9,49 @@ namespace ember {
 
 namespace {
 
+// PyTorch's Type::toString(), which expand()'s message prints: "torch.FloatTensor" for the
+// dtypes with a legacy tensor type, "CPUBoolType" / "MetaFloatType" otherwise.
+std::string legacy_type_name(DType t, const Device& d) {
+  const char* scalar = "";
+  bool legacy = true;
+  switch (t) {
+    case DType::Bool:
+      scalar = "Bool";
+      legacy = false;
+      break;
+    case DType::UInt8:
+      scalar = "Byte";
+      break;
+    case DType::Int8:
+      scalar = "Char";
+      break;
+    case DType::Int16:
+      scalar = "Short";
+      break;
+    case DType::Int32:
+      scalar = "Int";
+      break;
+    case DType::Int64:
+      scalar = "Long";
+      break;
+    case DType::Float16:
+      scalar = "Half";
+      break;
+    case DType::BFloat16:
+      scalar = "BFloat16";
+      legacy = false;
+      break;
+    case DType::Float32:
+      scalar = "Float";
+      break;
+    case DType::Float64:
+      scalar = "Double";
+      break;
+  }
+  if (d.is_cpu() && legacy) return detail::str_cat("torch.", scalar, "Tensor");
+  return detail::str_cat(d.is_cpu() ? "CPU" : d.is_meta() ? "Meta" : "CUDA", scalar, "Type");
+}
+
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
   auto impl = std::make_shared<TensorImpl>(base.storage(), base.dtype(), sizes, strides, offset);
   impl->set_requires_grad(base.requires_grad());
@@ -122,7 +165,7 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
 }
 
 Tensor Tensor::unflatten(int64_t d, IntArrayRef new_sizes) const {
-  d = wrap_dim(d, dim());
+  d = wrap_dim(d, dim(), /*wrap_scalar=*/false);
   EMBER_CHECK(!new_sizes.empty(), RuntimeError, "unflatten: sizes must be non-empty");
   int64_t known = 1, infer = -1;
   for (size_t i = 0; i < new_sizes.size(); ++i) {
@@ -205,6 +248,7 @@ Tensor Tensor::movedim(int64_t source, int64_t destination) const {
   const int64_t nd = dim();
   source = wrap_dim(source, nd);
   destination = wrap_dim(destination, nd);
+  if (nd == 0) return make_view(*this, sizes(), strides(), storage_offset());
   DimVector order;
   for (int64_t i = 0; i < nd; ++i)
     if (i != source) order.push_back(i);
@@ -217,6 +261,7 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   d0 = wrap_dim(d0, nd);
   d1 = wrap_dim(d1, nd);
   DimVector sz(sizes()), st(strides());
+  if (nd == 0) return make_view(*this, sz, st, storage_offset());
   std::swap(sz[d0], sz[d1]);
   std::swap(st[d0], st[d1]);
   return make_view(*this, sz, st, storage_offset());
@@ -239,15 +284,17 @@ Tensor Tensor::mT() const {
 Tensor Tensor::expand(IntArrayRef target) const {
   const int64_t nd = dim();
   const int64_t nt = static_cast<int64_t>(target.size());
-  EMBER_CHECK(nt >= nd, RuntimeError, "expand(", dtype(), "{", sizes(), "}, size=", target,
-              "): the number of sizes provided (", nt,
+  EMBER_CHECK(nt >= nd, RuntimeError, "expand(", legacy_type_name(dtype(), device()), "{", sizes(),
+              "}, size=", target, "): the number of sizes provided (", nt,
               ") must be greater or equal to the number of dimensions in the tensor (", nd, ")");
   DimVector sz(nt), st(nt);
   for (int64_t i = nt - 1; i >= 0; --i) {
     const int64_t offset = nt - 1 - i;
     const int64_t d = nd - 1 - offset;
     const int64_t size = d >= 0 ? sizes()[d] : 1;
-    const int64_t stride = d >= 0 ? strides()[d] : (i + 1 < nt ? sz[i + 1] * st[i + 1] : 1);
+    // A 0-dim tensor expands with all-zero strides (PyTorch's inferExpandGeometry).
+    const int64_t stride =
+        d >= 0 ? strides()[d] : (nd == 0 ? 0 : (i + 1 < nt ? sz[i + 1] * st[i + 1] : 1));
     int64_t want = target[i];
     if (want == -1) {
       EMBER_CHECK(d >= 0, RuntimeError, "The expanded size of the tensor (-1) isn't allowed in a "
@@ -303,7 +350,7 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start_opt, std::optional<
                      int64_t step) const {
   EMBER_CHECK(dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
   d = wrap_dim(d, dim());
-  EMBER_CHECK(step > 0, ValueError, "slice step must be positive, got ", step);
+  EMBER_CHECK(step > 0, RuntimeError, "slice step must be positive");
   const int64_t size = sizes()[d];
   int64_t start = start_opt.value_or(0), end = end_opt.value_or(size);
   if (start < 0) start += size;
@@ -348,8 +395,9 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
   EMBER_CHECK(split_size > 0 || size == 0, RuntimeError, "split_size can only be 0 if dimension "
               "size is 0, but got dimension size of ", size);
   std::vector<Tensor> out;
+  // A size-0 dim splits into one empty piece (PyTorch keeps at least one split).
   if (size == 0) {
-    out.push_back(*this);
+    out.push_back(narrow(d, 0, 0));
     return out;
   }
   for (int64_t s = 0; s < size; s += split_size) out.push_back(narrow(d, s, std::min(split_size, size - s)));
@@ -395,7 +443,7 @@ std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
 }
 
 std::vector<Tensor> Tensor::unbind(int64_t d) const {
-  EMBER_CHECK(dim() > 0, RuntimeError, "Dimension specified as 0 but tensor has no dimensions");
+  EMBER_CHECK(dim() > 0, IndexError, "Dimension specified as 0 but tensor has no dimensions");
   d = wrap_dim(d, dim());
   std::vector<Tensor> out;
   out.reserve(sizes()[d]);
@@ -403,11 +451,12 @@ std::vector<Tensor> Tensor::unbind(int64_t d) const {
   return out;
 }
 
-Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
+Tensor Tensor::diagonal(int64_t offset, int64_t dim1_in, int64_t dim2_in) const {
   const int64_t nd = dim();
-  dim1 = wrap_dim(dim1, nd);
-  dim2 = wrap_dim(dim2, nd);
-  EMBER_CHECK(dim1 != dim2, RuntimeError, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
+  const int64_t dim1 = wrap_dim(dim1_in, nd);
+  const int64_t dim2 = wrap_dim(dim2_in, nd);
+  EMBER_CHECK(dim1 != dim2, RuntimeError, "diagonal dimensions cannot be identical ", dim1_in, ", ",
+              dim2_in);
   int64_t diag_size;
   int64_t off = storage_offset();
   if (offset >= 0) {
@@ -438,16 +487,33 @@ Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
     if (ix.kind() == TensorIndex::Kind::Ellipsis) ++ellipses;
   }
   EMBER_CHECK(ellipses <= 1, IndexError, "an index can only have a single ellipsis ('...')");
+  if (dim() == 0 && indices.size() == 1 && indices[0].kind() == TensorIndex::Kind::Int)
+    throw IndexError(
+        "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+        "C++ to convert a 0-dim tensor to a number");
   EMBER_CHECK(consumed <= dim(), IndexError, "too many indices for tensor of dimension ", dim());
   Tensor r = *this;
   int64_t d = 0;
-  for (const auto& ix : indices) {
+  for (size_t pos = 0; pos < indices.size(); ++pos) {
+    const TensorIndex& ix = indices[pos];
     switch (ix.kind()) {
-      case TensorIndex::Kind::Int: r = r.select(d, ix.integer()); break;
-      case TensorIndex::Kind::Slice:
-        r = r.slice(d, ix.slice().start, ix.slice().stop, ix.slice().step);
+      case TensorIndex::Kind::Int: {
+        // Python indexing words the range error differently from select(), naming the
+        // position in the index expression as the dimension.
+        const int64_t size = r.sizes()[d], i = ix.integer();
+        EMBER_CHECK(i >= -size && i < size, IndexError, "index ", i,
+                    " is out of bounds for dimension ", pos, " with size ", size);
+        r = r.select(d, i);
+        break;
+      }
+      case TensorIndex::Kind::Slice: {
+        const int64_t step = ix.slice().step;
+        EMBER_CHECK(step != 0, ValueError, "slice step cannot be zero");
+        EMBER_CHECK(step > 0, ValueError, "step must be greater than zero");
+        r = r.slice(d, ix.slice().start, ix.slice().stop, step);
         ++d;
         break;
+      }
       case TensorIndex::Kind::None:
         r = r.unsqueeze(d);
         ++d;

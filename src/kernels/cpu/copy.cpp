@@ -13,6 +13,9 @@ namespace ember::kernels {
 
 namespace {
 
+// The most dims TensorIter::serial_for_each can walk (its index array).
+constexpr int64_t kIterMaxDims = 16;
+
 bool same_dense_layout(const Tensor& a, const Tensor& b) {
   return a.is_non_overlapping_and_dense() && b.is_non_overlapping_and_dense() &&
          a.strides() == b.strides();
@@ -121,6 +124,12 @@ void copy_kernel(const Tensor& dst, const Tensor& src) {
     return;
   }
   TensorIter it(dst.sizes(), {dst, src});
+  // TensorIter::serial_for_each tracks at most kIterMaxDims dims; split higher-rank
+  // copies that do not coalesce below that along dim 0.
+  if (it.ndim() > kIterMaxDims) {
+    for (int64_t i = 0; i < dst.size(0); ++i) copy_kernel(dst.select(0, i), src.select(0, i));
+    return;
+  }
   if (dst.dtype() == src.dtype()) {
     EMBER_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
       if constexpr (sizeof(scalar_t) == 4) {
@@ -148,6 +157,10 @@ void copy_kernel(const Tensor& dst, const Tensor& src) {
 void fill_kernel(const Tensor& dst, const Scalar& value) {
   if (dst.numel() == 0) return;
   TensorIter it(dst.sizes(), {dst});
+  if (it.ndim() > kIterMaxDims) {
+    for (int64_t i = 0; i < dst.size(0); ++i) fill_kernel(dst.select(0, i), value);
+    return;
+  }
   EMBER_DISPATCH_ALL(dst.dtype(), "fill_", [&] {
     const scalar_t v = value.to<scalar_t>();
     cpu_kernel<scalar_t>(it, [v]() { return v; });
