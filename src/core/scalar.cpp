@@ -16,4 +16,11 @@ std::string Scalar::str() const {
 
 std::ostream& operator<<(std::ostream& os, const Scalar& s) { return os << s.str(); }
 
+namespace detail {
+void throw_scalar_overflow(const char* type_name) {
+  throw RuntimeError(std::string("value cannot be converted to type ") + type_name +
+                     " without overflow");
+}
+}  // namespace detail
+
 }  // namespace ember

@@ -259,3 +259,28 @@ TEST(DType, HalfAndBFloat16Bits) {
   EXPECT_EQ(static_cast<float>(BFloat16::from_bits(0x3F81)), 1.0078125f);
   EXPECT_EQ(static_cast<float>(BFloat16(1e-8f)), 1.0011717677116394e-08f);
 }
+
+TEST(Scalar, CheckedConversionMatchesPyTorch) {
+  EXPECT_THROW_MSG(full({2}, 300, {.dtype = kUInt8}), RuntimeError,
+                   "value cannot be converted to type uint8_t without overflow");
+  EXPECT_EQ(full({1}, -1, {.dtype = kUInt8}).item().to_long(), 255);  // wraps, as in PyTorch
+  EXPECT_THROW(full({1}, -256, {.dtype = kUInt8}), RuntimeError);
+  EXPECT_THROW(full({1}, 255.5, {.dtype = kUInt8}), RuntimeError);
+  EXPECT_THROW_MSG(full({1}, 40000, {.dtype = kInt16}), RuntimeError, "int16_t");
+  EXPECT_THROW_MSG(zeros({2}, {.dtype = kInt8}).fill_(200), RuntimeError, "int8_t");
+  EXPECT_THROW_MSG(full({1}, 1e300, {.dtype = kFloat32}), RuntimeError,
+                   "value cannot be converted to type float without overflow");
+  EXPECT_THROW_MSG(full({1}, 65519.0, {.dtype = kFloat16}), RuntimeError, "at::Half");
+  EXPECT_THROW_MSG(full({1}, 1e39, {.dtype = kBFloat16}), RuntimeError, "at::BFloat16");
+  EXPECT_TRUE(std::isinf(full({1}, INFINITY, {.dtype = kFloat16}).item().to_double()));
+  EXPECT_EQ(full({1}, 2.7, {.dtype = kInt64}).item().to_long(), 2);
+  Tensor t = zeros({3}, {.dtype = kInt8});
+  EXPECT_THROW(t.fill_(1000), RuntimeError);
+  EXPECT_EQ(t.tolist<int64_t>(), std::vector<int64_t>({0, 0, 0}));  // untouched
+}
+
+TEST(Factory, FromVectorChecksSize) {
+  EXPECT_THROW_MSG(from_vector(std::vector<float>{1, 2, 3}, {2, 2}), RuntimeError,
+                   "shape '[2, 2]' is invalid for input of size 3");
+  EXPECT_TRUE(tensor({1.f, 2.f}, {.device = kMeta}).is_meta());
+}

@@ -38,6 +38,7 @@ template <typename F>
 void parallel_for_t(int64_t begin, int64_t end, int64_t grain, const F& f) {
   if (begin >= end) return;
   const int64_t n = end - begin;
+  grain = std::max<int64_t>(grain, 1);
 #if defined(_OPENMP)
   const int threads = get_num_threads();
   if (n > grain && threads > 1 && !omp_in_parallel()) {

@@ -1,7 +1,9 @@
 #pragma once
 // A number of unknown C++ type: bool, integer or floating. Carries its kind so
 // type promotion can treat `x + 1` and `x + 1.0` differently, as PyTorch does.
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <ostream>
 #include <string>
 #include <type_traits>
@@ -44,6 +46,11 @@ class Scalar {
       return kind_ == Kind::Float ? static_cast<T>(d_) : static_cast<T>(i_);
     }
   }
+  // to<T>() with PyTorch's overflow check (c10::checked_convert): integers must fit
+  // (negative values may wrap into unsigned types, as in PyTorch), finite floating
+  // values must not exceed the type's range. Throws RuntimeError.
+  template <typename T>
+  T to_checked() const;
   double to_double() const { return to<double>(); }
   int64_t to_long() const { return to<int64_t>(); }
   bool to_bool() const { return to<bool>(); }
@@ -62,5 +69,57 @@ class Scalar {
 };
 
 std::ostream& operator<<(std::ostream& os, const Scalar& s);
+
+namespace detail {
+[[noreturn]] void throw_scalar_overflow(const char* type_name);
+template <typename T>
+constexpr const char* c10_type_name() {
+  if constexpr (std::is_same_v<T, uint8_t>) return "uint8_t";
+  else if constexpr (std::is_same_v<T, int8_t>) return "int8_t";
+  else if constexpr (std::is_same_v<T, int16_t>) return "int16_t";
+  else if constexpr (std::is_same_v<T, int32_t>) return "int";
+  else if constexpr (std::is_same_v<T, int64_t>) return "int64_t";
+  else if constexpr (std::is_same_v<T, Half>) return "at::Half";
+  else if constexpr (std::is_same_v<T, BFloat16>) return "at::BFloat16";
+  else if constexpr (std::is_same_v<T, float>) return "float";
+  else if constexpr (std::is_same_v<T, double>) return "double";
+  else return "bool";
+}
+}  // namespace detail
+
+template <typename T>
+T Scalar::to_checked() const {
+  if constexpr (std::is_same_v<T, bool>) {
+    return to<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    // Unsigned types accept negatives down to -max (they wrap), as in c10.
+    using L = std::numeric_limits<T>;
+    const double lo = std::is_signed_v<T> ? static_cast<double>(L::lowest())
+                                          : -static_cast<double>(L::max());
+    const double hi = static_cast<double>(L::max());
+    if (kind_ == Kind::Float) {
+      if (!(d_ >= lo && d_ <= hi)) detail::throw_scalar_overflow(detail::c10_type_name<T>());
+      return static_cast<T>(static_cast<int64_t>(d_));
+    }
+    if constexpr (!std::is_same_v<T, int64_t>) {
+      if (i_ < static_cast<int64_t>(lo) || i_ > static_cast<int64_t>(hi))
+        detail::throw_scalar_overflow(detail::c10_type_name<T>());
+    }
+    return static_cast<T>(i_);
+  } else {
+    double hi;
+    if constexpr (std::is_same_v<T, Half>) {
+      hi = 65504.0;
+    } else if constexpr (std::is_same_v<T, BFloat16>) {
+      hi = 3.3895313892515355e38;
+    } else {
+      hi = static_cast<double>(std::numeric_limits<T>::max());
+    }
+    const double v = to<double>();
+    if (std::isfinite(v) && (v > hi || v < -hi))
+      detail::throw_scalar_overflow(detail::c10_type_name<T>());
+    return to<T>();
+  }
+}
 
 }  // namespace ember

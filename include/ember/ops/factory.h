@@ -48,6 +48,7 @@ template <typename T>
 Tensor tensor(std::initializer_list<T> values, const TensorOptions& options = {}) {
   Tensor t = from_vector(std::vector<T>(values), {}, std::nullopt);
   if (options.dtype && *options.dtype != t.dtype()) t = t.to(*options.dtype);
+  if (!(options.device == t.device())) t = t.to(options.device);
   if (options.requires_grad) t.requires_grad_(true);
   return t;
 }
@@ -63,6 +64,10 @@ Tensor from_raw_copy(const void* data, DType dtype, IntArrayRef sizes);
 template <typename T>
 Tensor from_vector(const std::vector<T>& values, IntArrayRef sizes, std::optional<DType> dtype) {
   DimVector shape = sizes.empty() ? DimVector{static_cast<int64_t>(values.size())} : DimVector(sizes);
+  int64_t n = 1;
+  for (auto s : shape) n *= s;
+  EMBER_CHECK(n == static_cast<int64_t>(values.size()), RuntimeError, "shape '", shape,
+              "' is invalid for input of size ", values.size());
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<uint8_t> bytes(values.begin(), values.end());
     Tensor t = detail::from_raw_copy(bytes.data(), DType::Bool, shape);

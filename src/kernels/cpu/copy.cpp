@@ -162,7 +162,7 @@ void fill_kernel(const Tensor& dst, const Scalar& value) {
     return;
   }
   EMBER_DISPATCH_ALL(dst.dtype(), "fill_", [&] {
-    const scalar_t v = value.to<scalar_t>();
+    const scalar_t v = value.to_checked<scalar_t>();
     cpu_kernel<scalar_t>(it, [v]() { return v; });
   });
 }

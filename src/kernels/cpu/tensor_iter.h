@@ -87,7 +87,7 @@ class TensorIter {
   void serial_for_each(const Loop& loop, int64_t begin, int64_t end) const {
     if (begin >= end) return;
     const int64_t nd = ndim();
-    int64_t idx[16] = {0};
+    DimVector idx(static_cast<size_t>(nd), 0);
     int64_t rem = begin;
     for (int64_t d = 0; d < nd; ++d) {
       idx[d] = rem % shape_[d];
