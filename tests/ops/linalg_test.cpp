@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ember/ember.h"
+#include "kernels/cpu/gemm.h"
 
 using namespace ember;
 
@@ -530,4 +531,44 @@ TEST(linalg, Errors) {
   EXPECT_THROW(linear(one({2, 3}), one({4, 3}, kFloat64)), RuntimeError);
   EXPECT_THROW(linear(one({2, 5, 3}).transpose(0, 1), one({4, 3}), one({3, 1, 4})), RuntimeError);
   EXPECT_THROW(mm(Tensor(), one({2, 2})), RuntimeError);
+}
+
+TEST(linalg, KernelWritesAnyOutputLayout) {
+  // The ops always hand the kernel a fresh contiguous result; the kernel also
+  // takes a column-major one (computes C^T = B^T A^T) and a strided one
+  // (through a temporary), with beta applied to what is there.
+  Tensor a = ints({5, 7}, kFloat32, 1), b = ints({7, 6}, kFloat32, 2);
+  const auto prod = ref_mm(a, b);
+  for (DType dt : {kFloat32, kFloat64, kInt64}) {
+    Tensor col = one({6, 5}, dt).t();  // (5x6), column-major
+    kernels::addmm_kernel(col, a.to(dt), b.to(dt), 2, 1);
+    std::vector<double> want(prod);
+    for (auto& v : want) v += 2;
+    expect_values(col, want);
+    Tensor strided = one({5, 12}, dt).slice(1, 0, 12, 2);  // (5x6), strides (12, 2)
+    kernels::addmm_kernel(strided, a.to(dt), b.to(dt), 3, -1);
+    for (size_t i = 0; i < want.size(); ++i) want[i] = 3 - prod[i];
+    expect_values(strided, want);
+    expect_values(one({5, 12}, dt).slice(1, 1, 12, 2), std::vector<double>(30, 1.0));  // untouched
+  }
+}
+
+TEST(linalg, BatchParallelPathsAgree) {
+  // Small products run one per thread, large ones serially with OpenBLAS
+  // threading inside: both give the same values for any thread count.
+  const int saved = get_num_threads();
+  Tensor x = ints({32, 9, 11}, kFloat32, 3), y = ints({32, 11, 4}, kFloat32, 4);
+  Tensor big_x = ints({2, 160, 150}, kFloat32, 5), big_y = ints({2, 150, 140}, kFloat32, 6);
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    Tensor z = bmm(x, y);
+    for (int64_t i : {0, 13, 31})
+      expect_values(z.select(0, i), ref_mm(x.select(0, i), y.select(0, i)));
+    Tensor zi = bmm(x.to(kInt32), y.to(kInt32));
+    for (int64_t i : {0, 31})
+      expect_values(zi.select(0, i), ref_mm(x.select(0, i), y.select(0, i)));
+    Tensor w = bmm(big_x, big_y);
+    expect_values(w.select(0, 1), ref_mm(big_x.select(0, 1), big_y.select(0, 1)), 1e-6);
+  }
+  set_num_threads(saved);
 }
