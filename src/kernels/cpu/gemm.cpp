@@ -329,8 +329,12 @@ void addmm_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Sca
 
   if (dt == DType::Float16 || dt == DType::BFloat16) {
     // Computed in float32 and rounded once at the end (PyTorch's opmath).
+    // Dense operands keep their layout (BLAS takes it as it is); others become contiguous.
     auto widen = [](const Tensor& t) {
-      return compact_batch(t).to(DType::Float32).expand(t.sizes());
+      const Tensor c = compact_batch(t);
+      const MemoryFormat fmt =
+          c.is_non_overlapping_and_dense() ? MemoryFormat::Preserve : MemoryFormat::Contiguous;
+      return c.to(DType::Float32, false, false, fmt).expand(t.sizes());
     };
     Tensor outf = empty(out.sizes(), {.dtype = DType::Float32});
     const bool keep = beta.to<float>() != 0.f;
