@@ -3,6 +3,8 @@
 // operands (no copies: transposed operands reach BLAS through its flags).
 #include "ember/ops/linalg.h"
 
+#include <cstring>
+
 #include "ember/ops/factory.h"
 #include "kernels/cpu/gemm.h"
 #include "ops/op_utils.h"
@@ -93,6 +95,28 @@ struct Plan {
   bool init_in_kernel_shape = false;  // `init` broadcasts to kernel_shape, not out_shape
 };
 
+// dst (fresh, contiguous) = src broadcast. A bias row repeated over the rows is
+// a serial memcpy per row: it is O(m n) next to the product's O(m n k), and a
+// parallel region of its own would cost a second thread fork/join per call.
+void fill_from(Tensor dst, const Tensor& src) {
+  const int64_t nd = dst.dim();
+  if (dst.numel() == 0) return;
+  if (nd >= 1 && src.dtype() == dst.dtype() && dst.is_contiguous()) {
+    const Tensor s = src.expand(dst.sizes());
+    bool row = s.stride(nd - 1) == 1 || dst.size(nd - 1) <= 1;
+    for (int64_t d = 0; d + 1 < nd && row; ++d) row = s.stride(d) == 0 || dst.size(d) <= 1;
+    if (row) {
+      const int64_t n = dst.size(nd - 1), rows = n ? dst.numel() / n : 0;
+      const size_t bytes = static_cast<size_t>(n) * dst.element_size();
+      const char* from = static_cast<const char*>(s.data_ptr());
+      char* to = static_cast<char*>(dst.data_ptr());
+      for (int64_t r = 0; r < rows; ++r) std::memcpy(to + r * bytes, from, bytes);
+      return;
+    }
+  }
+  dst.copy_(src);
+}
+
 // Allocates the result, fills it with `init` (broadcast) when given, and runs
 // out = beta * out + alpha * a @ b. Meta operands: the shape only.
 Tensor run(const Plan& p, const Tensor* init = nullptr, const Scalar& beta = 0,
@@ -102,7 +126,7 @@ Tensor run(const Plan& p, const Tensor* init = nullptr, const Scalar& beta = 0,
   check_not_bool(p.dtype, p.kernel_name);
   const bool use_init = init && beta.to_double() != 0.0;
   Tensor kout = out.view(p.kernel_shape);
-  if (use_init) (p.init_in_kernel_shape ? kout : out).copy_(*init);
+  if (use_init) fill_from(p.init_in_kernel_shape ? kout : out, *init);
   kernels::addmm_kernel(kout, p.a, p.b, use_init ? beta : Scalar(0), alpha);
   return out;
 }
