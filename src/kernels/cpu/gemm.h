@@ -1,0 +1,20 @@
+#pragma once
+// Matrix products on strided CPU tensors: OpenBLAS for float32/float64 (and for
+// float16/bfloat16, converted to float32 and rounded back), a blocked loop for
+// the integer types. The ops layer (ops/linalg.cpp) checks the arguments.
+#include "ember/core/tensor.h"
+
+namespace ember::kernels {
+
+// out[..., m, n] = beta * out + alpha * a[..., m, k] @ b[..., k, n].
+// a, b and out have the same dtype (any but bool) and the same leading (batch)
+// sizes; a and b may be broadcast views (stride 0) and have any strides: a
+// matrix with unit stride in either dim goes to BLAS as it is (through the
+// transpose flags), only one with neither is copied. out must not overlap a or b.
+// beta == 0 ignores out's contents (NaN included), as PyTorch's addmm does.
+// Batches of small products run in parallel over the batch; a large product
+// lets OpenBLAS thread inside.
+void addmm_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
+                  const Scalar& alpha);
+
+}  // namespace ember::kernels
