@@ -13,32 +13,6 @@ namespace ember {
 
 namespace {
 
-// c10's ScalarType names, as PyTorch prints them in "expected scalar type ..." messages.
-const char* scalar_type_name(DType t) {
-  switch (t) {
-    case DType::Bool:
-      return "Bool";
-    case DType::UInt8:
-      return "Byte";
-    case DType::Int8:
-      return "Char";
-    case DType::Int16:
-      return "Short";
-    case DType::Int32:
-      return "Int";
-    case DType::Int64:
-      return "Long";
-    case DType::Float16:
-      return "Half";
-    case DType::BFloat16:
-      return "BFloat16";
-    case DType::Float32:
-      return "Float";
-    case DType::Float64:
-      return "Double";
-  }
-  return "Unknown";
-}
 
 // caffe2::TypeMeta names, as PyTorch prints a tensor's dtype() in mm's message.
 const char* typemeta_name(DType t) {
