@@ -70,7 +70,7 @@ const std::vector<DType> kAllDTypes = {kBool,  kUInt8,   kInt8,     kInt16,   kI
 
 // ---- arithmetic values
 
-TEST(Elementwise, AddSubMulDivValues) {
+TEST(elementwise, AddSubMulDivValues) {
   Tensor a = f32({1, 2, 3, 4}), b = f32({0.5, -1, 2, 8});
   expect_values(add(a, b), {1.5, 1, 5, 12});
   expect_values(sub(a, b), {0.5, 3, 1, -4});
@@ -85,7 +85,7 @@ TEST(Elementwise, AddSubMulDivValues) {
   EXPECT_EQ(add(a, b).dtype(), kFloat32);
 }
 
-TEST(Elementwise, IntegerArithmeticWraps) {
+TEST(elementwise, IntegerArithmeticWraps) {
   EXPECT_EQ(ivals(add(i64({1, -2}), i64({3, 4}), 3)), (std::vector<int64_t>{10, 10}));
   // int32 max + 1 wraps as two's complement.
   Tensor m = tensor({std::numeric_limits<int32_t>::max()});
@@ -101,7 +101,7 @@ TEST(Elementwise, IntegerArithmeticWraps) {
   EXPECT_EQ(ivals(abs(mn)), ivals(mn));
 }
 
-TEST(Elementwise, BoolArithmetic) {
+TEST(elementwise, BoolArithmetic) {
   Tensor a = b8({true, true, false, false}), b = b8({true, false, true, false});
   EXPECT_EQ(bvals(add(a, b)), (std::vector<bool>{true, true, true, false}));
   EXPECT_EQ(bvals(mul(a, b)), (std::vector<bool>{true, false, false, false}));
@@ -115,7 +115,7 @@ TEST(Elementwise, BoolArithmetic) {
   EXPECT_EQ(bvals(minimum(a, b)), (std::vector<bool>{true, false, false, false}));
 }
 
-TEST(Elementwise, DivisionFamilyOnNegatives) {
+TEST(elementwise, DivisionFamilyOnNegatives) {
   Tensor a = f32({-7, 7, -7, 7, 5.5, -0.0f}), b = f32({3, -3, -3, 3, 0, 2});
   expect_values(remainder(a, b), {2, -2, -1, 1, kNaN, 0});
   expect_values(fmod(a, b), {-1, 1, -1, 1, kNaN, 0});
@@ -149,7 +149,7 @@ TEST(Elementwise, DivisionFamilyOnNegatives) {
   EXPECT_EQ(ivals(fmod(mn, -1)), (std::vector<int64_t>{0}));
 }
 
-TEST(Elementwise, IntegerDivisionByZeroThrows) {
+TEST(elementwise, IntegerDivisionByZeroThrows) {
   expect_error<RuntimeError>([] { div(i64({1, 2}), i64({0, 1}), "trunc"); }, "ZeroDivisionError");
   expect_error<RuntimeError>([] { div(i64({1, 2}), 0, "floor"); }, "ZeroDivisionError");
   expect_error<RuntimeError>([] { remainder(i64({1, 2}), i64({1, 0})); }, "ZeroDivisionError");
@@ -167,7 +167,7 @@ TEST(Elementwise, IntegerDivisionByZeroThrows) {
   EXPECT_EQ(ivals(x), (std::vector<int64_t>{5, 6}));
 }
 
-TEST(Elementwise, Pow) {
+TEST(elementwise, Pow) {
   expect_values(pow(f32({2, 0, -8, 4}), f32({0.5, -1, 1.0f / 3, 2})),
                 {std::sqrt(2.0), kInf, kNaN, 16});
   EXPECT_EQ(ivals(pow(i64({2, 1, -1, -1, 0, 3}), i64({-1, -1, -1, -2, -1, 0}))),
@@ -210,7 +210,7 @@ TEST(Elementwise, Pow) {
   EXPECT_EQ(float_power(i64({2}), 3).dtype(), kFloat64);
 }
 
-TEST(Elementwise, Atan2MaxMinLerp) {
+TEST(elementwise, Atan2MaxMinLerp) {
   expect_values(atan2(i64({1, 2}), i64({1, 0})), {M_PI / 4, M_PI / 2});
   EXPECT_EQ(atan2(i64({1}), i64({1})).dtype(), kFloat32);
   expect_values(maximum(f32({1, (float)kNaN, 3}), f32({(float)kNaN, 1, 2})), {kNaN, kNaN, 3});
@@ -229,7 +229,7 @@ TEST(Elementwise, Atan2MaxMinLerp) {
                           "\"lerp_kernel_scalar\" not implemented for 'Long'");
 }
 
-TEST(Elementwise, BitwiseAndLogical) {
+TEST(elementwise, BitwiseAndLogical) {
   Tensor a = i64({12, -1, 0}), b = i64({10, 5, 7});
   EXPECT_EQ(ivals(bitwise_and(a, b)), (std::vector<int64_t>{8, 5, 0}));
   EXPECT_EQ(ivals(bitwise_or(a, b)), (std::vector<int64_t>{14, -1, 7}));
@@ -259,7 +259,7 @@ TEST(Elementwise, BitwiseAndLogical) {
 
 // ---- unary
 
-TEST(Elementwise, UnaryValues) {
+TEST(elementwise, UnaryValues) {
   Tensor x = f64({0.25, 0.5, 0.75});
   auto each = [&](double (*f)(double)) {
     std::vector<double> r;
@@ -309,7 +309,7 @@ TEST(Elementwise, UnaryValues) {
   expect_values(-f32({1}), {-1});
 }
 
-TEST(Elementwise, Rounding) {
+TEST(elementwise, Rounding) {
   Tensor x = f32({0.5, 1.5, 2.5, -0.5, -1.5, -2.7, 2.7});
   expect_values(round(x), {0, 2, 2, -0.0, -2, -3, 3});
   expect_values(floor(x), {0, 1, 2, -1, -2, -3, 2});
@@ -333,7 +333,7 @@ TEST(Elementwise, Rounding) {
   expect_error<TypeError>([] { frac(i64({1})); }, "\"frac_cpu\" not implemented for 'Long'");
 }
 
-TEST(Elementwise, Predicates) {
+TEST(elementwise, Predicates) {
   Tensor x = f32({1, (float)kNaN, (float)kInf, -(float)kInf});
   EXPECT_EQ(bvals(isnan(x)), (std::vector<bool>{false, true, false, false}));
   EXPECT_EQ(bvals(isinf(x)), (std::vector<bool>{false, false, true, true}));
@@ -345,7 +345,7 @@ TEST(Elementwise, Predicates) {
   EXPECT_EQ(bvals(isnan(h)), (std::vector<bool>{false, true}));
 }
 
-TEST(Elementwise, UnaryDtypeRules) {
+TEST(elementwise, UnaryDtypeRules) {
   // Integer and bool inputs to floating math give the default dtype.
   for (DType dt : {kBool, kUInt8, kInt8, kInt16, kInt32, kInt64}) {
     Tensor x = ones({3}, {.dtype = dt});
@@ -368,7 +368,7 @@ TEST(Elementwise, UnaryDtypeRules) {
   expect_error<RuntimeError>([] { relu(b8({true})); }, "Boolean inputs not supported for relu");
 }
 
-TEST(Elementwise, UnaryInPlace) {
+TEST(elementwise, UnaryInPlace) {
   Tensor x = f32({4, 9});
   Tensor& r = x.sqrt_();
   EXPECT_TRUE(r.is_same(x));
@@ -409,7 +409,7 @@ TEST(Elementwise, UnaryInPlace) {
 
 // ---- broadcasting, promotion, layouts
 
-TEST(Elementwise, Broadcasting) {
+TEST(elementwise, Broadcasting) {
   Tensor a = arange(0., 15.).view({3, 1, 5});
   Tensor b = arange(0., 4.).view({4, 1}).mul(100);
   Tensor c = add(a, b);
@@ -425,7 +425,7 @@ TEST(Elementwise, Broadcasting) {
                              "non-singleton dimension 0");
 }
 
-TEST(Elementwise, TypePromotion) {
+TEST(elementwise, TypePromotion) {
   EXPECT_EQ((i64({1}) + 2.5).dtype(), kFloat32);
   expect_values(i64({1}) + 2.5, {3.5});
   EXPECT_EQ((u8({1}) + tensor({int8_t(1)})).dtype(), kInt16);
@@ -451,7 +451,7 @@ TEST(Elementwise, TypePromotion) {
   EXPECT_EQ(bvals(i64({300}) == u8({44})), (std::vector<bool>{false}));
 }
 
-TEST(Elementwise, HalfRoundsOnceFromFloat) {
+TEST(elementwise, HalfRoundsOnceFromFloat) {
   // 1 + 2^-11 is not representable in half; the float sum is rounded once.
   Tensor a = full({4}, 1.0, {.dtype = kFloat16});
   Tensor b = full({4}, std::ldexp(1.0, -11), {.dtype = kFloat16});
@@ -467,7 +467,7 @@ TEST(Elementwise, HalfRoundsOnceFromFloat) {
   expect_values(sqrt(full({1}, 2.0, {.dtype = kBFloat16})), {1.4140625}, 0);
 }
 
-TEST(Elementwise, OutputLayoutFollowsInputs) {
+TEST(elementwise, OutputLayoutFollowsInputs) {
   Tensor x = arange(0., 120.).view({2, 3, 4, 5}).contiguous(kChannelsLast);
   std::vector<int64_t> cl{60, 1, 15, 3};
   EXPECT_EQ(strides_of(x + 1), cl);
@@ -498,7 +498,7 @@ TEST(Elementwise, OutputLayoutFollowsInputs) {
   EXPECT_EQ(strides_of(y.masked_fill(full({3, 4}, 1.0) > 0, 1)), (std::vector<int64_t>{4, 1}));
 }
 
-TEST(Elementwise, StridedInputs) {
+TEST(elementwise, StridedInputs) {
   Tensor a = arange(0., 24.).view({2, 3, 4}).permute({2, 0, 1});  // [4, 2, 3]
   Tensor b = arange(0., 24.).view({4, 2, 3});
   Tensor c = a + b;
@@ -519,7 +519,7 @@ TEST(Elementwise, StridedInputs) {
 
 // ---- in place and aliasing
 
-TEST(Elementwise, InPlaceBinary) {
+TEST(elementwise, InPlaceBinary) {
   Tensor x = f32({1, 2, 3});
   Tensor& r = x.add_(f32({1, 1, 1}));
   EXPECT_TRUE(r.is_same(x));
@@ -561,7 +561,7 @@ TEST(Elementwise, InPlaceBinary) {
   expect_values(a, {8, 32, 72});
 }
 
-TEST(Elementwise, InPlacePartialOverlapReadsOldValues) {
+TEST(elementwise, InPlacePartialOverlapReadsOldValues) {
   // other is a view of self that is not elementwise aligned: it is read as it was.
   Tensor x = f32({1, 2, 3, 4}).view({2, 2});
   x.add_(x.select(0, 0));  // adds the old first row to both rows
@@ -574,7 +574,7 @@ TEST(Elementwise, InPlacePartialOverlapReadsOldValues) {
   expect_values(z, {0, 2, 2, 9});
 }
 
-TEST(Elementwise, InPlaceErrorsLeaveSelfUntouched) {
+TEST(elementwise, InPlaceErrorsLeaveSelfUntouched) {
   Tensor x = full({3, 1}, 1.0);
   expect_error<RuntimeError>(
       [&] {
@@ -603,7 +603,7 @@ TEST(Elementwise, InPlaceErrorsLeaveSelfUntouched) {
   expect_error<RuntimeError>([&] { e.neg_(); }, "more than one element");
 }
 
-TEST(Elementwise, ArgumentErrors) {
+TEST(elementwise, ArgumentErrors) {
   expect_error<RuntimeError>([] { sub(b8({true}), b8({false})); },
                              "Subtraction, the `-` operator, with two bool tensors is not "
                              "supported. Use the `^` or `logical_xor()` operator instead.");
@@ -635,7 +635,7 @@ TEST(Elementwise, ArgumentErrors) {
 
 // ---- comparisons, where, clamp, masked_fill
 
-TEST(Elementwise, Comparisons) {
+TEST(elementwise, Comparisons) {
   Tensor a = f32({1, 2, 3, (float)kNaN}), b = f32({2, 2, 2, (float)kNaN});
   EXPECT_EQ(bvals(eq(a, b)), (std::vector<bool>{false, true, false, false}));
   EXPECT_EQ(bvals(ne(a, b)), (std::vector<bool>{true, false, true, true}));
@@ -659,7 +659,7 @@ TEST(Elementwise, Comparisons) {
   EXPECT_EQ(bvals(u8({1, 2}) < 256), (std::vector<bool>{false, false}));  // 256 -> uint8 0
 }
 
-TEST(Elementwise, Where) {
+TEST(elementwise, Where) {
   Tensor c = b8({true, false, true});
   expect_values(where(c, f32({1, 2, 3}), f32({-1, -2, -3})), {1, -2, 3});
   expect_values(where(c, i32({5, -5, 7}), 2.5), {5, 2.5, 7});
@@ -688,7 +688,7 @@ TEST(Elementwise, Where) {
       "The size of tensor a (3) must match the size of tensor b (4)");
 }
 
-TEST(Elementwise, ClampScalar) {
+TEST(elementwise, ClampScalar) {
   Tensor x = f32({1, 5, (float)kNaN, -2});
   expect_values(clamp(x, 2, 3), {2, 3, kNaN, 2});
   expect_values(clamp(x, 3, 2), {2, 2, kNaN, 2});  // min > max: max
@@ -732,7 +732,7 @@ TEST(Elementwise, ClampScalar) {
   EXPECT_EQ(vals<int32_t>(ii), (std::vector<int32_t>{5, -5}));
 }
 
-TEST(Elementwise, ClampTensor) {
+TEST(elementwise, ClampTensor) {
   Tensor x = f32({1, 5, 3});
   expect_values(clamp(x, f32({2, 2, 2}), f32({4, 4, 4})), {2, 4, 3});
   expect_values(clamp(x, f32({3, 6, 0}), f32({2, 4, 1})), {2, 4, 1});  // min > max: max
@@ -765,7 +765,7 @@ TEST(Elementwise, ClampTensor) {
                           "\"clamp_cpu\" not implemented for 'Bool'");
 }
 
-TEST(Elementwise, MaskedFill) {
+TEST(elementwise, MaskedFill) {
   Tensor i = i32({5, -5, 7});
   Tensor mask = b8({true, false, true});
   EXPECT_EQ(vals<int32_t>(i.masked_fill(mask, 2.7)), (std::vector<int32_t>{2, -5, 2}));
@@ -820,7 +820,7 @@ TEST(Elementwise, MaskedFill) {
   expect_error<RuntimeError>([&] { e.masked_fill_(mask, 0); }, "more than one element");
 }
 
-TEST(Elementwise, IsCloseAllCloseEqual) {
+TEST(elementwise, IsCloseAllCloseEqual) {
   Tensor a = f32({1, (float)kNaN, (float)kInf, 1, 100});
   Tensor b = f32({1, (float)kNaN, (float)kInf, 1.1f, 100.0005f});
   EXPECT_EQ(bvals(isclose(a, b)), (std::vector<bool>{true, false, true, false, true}));
@@ -856,7 +856,7 @@ TEST(Elementwise, IsCloseAllCloseEqual) {
 
 // ---- every dtype for a representative set
 
-TEST(Elementwise, AllDTypes) {
+TEST(elementwise, AllDTypes) {
   for (DType dt : kAllDTypes) {
     SCOPED_TRACE(to_string(dt));
     Tensor a = tensor({1, 0, 1, 1}, {.dtype = dt});
@@ -916,7 +916,7 @@ TEST(Elementwise, AllDTypes) {
 
 // ---- meta tensors: shapes and dtypes only
 
-TEST(Elementwise, MetaTensors) {
+TEST(elementwise, MetaTensors) {
   Tensor m = empty({3, 1}, {.device = kMeta});
   Tensor n = empty({4}, {.dtype = kInt64, .device = kMeta});
   Tensor r = add(m, n);
@@ -946,7 +946,7 @@ TEST(Elementwise, MetaTensors) {
 
 // ---- operators
 
-TEST(Elementwise, Operators) {
+TEST(elementwise, Operators) {
   Tensor a = f32({6, -4}), b = f32({4, 3});
   expect_values(a + b, {10, -1});
   expect_values(a - b, {2, -7});
