@@ -16,7 +16,10 @@ inline constexpr bool is_float_v = !std::is_integral_v<T>;  // Half, BFloat16, f
 // out = f(a, b) with f evaluated in opmath_t (float for Half/BFloat16), rounded once on store.
 template <typename T, typename F>
 void run2(const TensorIter& it, const F& f) {
-  if constexpr (is_reduced_float_v<T>) {
+  if constexpr (std::is_same_v<T, Half>) {
+    reduced_kernel2<T>(it, f);
+  } else if constexpr (is_reduced_float_v<T>) {  // BFloat16 widens with integer ops: vectorises
+                                                 // inline
     cpu_kernel<T, T, T>(
         it, [f](T a, T b) -> T { return T(f(static_cast<float>(a), static_cast<float>(b))); });
   } else {
@@ -26,7 +29,10 @@ void run2(const TensorIter& it, const F& f) {
 
 template <typename T, typename F>
 void run1(const TensorIter& it, const F& f) {
-  if constexpr (is_reduced_float_v<T>) {
+  if constexpr (std::is_same_v<T, Half>) {
+    reduced_kernel1<T>(it, f);
+  } else if constexpr (is_reduced_float_v<T>) {  // BFloat16 widens with integer ops: vectorises
+                                                 // inline
     cpu_kernel<T, T>(it, [f](T a) -> T { return T(f(static_cast<float>(a))); });
   } else {
     cpu_kernel<T, T>(it, f);

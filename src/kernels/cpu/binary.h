@@ -2,10 +2,16 @@
 // Elementwise binary kernels (arithmetic, division family, pow, min/max,
 // bitwise, lerp) and the plumbing the elementwise ops share: overlap tests,
 // PyTorch's dtype names for messages, and wrapping integer arithmetic.
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
+#if defined(__AVX2__) && defined(__F16C__)
+#include <immintrin.h>
+#endif
+
 #include "ember/core/tensor.h"
+#include "kernels/cpu/convert.h"
 #include "kernels/cpu/tensor_iter.h"
 
 namespace ember::kernels {
@@ -71,6 +77,88 @@ void ternary_kernel(const TensorIter& it, const Op& op) {
           op(*reinterpret_cast<const A*>(data[1] + i * s[1]),
              *reinterpret_cast<const B*>(data[2] + i * s[2]),
              *reinterpret_cast<const C*>(data[3] + i * s[3]));
+  });
+}
+
+// ---- Half loops: blocks of elements are widened to float (F16C), computed
+// there (a loop the compiler vectorises) and rounded once on store, which beats
+// converting element by element. (BFloat16 converts with integer ops that
+// vectorise inline, so it does not need this.)
+
+namespace reduced {
+inline constexpr int64_t kReducedBlock = 256;
+
+// out[0..m) = the m elements of type T at p with byte stride `stride` (0: one value).
+template <typename T>
+inline void widen(const char* p, int64_t stride, float* out, int64_t m) {
+  if (stride == 0) {
+    const float v = static_cast<float>(*reinterpret_cast<const T*>(p));
+    for (int64_t k = 0; k < m; ++k) out[k] = v;
+    return;
+  }
+  int64_t k = 0;
+  if (stride == static_cast<int64_t>(sizeof(T))) {
+    const T* in = reinterpret_cast<const T*>(p);
+#if defined(__AVX2__) && defined(__F16C__)
+    if constexpr (std::is_same_v<T, Half>) {
+      for (; k + 8 <= m; k += 8)
+        _mm256_storeu_ps(
+            out + k, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + k))));
+    }
+#endif
+    for (; k < m; ++k) out[k] = static_cast<float>(in[k]);
+    return;
+  }
+  for (; k < m; ++k) out[k] = static_cast<float>(*reinterpret_cast<const T*>(p + k * stride));
+}
+
+template <typename T>
+inline void narrow(char* p, int64_t stride, const float* in, int64_t m) {
+  int64_t k = 0;
+  if (stride == static_cast<int64_t>(sizeof(T))) {
+    T* out = reinterpret_cast<T*>(p);
+#if defined(__AVX2__) && defined(__F16C__)
+    if constexpr (std::is_same_v<T, Half>) {
+      for (; k + 8 <= m; k += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(in + k), _MM_FROUND_TO_NEAREST_INT));
+    }
+#endif
+    for (; k < m; ++k) out[k] = T(in[k]);
+    return;
+  }
+  for (; k < m; ++k) *reinterpret_cast<T*>(p + k * stride) = T(in[k]);
+}
+}  // namespace reduced
+
+// out = f(a) over {out, a} of the reduced float type T; f works on floats.
+template <typename T, typename F>
+void reduced_kernel1(const TensorIter& it, const F& f) {
+  it.for_each([&](char** data, const int64_t* s, int64_t n) {
+    constexpr int64_t B = reduced::kReducedBlock;
+    alignas(64) float x[B], z[B];
+    for (int64_t i = 0; i < n; i += B) {
+      const int64_t m = std::min(B, n - i);
+      reduced::widen<T>(data[1] + i * s[1], s[1], x, m);
+      for (int64_t k = 0; k < m; ++k) z[k] = f(x[k]);
+      reduced::narrow<T>(data[0] + i * s[0], s[0], z, m);
+    }
+  });
+}
+
+// out = f(a, b) over {out, a, b} of the reduced float type T; f works on floats.
+template <typename T, typename F>
+void reduced_kernel2(const TensorIter& it, const F& f) {
+  it.for_each([&](char** data, const int64_t* s, int64_t n) {
+    constexpr int64_t B = reduced::kReducedBlock;
+    alignas(64) float x[B], y[B], z[B];
+    for (int64_t i = 0; i < n; i += B) {
+      const int64_t m = std::min(B, n - i);
+      reduced::widen<T>(data[1] + i * s[1], s[1], x, m);
+      reduced::widen<T>(data[2] + i * s[2], s[2], y, m);
+      for (int64_t k = 0; k < m; ++k) z[k] = f(x[k], y[k]);
+      reduced::narrow<T>(data[0] + i * s[0], s[0], z, m);
+    }
   });
 }
 

@@ -1,10 +1,47 @@
 #include "kernels/cpu/unary.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "kernels/cpu/binary.h"
 #include "kernels/cpu/convert.h"
+
+// glibc's libmvec (linked through libm's linker script on x86-64) has AVX2
+// versions of the math functions, as PyTorch has Sleef's: the loops below use
+// them for float and double.
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__GLIBC__) && \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+#define EMBER_HAVE_LIBMVEC 1
+#include <immintrin.h>
+#define EMBER_MVEC(name)             \
+  __m256 _ZGVdN8v_##name##f(__m256); \
+  __m256d _ZGVdN4v_##name(__m256d);
+extern "C" {
+EMBER_MVEC(exp)
+EMBER_MVEC(exp2)
+EMBER_MVEC(expm1)
+EMBER_MVEC(log)
+EMBER_MVEC(log2)
+EMBER_MVEC(log10)
+EMBER_MVEC(log1p)
+EMBER_MVEC(sin)
+EMBER_MVEC(cos)
+EMBER_MVEC(tan)
+EMBER_MVEC(asin)
+EMBER_MVEC(acos)
+EMBER_MVEC(atan)
+EMBER_MVEC(sinh)
+EMBER_MVEC(cosh)
+EMBER_MVEC(tanh)
+EMBER_MVEC(asinh)
+EMBER_MVEC(acosh)
+EMBER_MVEC(atanh)
+EMBER_MVEC(erf)
+EMBER_MVEC(erfc)
+}
+#undef EMBER_MVEC
+#endif
 
 namespace ember::kernels {
 
@@ -16,12 +53,194 @@ inline constexpr bool is_float_v = !std::is_integral_v<T>;
 // out = f(a) with f evaluated in opmath_t, rounded once on store.
 template <typename T, typename F>
 void run1(const TensorIter& it, const F& f) {
-  if constexpr (is_reduced_float_v<T>) {
+  if constexpr (std::is_same_v<T, Half>) {
+    reduced_kernel1<T>(it, f);
+  } else if constexpr (is_reduced_float_v<T>) {  // BFloat16 widens with integer ops: vectorises
+                                                 // inline
     cpu_kernel<T, T>(it, [f](T a) -> T { return T(f(static_cast<float>(a))); });
   } else {
     cpu_kernel<T, T>(it, f);
   }
 }
+
+#if defined(EMBER_HAVE_LIBMVEC)
+struct VecF32 {
+  using T = float;
+  using V = __m256;
+  static constexpr int W = 8;
+  static V load(const T* p) { return _mm256_loadu_ps(p); }
+  static void store(T* p, V v) { _mm256_storeu_ps(p, v); }
+  static V sqrt(V v) { return _mm256_sqrt_ps(v); }
+  static V div(V a, V b) { return _mm256_div_ps(a, b); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  static V neg(V v) { return _mm256_xor_ps(v, _mm256_set1_ps(-0.0f)); }
+  static V one() { return _mm256_set1_ps(1.0f); }
+  template <int Mode>
+  static V round(V v) {
+    return _mm256_round_ps(v, Mode | _MM_FROUND_NO_EXC);
+  }
+};
+struct VecF64 {
+  using T = double;
+  using V = __m256d;
+  static constexpr int W = 4;
+  static V load(const T* p) { return _mm256_loadu_pd(p); }
+  static void store(T* p, V v) { _mm256_storeu_pd(p, v); }
+  static V sqrt(V v) { return _mm256_sqrt_pd(v); }
+  static V div(V a, V b) { return _mm256_div_pd(a, b); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
+  static V neg(V v) { return _mm256_xor_pd(v, _mm256_set1_pd(-0.0)); }
+  static V one() { return _mm256_set1_pd(1.0); }
+  template <int Mode>
+  static V round(V v) {
+    return _mm256_round_pd(v, Mode | _MM_FROUND_NO_EXC);
+  }
+};
+
+// W lanes of VT::T loaded from / stored to W elements of type S: Half and
+// BFloat16 are widened to float and rounded once (to nearest even) on store.
+template <typename VT, typename S>
+struct Lanes {
+  static typename VT::V load(const S* p) { return VT::load(p); }
+  static void store(S* p, typename VT::V v) { VT::store(p, v); }
+};
+template <>
+struct Lanes<VecF32, Half> {
+  static __m256 load(const Half* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static void store(Half* p, __m256 v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+  }
+};
+template <>
+struct Lanes<VecF32, BFloat16> {
+  static __m256 load(const BFloat16* p) {
+    const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+  }
+  static void store(BFloat16* p, __m256 v) {
+    // Round to nearest even on the upper 16 bits; NaN becomes the canonical quiet NaN.
+    const __m256i bits = _mm256_castps_si256(v);
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+    __m256i r = _mm256_srli_epi32(
+        _mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
+    const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    r = _mm256_blendv_epi8(r, _mm256_set1_epi32(0x7fc0), nan);
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+  }
+};
+
+// out = f(a) with f taking W lanes of VT::T, over elements stored as S. Tails
+// and strided elements also go through f (gathered into a buffer), so an
+// element's result never depends on where it sits in memory.
+template <typename VT, typename S, typename F>
+void run_vec(const TensorIter& it, const F& f) {
+  using L = Lanes<VT, S>;
+  constexpr int W = VT::W;
+  it.for_each([&](char** data, const int64_t* s, int64_t n) {
+    int64_t i = 0;
+    if (s[0] == sizeof(S) && s[1] == sizeof(S)) {
+      S* out = reinterpret_cast<S*>(data[0]);
+      const S* in = reinterpret_cast<const S*>(data[1]);
+      for (; i + W <= n; i += W) L::store(out + i, f(L::load(in + i)));
+    }
+    alignas(32) S buf[W];
+    for (; i < n; i += W) {
+      const int64_t m = std::min<int64_t>(W, n - i);
+      for (int64_t k = 0; k < W; ++k)
+        buf[k] = k < m ? *reinterpret_cast<const S*>(data[1] + (i + k) * s[1]) : S(0.0f);
+      L::store(buf, f(L::load(buf)));
+      for (int64_t k = 0; k < m; ++k) *reinterpret_cast<S*>(data[0] + (i + k) * s[0]) = buf[k];
+    }
+  });
+}
+
+// The libmvec function for op, or nullptr.
+template <typename VT>
+auto mvec_function(UnaryOp op) {
+  using V = typename VT::V;
+  using Fn = V (*)(V);
+#define EMBER_MVEC_CASE(OP, name)     \
+  case UnaryOp::OP:                   \
+    if constexpr (VT::W == 8)         \
+      return Fn(&_ZGVdN8v_##name##f); \
+    else                              \
+      return Fn(&_ZGVdN4v_##name);
+  switch (op) {
+    EMBER_MVEC_CASE(Exp, exp)
+    EMBER_MVEC_CASE(Exp2, exp2)
+    EMBER_MVEC_CASE(Expm1, expm1)
+    EMBER_MVEC_CASE(Log, log)
+    EMBER_MVEC_CASE(Log2, log2)
+    EMBER_MVEC_CASE(Log10, log10)
+    EMBER_MVEC_CASE(Log1p, log1p)
+    EMBER_MVEC_CASE(Sin, sin)
+    EMBER_MVEC_CASE(Cos, cos)
+    EMBER_MVEC_CASE(Tan, tan)
+    EMBER_MVEC_CASE(Asin, asin)
+    EMBER_MVEC_CASE(Acos, acos)
+    EMBER_MVEC_CASE(Atan, atan)
+    EMBER_MVEC_CASE(Sinh, sinh)
+    EMBER_MVEC_CASE(Cosh, cosh)
+    EMBER_MVEC_CASE(Tanh, tanh)
+    EMBER_MVEC_CASE(Asinh, asinh)
+    EMBER_MVEC_CASE(Acosh, acosh)
+    EMBER_MVEC_CASE(Atanh, atanh)
+    EMBER_MVEC_CASE(Erf, erf)
+    EMBER_MVEC_CASE(Erfc, erfc)
+    default:
+      return Fn(nullptr);
+  }
+#undef EMBER_MVEC_CASE
+}
+
+// Vectorised versions of the math and rounding ops for storage type S; false
+// if op has none.
+template <typename VT, typename S>
+bool try_vectorised(UnaryOp op, const TensorIter& it) {
+  using V = typename VT::V;
+  switch (op) {
+    case UnaryOp::Sqrt:
+      run_vec<VT, S>(it, [](V x) { return VT::sqrt(x); });
+      return true;
+    case UnaryOp::Rsqrt:
+      run_vec<VT, S>(it, [](V x) { return VT::div(VT::one(), VT::sqrt(x)); });
+      return true;
+    case UnaryOp::Sigmoid: {
+      auto e = mvec_function<VT>(UnaryOp::Exp);
+      run_vec<VT, S>(it,
+                     [e](V x) { return VT::div(VT::one(), VT::add(VT::one(), e(VT::neg(x)))); });
+      return true;
+    }
+    case UnaryOp::Floor:
+      run_vec<VT, S>(it, [](V x) { return VT::template round<_MM_FROUND_TO_NEG_INF>(x); });
+      return true;
+    case UnaryOp::Ceil:
+      run_vec<VT, S>(it, [](V x) { return VT::template round<_MM_FROUND_TO_POS_INF>(x); });
+      return true;
+    case UnaryOp::Trunc:
+      run_vec<VT, S>(it, [](V x) { return VT::template round<_MM_FROUND_TO_ZERO>(x); });
+      return true;
+    case UnaryOp::Round:  // half to even, as nearbyint
+      run_vec<VT, S>(it, [](V x) { return VT::template round<_MM_FROUND_TO_NEAREST_INT>(x); });
+      return true;
+    case UnaryOp::Frac:
+      run_vec<VT, S>(it, [](V x) { return VT::sub(x, VT::template round<_MM_FROUND_TO_ZERO>(x)); });
+      return true;
+    default:
+      break;
+  }
+  if (auto f = mvec_function<VT>(op)) {
+    run_vec<VT, S>(it, f);
+    return true;
+  }
+  return false;
+}
+#endif
 
 const char* unary_op_name(UnaryOp op) {
   switch (op) {
@@ -111,6 +330,13 @@ const char* unary_op_name(UnaryOp op) {
 
 template <typename T>
 void unary_typed(UnaryOp op, const TensorIter& it) {
+#if defined(EMBER_HAVE_LIBMVEC)
+  if constexpr (std::is_same_v<T, double>) {
+    if (try_vectorised<VecF64, T>(op, it)) return;
+  } else if constexpr (is_float_v<T>) {
+    if (try_vectorised<VecF32, T>(op, it)) return;
+  }
+#endif
   using A = opmath_t<T>;
   constexpr bool fl = is_float_v<T>;
   constexpr bool is_bool = std::is_same_v<T, bool>;
