@@ -187,68 +187,79 @@ const char* binary_op_name(BinaryOp op) {
   return "binary";
 }
 
+[[noreturn]] void binary_not_implemented(BinaryOp op, DType dtype) {
+  throw TypeError(detail::str_cat("\"", binary_op_name(op), "\" not implemented for '",
+                                  scalar_type_name(dtype), "'"));
+}
+
+// Bool tensors hold 0 or 1 in a byte; the loops read them as uint8_t, which the
+// compiler vectorises (it does not vectorise loads of bool).
+void binary_bool(BinaryOp op, const TensorIter& it, const Scalar& alpha) {
+  using U = uint8_t;
+  switch (op) {
+    case BinaryOp::Add:
+    case BinaryOp::BitwiseOr:
+    case BinaryOp::Maximum:
+      return cpu_kernel<U, U, U>(it, [](U a, U b) -> U { return a | b; });
+    case BinaryOp::Mul:
+    case BinaryOp::BitwiseAnd:
+    case BinaryOp::Minimum:
+      return cpu_kernel<U, U, U>(it, [](U a, U b) -> U { return a & b; });
+    case BinaryOp::BitwiseXor:
+      return cpu_kernel<U, U, U>(it, [](U a, U b) -> U { return a ^ b; });
+    case BinaryOp::AddAlpha: {
+      const U al = alpha.to<bool>();
+      return cpu_kernel<U, U, U>(it, [al](U a, U b) -> U { return a | (al & b); });
+    }
+    default:
+      binary_not_implemented(op, DType::Bool);
+  }
+}
+
 template <typename T>
 void binary_typed(BinaryOp op, const TensorIter& it, const Scalar& alpha) {
   using A = opmath_t<T>;
   constexpr bool fl = is_float_v<T>;
-  constexpr bool is_bool = std::is_same_v<T, bool>;
-  constexpr bool integral = std::is_integral_v<T> && !is_bool;
+  constexpr bool integral = std::is_integral_v<T>;
   switch (op) {
     case BinaryOp::Add:
-      if constexpr (is_bool)
-        return run2<T>(it, [](bool a, bool b) -> bool { return a || b; });
-      else
-        return run2<T>(it, [](A a, A b) -> A { return wrapping_add(a, b); });
+      return run2<T>(it, [](A a, A b) -> A { return wrapping_add(a, b); });
     case BinaryOp::Sub:
-      if constexpr (!is_bool) return run2<T>(it, [](A a, A b) -> A { return wrapping_sub(a, b); });
-      break;
+      return run2<T>(it, [](A a, A b) -> A { return wrapping_sub(a, b); });
     case BinaryOp::AddAlpha: {
-      if constexpr (is_bool) {
-        const bool al = alpha.to<bool>();
-        return run2<T>(it, [al](bool a, bool b) -> bool { return a || (al && b); });
-      } else {
-        const A al = alpha.to<A>();
-        return run2<T>(it, [al](A a, A b) -> A { return wrapping_add(a, wrapping_mul(al, b)); });
-      }
+      const A al = alpha.to<A>();
+      return run2<T>(it, [al](A a, A b) -> A { return wrapping_add(a, wrapping_mul(al, b)); });
     }
     case BinaryOp::Mul:
-      if constexpr (is_bool)
-        return run2<T>(it, [](bool a, bool b) -> bool { return a && b; });
-      else
-        return run2<T>(it, [](A a, A b) -> A { return wrapping_mul(a, b); });
+      return run2<T>(it, [](A a, A b) -> A { return wrapping_mul(a, b); });
     case BinaryOp::Div:
       if constexpr (fl) return run2<T>(it, [](A a, A b) -> A { return a / b; });
       break;
     case BinaryOp::DivTrunc:
       if constexpr (fl)
         return run2<T>(it, [](A a, A b) -> A { return std::trunc(a / b); });
-      else if constexpr (integral)
+      else
         return run2<T>(it, [](T a, T b) -> T { return div_trunc_int(a, b); });
-      break;
     case BinaryOp::DivFloor:
       if constexpr (fl)
         return run2<T>(it, [](A a, A b) -> A { return div_floor_float(a, b); });
-      else if constexpr (integral)
+      else
         return run2<T>(it, [](T a, T b) -> T { return div_floor_int(a, b); });
-      break;
     case BinaryOp::Remainder:
       if constexpr (fl)
         return run2<T>(it, [](A a, A b) -> A { return remainder_float(a, b); });
-      else if constexpr (integral)
+      else
         return run2<T>(it, [](T a, T b) -> T { return remainder_int(a, b); });
-      break;
     case BinaryOp::Fmod:
       if constexpr (fl)
         return run2<T>(it, [](A a, A b) -> A { return std::fmod(a, b); });
-      else if constexpr (integral)
+      else
         return run2<T>(it, [](T a, T b) -> T { return fmod_int(a, b); });
-      break;
     case BinaryOp::Pow:
       if constexpr (fl)
         return run2<T>(it, [](A a, A b) -> A { return std::pow(a, b); });
-      else if constexpr (integral)
+      else
         return run2<T>(it, [](T a, T b) -> T { return powi(a, b); });
-      break;
     case BinaryOp::Atan2:
       if constexpr (fl) return run2<T>(it, [](A a, A b) -> A { return std::atan2(a, b); });
       break;
@@ -257,26 +268,16 @@ void binary_typed(BinaryOp op, const TensorIter& it, const Scalar& alpha) {
     case BinaryOp::Minimum:
       return run2<T>(it, [](A a, A b) -> A { return nan_min(a, b); });
     case BinaryOp::BitwiseAnd:
-      if constexpr (is_bool)
-        return run2<T>(it, [](bool a, bool b) -> bool { return a && b; });
-      else if constexpr (integral)
-        return run2<T>(it, [](T a, T b) -> T { return a & b; });
+      if constexpr (integral) return run2<T>(it, [](T a, T b) -> T { return a & b; });
       break;
     case BinaryOp::BitwiseOr:
-      if constexpr (is_bool)
-        return run2<T>(it, [](bool a, bool b) -> bool { return a || b; });
-      else if constexpr (integral)
-        return run2<T>(it, [](T a, T b) -> T { return a | b; });
+      if constexpr (integral) return run2<T>(it, [](T a, T b) -> T { return a | b; });
       break;
     case BinaryOp::BitwiseXor:
-      if constexpr (is_bool)
-        return run2<T>(it, [](bool a, bool b) -> bool { return a != b; });
-      else if constexpr (integral)
-        return run2<T>(it, [](T a, T b) -> T { return a ^ b; });
+      if constexpr (integral) return run2<T>(it, [](T a, T b) -> T { return a ^ b; });
       break;
   }
-  throw TypeError(detail::str_cat("\"", binary_op_name(op), "\" not implemented for '",
-                                  scalar_type_name(dtype_of<T>), "'"));
+  binary_not_implemented(op, dtype_of<T>);
 }
 
 template <typename A>
@@ -287,7 +288,8 @@ A lerp_value(A s, A e, A w) {
 }  // namespace
 
 void binary_kernel(BinaryOp op, const TensorIter& it, DType dtype, const Scalar& alpha) {
-  EMBER_DISPATCH_ALL(dtype, binary_op_name(op), [&] { binary_typed<scalar_t>(op, it, alpha); });
+  if (dtype == DType::Bool) return binary_bool(op, it, alpha);
+  EMBER_DISPATCH_NUMERIC(dtype, binary_op_name(op), [&] { binary_typed<scalar_t>(op, it, alpha); });
 }
 
 void pow_scalar_kernel(const TensorIter& it, DType dtype, const Scalar& exponent) {

@@ -31,21 +31,43 @@ void compare_typed(const TensorIter& it, const Op& op) {
   }
 }
 
+// out (bool) = op(a, b) over {out, a, b}. Unlike cpu_kernel, the loop calls a
+// local copy of op: stores through the bool (character type) output could
+// otherwise alias op's captured values, which then reload every iteration and
+// keep the loop scalar.
+template <typename T, typename Op>
+void bool_kernel2(const TensorIter& it, const Op& op) {
+  it.for_each([&](char** data, const int64_t* s, int64_t n) {
+    const Op f = op;
+    bool* out = reinterpret_cast<bool*>(data[0]);
+    const T* a = reinterpret_cast<const T*>(data[1]);
+    const T* b = reinterpret_cast<const T*>(data[2]);
+    if (s[0] == 1 && s[1] == sizeof(T) && s[2] == sizeof(T)) {
+      for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<bool*>(data[0] + i * s[0]) =
+          f(*reinterpret_cast<const T*>(data[1] + i * s[1]),
+            *reinterpret_cast<const T*>(data[2] + i * s[2]));
+  });
+}
+
 template <typename T>
 void isclose_float(const TensorIter& it, double rtol_d, double atol_d, bool equal_nan) {
   using A = opmath_t<T>;
   // Half and BFloat16 round each intermediate, as PyTorch's composite isclose does.
   auto r = [](A x) -> A { return static_cast<A>(T(x)); };
   const A rtol = r(static_cast<A>(rtol_d)), atol = r(static_cast<A>(atol_d));
-  const bool exact = rtol_d == 0 && atol_d == 0;
-  cpu_kernel<bool, T, T>(it, [=](T ta, T tb) -> bool {
+  // Zero tolerances: only equality counts (an infinite rtol * b would otherwise).
+  const bool tolerant = !(rtol_d == 0 && atol_d == 0);
+  // Branch-free (& and |, not && and ||) so that the loop vectorises.
+  bool_kernel2<T>(it, [=](T ta, T tb) -> bool {
     const A a = static_cast<A>(ta), b = static_cast<A>(tb);
-    if (a == b) return true;
-    if (equal_nan && std::isnan(a) && std::isnan(b)) return true;
-    if (exact) return false;
     const A allowed = r(atol + r(std::abs(r(rtol * b))));
     const A actual = r(std::abs(r(a - b)));
-    return std::isfinite(actual) && actual <= allowed;
+    const bool close = tolerant & (actual <= allowed) & (actual != A(INFINITY));
+    return (a == b) | (equal_nan & (a != a) & (b != b)) | close;
   });
 }
 
@@ -54,10 +76,8 @@ void isclose_float(const TensorIter& it, double rtol_d, double atol_d, bool equa
 template <typename T, typename Acc>
 void isclose_int(const TensorIter& it, double rtol_d, double atol_d) {
   const Acc rtol = static_cast<Acc>(rtol_d), atol = static_cast<Acc>(atol_d);
-  const bool exact = rtol_d == 0 && atol_d == 0;
-  cpu_kernel<bool, T, T>(it, [=](T a, T b) -> bool {
-    if (a == b) return true;
-    if (exact) return false;
+  const bool tolerant = !(rtol_d == 0 && atol_d == 0);
+  bool_kernel2<T>(it, [=](T a, T b) -> bool {
     Acc actual;
     if constexpr (std::is_same_v<T, bool>) {
       actual = std::abs(static_cast<Acc>(a) - static_cast<Acc>(b));
@@ -67,7 +87,7 @@ void isclose_int(const TensorIter& it, double rtol_d, double atol_d) {
       actual = static_cast<Acc>(d);
     }
     const Acc allowed = atol + std::abs(rtol * static_cast<Acc>(b));
-    return actual <= allowed;
+    return (a == b) | (tolerant & (actual <= allowed));
   });
 }
 
@@ -75,7 +95,7 @@ void isclose_int(const TensorIter& it, double rtol_d, double atol_d) {
 
 void compare_kernel(CompareOp op, const TensorIter& it, DType dtype) {
   EMBER_DISPATCH_ALL(dtype, "compare_cpu", [&] {
-    using T = scalar_t;
+    using T = std::conditional_t<std::is_same_v<scalar_t, bool>, uint8_t, scalar_t>;
     using A = opmath_t<T>;
     switch (op) {
       case CompareOp::Eq:
@@ -96,17 +116,18 @@ void compare_kernel(CompareOp op, const TensorIter& it, DType dtype) {
 
 void logical_kernel(LogicalOp op, const TensorIter& it, DType dtype) {
   EMBER_DISPATCH_ALL(dtype, "logical_cpu", [&] {
-    using T = scalar_t;
+    // Bool read as uint8_t, and & | ^ rather than && ||: both keep the loops vectorisable.
+    using T = std::conditional_t<std::is_same_v<scalar_t, bool>, uint8_t, scalar_t>;
     switch (op) {
       case LogicalOp::And:
         return cpu_kernel<bool, T, T>(
-            it, [](T a, T b) -> bool { return convert<bool>(a) && convert<bool>(b); });
+            it, [](T a, T b) -> bool { return convert<bool>(a) & convert<bool>(b); });
       case LogicalOp::Or:
         return cpu_kernel<bool, T, T>(
-            it, [](T a, T b) -> bool { return convert<bool>(a) || convert<bool>(b); });
+            it, [](T a, T b) -> bool { return convert<bool>(a) | convert<bool>(b); });
       case LogicalOp::Xor:
         return cpu_kernel<bool, T, T>(
-            it, [](T a, T b) -> bool { return convert<bool>(a) != convert<bool>(b); });
+            it, [](T a, T b) -> bool { return convert<bool>(a) ^ convert<bool>(b); });
     }
   });
 }
@@ -114,7 +135,8 @@ void logical_kernel(LogicalOp op, const TensorIter& it, DType dtype) {
 void where_kernel(const TensorIter& it, DType dtype) {
   auto run = [&](auto tag) {
     using U = decltype(tag);
-    ternary_kernel<U, bool, U, U>(it, [](bool c, U a, U b) -> U { return c ? a : b; });
+    // The condition is read as uint8_t (0 or 1): loops over bool loads do not vectorise.
+    ternary_kernel<U, uint8_t, U, U>(it, [](uint8_t c, U a, U b) -> U { return c ? a : b; });
   };
   switch (element_size(dtype)) {
     case 1:
@@ -178,7 +200,11 @@ void masked_fill_kernel(const TensorIter& it, DType dtype, const Scalar& value) 
     const scalar_t v = value.to<scalar_t>();
     U vb;
     std::memcpy(&vb, &v, sizeof(U));
-    cpu_kernel<U, U, bool>(it, [vb](U a, bool m) -> U { return m ? vb : a; });
+    // Branch-free select (the mask is 0 or 1): GCC leaves `m ? vb : a` as a scalar loop here.
+    cpu_kernel<U, U, uint8_t>(it, [vb](U a, uint8_t m) -> U {
+      const U sel = static_cast<U>(U(0) - U(m));
+      return static_cast<U>((vb & sel) | (a & static_cast<U>(~sel)));
+    });
   });
 }
 

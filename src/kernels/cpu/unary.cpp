@@ -360,13 +360,13 @@ void unary_typed(UnaryOp op, const TensorIter& it) {
       break;
     case UnaryOp::Sign:
       if constexpr (is_bool) {
-        return run1<T>(it, [](bool a) -> bool { return a; });
+        return cpu_kernel<uint8_t, uint8_t>(it, [](uint8_t a) -> uint8_t { return a; });
       } else {
         return run1<T>(it, [](A a) -> A { return static_cast<A>((A(0) < a) - (a < A(0))); });
       }
     case UnaryOp::BitwiseNot:
-      if constexpr (is_bool)
-        return run1<T>(it, [](bool a) -> bool { return !a; });
+      if constexpr (is_bool)  // bytes holding 0 or 1
+        return cpu_kernel<uint8_t, uint8_t>(it, [](uint8_t a) -> uint8_t { return a ^ 1; });
       else if constexpr (integral)
         return run1<T>(it, [](T a) -> T { return static_cast<T>(~a); });
       break;
@@ -412,7 +412,10 @@ void predicate_typed(UnaryPredicate op, const TensorIter& it) {
   using A = opmath_t<T>;
   switch (op) {
     case UnaryPredicate::LogicalNot:
-      return cpu_kernel<bool, T>(it, [](T a) -> bool { return !convert<bool>(a); });
+      if constexpr (std::is_same_v<T, bool>)  // read as bytes: vectorises
+        return cpu_kernel<bool, uint8_t>(it, [](uint8_t a) -> bool { return a == 0; });
+      else
+        return cpu_kernel<bool, T>(it, [](T a) -> bool { return !convert<bool>(a); });
     case UnaryPredicate::IsNan:
       if constexpr (is_float_v<T>) {
         return cpu_kernel<bool, T>(it, [](T a) -> bool { return std::isnan(static_cast<A>(a)); });
