@@ -971,3 +971,68 @@ TEST(elementwise, Operators) {
   expect_values(c, {18, -3});
   EXPECT_EQ(ivals(i64({7}) % -3), (std::vector<int64_t>{-2}));
 }
+
+// The vectorised math paths (8 or 4 lanes) also handle tails and strided
+// elements: every size and layout gives the same value per element.
+TEST(elementwise, VectorisedPathsAgreeAcrossSizesAndLayouts) {
+  using UFn = Tensor (*)(const Tensor&);
+  const std::vector<std::pair<const char*, UFn>> ops = {
+      {"exp", [](const Tensor& x) { return exp(x); }},
+      {"log1p", [](const Tensor& x) { return log1p(x.abs()); }},
+      {"sin", [](const Tensor& x) { return sin(x); }},
+      {"tanh", [](const Tensor& x) { return tanh(x); }},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},
+      {"sqrt", [](const Tensor& x) { return sqrt(x.abs()); }},
+      {"rsqrt", [](const Tensor& x) { return rsqrt(x.abs()); }},
+      {"floor", [](const Tensor& x) { return floor(x); }},
+      {"round", [](const Tensor& x) { return round(x); }},
+      {"frac", [](const Tensor& x) { return frac(x); }},
+      {"erf", [](const Tensor& x) { return erf(x); }},
+  };
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
+    Tensor base = arange(-3.3, 3.3, 0.137, {.dtype = kFloat64}).to(dt);  // 49 elements
+    for (const auto& [name, fn] : ops) {
+      SCOPED_TRACE(std::string(name) + " " + to_string(dt));
+      const std::vector<double> full_res = fn(base).to(kFloat64).tolist<double>();
+      // Prefixes of every length (tails of 1..W-1 elements).
+      for (int64_t n : {1, 2, 3, 5, 7, 8, 9, 13, 17}) {
+        auto part = fn(base.slice(0, 0, n)).to(kFloat64).tolist<double>();
+        for (int64_t i = 0; i < n; ++i) EXPECT_EQ(part[i], full_res[i]) << "n " << n << " i " << i;
+      }
+      // Strided (every third element) and transposed inputs.
+      auto strided = fn(base.slice(0, 1, std::nullopt, 3)).to(kFloat64).tolist<double>();
+      for (size_t i = 0; i < strided.size(); ++i) EXPECT_EQ(strided[i], full_res[1 + 3 * i]);
+      Tensor m = base.slice(0, 0, 48).view({6, 8});
+      Tensor mt = fn(m.t()).t().contiguous().to(kFloat64);
+      auto mtv = mt.tolist<double>();
+      for (size_t i = 0; i < mtv.size(); ++i) EXPECT_EQ(mtv[i], full_res[i]);
+    }
+  }
+  // Against double-precision references.
+  Tensor x = arange(-3.3, 3.3, 0.137, {.dtype = kFloat32});
+  auto xs = x.to(kFloat64).tolist<double>();
+  auto e = exp(x).to(kFloat64).tolist<double>();
+  auto sg = sigmoid(x).to(kFloat64).tolist<double>();
+  auto th = tanh(x).to(kFloat64).tolist<double>();
+  for (size_t i = 0; i < xs.size(); ++i) {
+    EXPECT_NEAR(e[i], std::exp(xs[i]), 2e-7 * std::exp(xs[i]));
+    EXPECT_NEAR(sg[i], 1 / (1 + std::exp(-xs[i])), 2e-7);
+    EXPECT_NEAR(th[i], std::tanh(xs[i]), 2e-7);
+  }
+  // BFloat16 results are the float results rounded to nearest even.
+  Tensor b = x.bfloat16();
+  EXPECT_TRUE(equal(exp(b), exp(b.to(kFloat32)).bfloat16()));
+  EXPECT_TRUE(equal(exp(x.half()), exp(x.half().to(kFloat32)).half()));
+}
+
+TEST(elementwise, HalfLoopsAcrossLayouts) {
+  Tensor x = arange(-5.0, 5.0, 0.01, {.dtype = kFloat16});  // 1000 elements: blocks and tail
+  Tensor y = arange(0.0, 10.0, 0.01, {.dtype = kFloat16});
+  Tensor ref = (x.to(kFloat32) + y.to(kFloat32)).half();
+  EXPECT_TRUE(equal(x + y, ref));
+  EXPECT_TRUE(equal(x.slice(0, 0, std::nullopt, 2) + y.slice(0, 0, std::nullopt, 2),
+                    ref.slice(0, 0, std::nullopt, 2)));
+  EXPECT_TRUE(equal(x + 1.5, (x.to(kFloat32) + 1.5).half()));
+  EXPECT_TRUE(equal(neg(x), (-x.to(kFloat32)).half()));
+  EXPECT_TRUE(equal(x.view({10, 100}).t() * 2, (x.to(kFloat32) * 2).half().view({10, 100}).t()));
+}
