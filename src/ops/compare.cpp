@@ -1,6 +1,7 @@
 // Comparisons, logical ops, where, clamp, masked_fill, isclose / allclose /
 // equal: argument checks, type promotion and output allocation. The loops are
 // in kernels/cpu/compare.cpp.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -138,7 +139,9 @@ void check_scalar_fits(const Scalar& s, DType t) {
     } else {
       overflow = EMBER_DISPATCH_INTEGRAL(t, "fill", [&]() -> bool {
         using L = std::numeric_limits<scalar_t>;
-        return !(v >= static_cast<double>(L::lowest()) && v <= static_cast<double>(L::max()));
+        // int64's max rounds up to 2^63 as a double: cap at the largest double below it.
+        const double hi = std::min(static_cast<double>(L::max()), 9223372036854774784.0);
+        return !(v >= static_cast<double>(L::lowest()) && v <= hi);
       });
     }
   } else if (!is_floating_point(t)) {

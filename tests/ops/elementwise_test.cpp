@@ -816,6 +816,14 @@ TEST(elementwise, MaskedFill) {
         full({3}, 1.0).masked_fill(i64({1, 0, 1}), 2);
       },
       "masked_fill_ only supports boolean masks");
+  expect_error<RuntimeError>(
+      [] { ones({1}, {.dtype = kInt64}).masked_fill(b8({true}), 9223372036854775808.0); },
+      "value cannot be converted to type int64_t without overflow");
+  expect_error<RuntimeError>([] { ones({1}, {.dtype = kInt8}).masked_fill(b8({true}), 127.5); },
+                             "value cannot be converted to type int8_t without overflow");
+  EXPECT_THROW(ones({1}, {.dtype = kInt8}).masked_fill(b8({true}), -128.5), RuntimeError);
+  EXPECT_EQ(vals<int8_t>(ones({1}, {.dtype = kInt8}).masked_fill(b8({true}), -127.5)),
+            (std::vector<int8_t>{-127}));  // in range: truncated toward zero
   Tensor e = full({1}, 1.0).expand({3});
   expect_error<RuntimeError>([&] { e.masked_fill_(mask, 0); }, "more than one element");
 }
