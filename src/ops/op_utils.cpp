@@ -62,8 +62,10 @@ DType result_type(ArrayRef<Tensor> tensors, ArrayRef<Scalar> scalars) {
 }
 
 Tensor scalar_to_tensor(const Scalar& s, DType dtype) {
+  // Unchecked, as PyTorch wraps a Python scalar operand (uint8 + 300 == uint8 + 44);
+  // only fills check for overflow.
   Tensor t = empty({}, {.dtype = dtype});
-  t.fill_(s);
+  EMBER_DISPATCH_ALL(dtype, "scalar_to_tensor", [&] { *t.data_ptr<scalar_t>() = s.to<scalar_t>(); });
   return t;
 }
 

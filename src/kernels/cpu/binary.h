@@ -164,8 +164,7 @@ void reduced_kernel2(const TensorIter& it, const F& f) {
 
 // ---- helpers shared by the elementwise ops
 
-// PyTorch's ScalarType names used in its messages: "Float", "Long", "Bool" ...
-const char* scalar_type_name(DType t);
+using ::ember::scalar_type_name;  // core/dtype.h
 // The C++ type names PyTorch prints for a dtype in some messages: "float", "long int".
 const char* cpp_type_name(DType t);
 
