@@ -1,0 +1,952 @@
+#include "kernels/cpu/reduce.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ember/core/parallel.h"
+#include "kernels/cpu/convert.h"
+#include "kernels/cpu/softmax.h"
+
+namespace ember::kernels {
+
+// ---------------------------------------------------------------- the plan
+
+namespace {
+int64_t order_key(int64_t stride) {
+  // Stride-0 (expanded) dims cost nothing to loop over: put them outermost.
+  return stride == 0 ? std::numeric_limits<int64_t>::max() : stride;
+}
+}  // namespace
+
+bool ReducePlan::inner() const {
+  if (numR <= 1) return false;
+  if (numK <= 1) return true;
+  return order_key(r[0].stride[0]) < order_key(k[0].stride[0]);
+}
+
+ReducePlan make_reduce_plan(ArrayRef<Tensor> ops, uint64_t reduced) {
+  const Tensor& in = ops[0];
+  const int64_t nd = in.dim();
+  const int nops = static_cast<int>(ops.size());
+  EMBER_CHECK(nops <= kPlanOperands, RuntimeError, "reduce: too many operands");
+  EMBER_CHECK(nd <= kPlanMaxDims, RuntimeError, "reductions support tensors of at most ",
+              kPlanMaxDims, " dims, got ", nd);
+  struct D {
+    LoopDim d;
+    bool red;
+  };
+  SmallVector<D, 8> dims;
+  ReducePlan plan;
+  plan.numK = plan.numR = 1;
+  for (int64_t i = nd - 1; i >= 0; --i) {
+    const int64_t size = in.sizes()[i];
+    const bool red = (reduced >> i) & 1;
+    (red ? plan.numR : plan.numK) *= size;
+    if (size == 1) continue;
+    D x{};
+    x.d.size = size;
+    x.red = red;
+    for (int t = 0; t < nops; ++t) {
+      const Tensor& o = ops[t];
+      x.d.stride[t] =
+          o.sizes()[i] == 1 ? 0 : o.strides()[i] * static_cast<int64_t>(o.element_size());
+    }
+    dims.push_back(x);
+  }
+  std::stable_sort(dims.begin(), dims.end(), [](const D& a, const D& b) {
+    return order_key(a.d.stride[0]) < order_key(b.d.stride[0]);
+  });
+  auto push = [&](LoopDims& list, const LoopDim& d) {
+    if (!list.empty()) {
+      LoopDim& last = list.back();
+      bool can = true;
+      for (int t = 0; t < nops && can; ++t) can = last.stride[t] * last.size == d.stride[t];
+      if (can) {
+        last.size *= d.size;
+        return;
+      }
+    }
+    list.push_back(d);
+  };
+  for (const D& x : dims) push(x.red ? plan.r : plan.k, x.d);
+  const LoopDim unit{1, {0, 0, 0}};
+  if (plan.k.empty()) plan.k.push_back(unit);
+  if (plan.r.empty()) plan.r.push_back(unit);
+  return plan;
+}
+
+namespace {
+
+struct NoCtx {};
+
+// bool is stored as one byte holding 0 or 1: sums, max and min treat it as
+// uint8 (max is "or", min is "and"), which vectorises where bool does not.
+template <typename T>
+using byte_bool_t = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+
+// Integer sums and products wrap on overflow (as PyTorch's do in practice),
+// computed unsigned so that it is defined behaviour.
+template <typename A>
+inline A add_(A a, A b) {
+  if constexpr (std::is_integral_v<A> && !std::is_same_v<A, bool>)
+    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) +
+                          static_cast<std::make_unsigned_t<A>>(b));
+  else
+    return a + b;
+}
+template <typename A>
+inline A mul_(A a, A b) {
+  if constexpr (std::is_integral_v<A> && !std::is_same_v<A, bool>)
+    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) *
+                          static_cast<std::make_unsigned_t<A>>(b));
+  else
+    return a * b;
+}
+
+// ------------------------------------------------------------------ reducers
+// A reducer says how to fold one element into an accumulator (reduce), how to
+// join two accumulators (merge; the engine evaluates in any grouping), and how
+// to turn the final accumulator into the output element (project). kCascade
+// asks the engine for pairwise summation (floating sums).
+
+template <typename In, typename Acc, typename Out>
+struct SumRed {
+  using in_t = In;
+  using acc_t = Acc;
+  using out_t = Out;
+  using ctx_t = NoCtx;
+  static constexpr bool kCascade = std::is_floating_point_v<Acc>;
+  int64_t mean_count = -1;  // >= 0: mean (sum / count, as PyTorch: rounded sum divided)
+  Acc identity() const { return Acc(0); }
+  template <typename V>
+  Acc reduce(Acc a, V v, NoCtx) const {
+    return add_(a, static_cast<Acc>(v));
+  }
+  Acc merge(Acc a, Acc b) const { return add_(a, b); }
+  Out project(Acc a, NoCtx) const {
+    const Out s = convert<Out>(a);
+    if constexpr (std::is_floating_point_v<opmath_t<Out>>) {
+      using O = opmath_t<Out>;
+      if (mean_count >= 0) return Out(static_cast<O>(s) / static_cast<O>(mean_count));
+    }
+    return s;
+  }
+};
+
+template <typename In, typename Acc, typename Out>
+struct ProdRed {
+  using in_t = In;
+  using acc_t = Acc;
+  using out_t = Out;
+  using ctx_t = NoCtx;
+  static constexpr bool kCascade = false;
+  Acc identity() const { return Acc(1); }
+  template <typename V>
+  Acc reduce(Acc a, V v, NoCtx) const {
+    return mul_(a, static_cast<Acc>(v));
+  }
+  Acc merge(Acc a, Acc b) const { return mul_(a, b); }
+  Out project(Acc a, NoCtx) const { return convert<Out>(a); }
+};
+
+template <typename T, bool IsMax>
+struct MaxRed {
+  using in_t = T;
+  using acc_t = val_t<T>;
+  using out_t = T;
+  using ctx_t = NoCtx;
+  static constexpr bool kCascade = false;
+  acc_t identity() const {
+    if constexpr (std::is_same_v<acc_t, bool>)
+      return !IsMax;
+    else if constexpr (std::is_floating_point_v<acc_t>)
+      return IsMax ? -std::numeric_limits<acc_t>::infinity()
+                   : std::numeric_limits<acc_t>::infinity();
+    else
+      return IsMax ? std::numeric_limits<acc_t>::lowest() : std::numeric_limits<acc_t>::max();
+  }
+  acc_t reduce(acc_t a, acc_t v, NoCtx) const { return merge(a, v); }
+  acc_t merge(acc_t a, acc_t b) const {
+    if constexpr (IsMax)
+      return max_nan(a, b);
+    else
+      return min_nan(a, b);
+  }
+  T project(acc_t a, NoCtx) const { return T(a); }
+};
+
+// all/any on the raw bits: an element is "true" when (bits & mask) != 0, which
+// also gives -0.0 == 0 and NaN != 0 for the floating types.
+template <typename U, bool IsAll>
+struct BoolRed {
+  using in_t = U;
+  using acc_t = uint8_t;
+  using out_t = uint8_t;
+  using ctx_t = NoCtx;
+  static constexpr bool kCascade = false;
+  U mask;
+  uint8_t identity() const { return IsAll ? 1 : 0; }
+  uint8_t reduce(uint8_t a, U v, NoCtx) const {
+    const uint8_t t = (v & mask) != 0;
+    return IsAll ? (a & t) : (a | t);
+  }
+  uint8_t merge(uint8_t a, uint8_t b) const { return IsAll ? (a & b) : (a | b); }
+  uint8_t project(uint8_t a, NoCtx) const { return a; }
+};
+
+enum class NormKind { Zero, One, Two, Inf, NegInf, P };
+
+template <typename T, NormKind K>
+struct NormRed {
+  using in_t = T;
+  using acc_t = T;
+  using out_t = T;
+  using ctx_t = NoCtx;
+  static constexpr bool kCascade = K == NormKind::One || K == NormKind::Two || K == NormKind::P;
+  T p = 2;
+  T identity() const { return K == NormKind::NegInf ? std::numeric_limits<T>::infinity() : T(0); }
+  T reduce(T a, T v, NoCtx) const {
+    const T x = std::abs(v);
+    switch (K) {
+      case NormKind::Zero:
+        return a + (v != T(0) ? T(1) : T(0));
+      case NormKind::One:
+        return a + x;
+      case NormKind::Two:
+        return a + v * v;
+      case NormKind::Inf:
+        return max_nan(a, x);
+      case NormKind::NegInf:
+        return min_nan(a, x);
+      case NormKind::P:
+        return a + std::pow(x, p);
+    }
+    return a;
+  }
+  T merge(T a, T b) const {
+    if constexpr (K == NormKind::Inf) return max_nan(a, b);
+    if constexpr (K == NormKind::NegInf) return min_nan(a, b);
+    return a + b;
+  }
+  T project(T a, NoCtx) const {
+    if constexpr (K == NormKind::Two) return std::sqrt(a);
+    if constexpr (K == NormKind::P) return std::pow(a, T(1) / p);
+    return a;
+  }
+};
+
+// Sum of squared deviations from the per-output mean (the ctx).
+template <typename T>
+struct SqDevRed {
+  using in_t = T;
+  using acc_t = T;
+  using out_t = T;
+  using ctx_t = T;
+  static constexpr bool kCascade = true;
+  T divisor = 1;
+  bool take_sqrt = false;
+  T identity() const { return T(0); }
+  T reduce(T a, T v, T mean) const {
+    const T d = v - mean;
+    return a + d * d;
+  }
+  T merge(T a, T b) const { return a + b; }
+  T project(T a, T) const {
+    const T v = a / divisor;
+    return take_sqrt ? std::sqrt(v) : v;
+  }
+};
+
+// sum(exp(x - m)) with the per-output shift m (the ctx); projects log(s) + m.
+template <typename T>
+struct SumExpRed {
+  using in_t = T;
+  using acc_t = T;
+  using out_t = T;
+  using ctx_t = T;
+  static constexpr bool kCascade = true;
+  T identity() const { return T(0); }
+  T reduce(T a, T v, T m) const {
+    if constexpr (std::is_same_v<T, float>)
+      return a + exp_f32(v - m);
+    else
+      return a + std::exp(v - m);
+  }
+  T merge(T a, T b) const { return a + b; }
+  T project(T a, T m) const { return std::log(a) + m; }
+};
+
+// ------------------------------------------------------------------ the engine
+
+template <class Red>
+constexpr int lanes_of() {
+  // 256 bytes of accumulators: several independent vector chains.
+  constexpr int n = 256 / static_cast<int>(sizeof(typename Red::acc_t));
+  return n > 128 ? 128 : n;
+}
+
+template <typename T>
+inline constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+// acc[j] op= v[j] for j < n. `#pragma GCC unroll 1` keeps GCC from fully
+// unrolling these short loops, which would leave them to the SLP vectoriser
+// (that gives up on the NaN-aware selects of max/min); the loop vectoriser
+// handles them.
+template <class Red, typename V>
+inline void fold(const Red& red, typename Red::acc_t* acc, const V* v, int64_t n,
+                 typename Red::ctx_t c) {
+#pragma GCC unroll 1
+  for (int64_t j = 0; j < n; ++j) acc[j] = red.reduce(acc[j], v[j], c);
+}
+template <class Red>
+inline void join(const Red& red, typename Red::acc_t* acc, typename Red::acc_t* from, int64_t n) {
+#pragma GCC unroll 1
+  for (int64_t j = 0; j < n; ++j) {
+    acc[j] = red.merge(acc[j], from[j]);
+    from[j] = red.identity();
+  }
+}
+
+// Reduces n elements (byte stride s) into one accumulator with L independent
+// lanes. Float sums (kCascade) move the lanes up a ladder of level
+// accumulators every 16 blocks, so each partial sum adds a bounded number of
+// terms: the error stays that of a pairwise sum, at no cost in speed.
+template <class Red>
+typename Red::acc_t lanes_reduce(const Red& red, const char* p, int64_t n, int64_t s,
+                                 typename Red::ctx_t c) {
+  using in_t = typename Red::in_t;
+  using acc_t = typename Red::acc_t;
+  using V = val_t<in_t>;
+  constexpr int L = lanes_of<Red>();
+  constexpr int64_t es = sizeof(in_t);
+  auto at = [&](int64_t i) { return static_cast<V>(*reinterpret_cast<const in_t*>(p + i * s)); };
+  if (n < L) {
+    acc_t a = red.identity();
+    for (int64_t i = 0; i < n; ++i) a = red.reduce(a, at(i), c);
+    return a;
+  }
+  acc_t lanes[L];
+  for (int j = 0; j < L; ++j) lanes[j] = red.identity();
+  constexpr int kLevels = Red::kCascade ? 3 : 0;
+  acc_t level[kLevels ? kLevels : 1][L];
+  int count[kLevels ? kLevels : 1] = {};
+  for (int l = 0; l < kLevels; ++l)
+    for (int j = 0; j < L; ++j) level[l][j] = red.identity();
+  const int64_t nfull = n / L;
+  const bool contig = s == es;
+  V buf[L];
+  for (int64_t ch = 0; ch < nfull;) {
+    const int64_t ce = kLevels ? std::min(nfull, ch + 16) : nfull;
+    for (; ch < ce; ++ch) {
+      const V* q;
+      if (contig && !is_half_v<in_t>) {
+        q = reinterpret_cast<const V*>(p + ch * L * es);
+      } else if (contig) {
+        if constexpr (is_half_v<in_t>) to_float(reinterpret_cast<const in_t*>(p) + ch * L, buf, L);
+        q = buf;
+      } else {
+        for (int j = 0; j < L; ++j) buf[j] = at(ch * L + j);
+        q = buf;
+      }
+      fold(red, lanes, q, L, c);
+    }
+    if constexpr (kLevels > 0) {
+      join(red, level[0], lanes, L);
+      for (int l = 0; l + 1 < kLevels && ++count[l] == 16; ++l) {
+        join(red, level[l + 1], level[l], L);
+        count[l] = 0;
+      }
+    }
+  }
+  for (int l = 0; l < kLevels; ++l) join(red, lanes, level[l], L);
+  for (int64_t i = nfull * L, j = 0; i < n; ++i, ++j) lanes[j] = red.reduce(lanes[j], at(i), c);
+  for (int w = L / 2; w >= 1; w /= 2) join(red, lanes, lanes + w, w);
+  return lanes[0];
+}
+
+template <class Red>
+class ReduceEngine {
+  using in_t = typename Red::in_t;
+  using acc_t = typename Red::acc_t;
+  using out_t = typename Red::out_t;
+  using ctx_t = typename Red::ctx_t;
+  static constexpr bool kHasCtx = !std::is_same_v<ctx_t, NoCtx>;
+  static constexpr int L = lanes_of<Red>();
+  static constexpr int64_t kLeaf = L * 32;  // elements per pairwise leaf over many short rows
+  static constexpr int64_t W = 8192 / sizeof(acc_t);  // columns per block (outer)
+
+ public:
+  ReduceEngine(const Red& red, const ReducePlan& plan, const char* in, char* out, const char* ctx)
+      : red_(red), plan_(plan), in_(in), out_(out), ctx_(ctx) {}
+
+  void run() const {
+    const int64_t numK = plan_.numK, numR = plan_.numR;
+    if (numK == 0) return;
+    const int64_t total = numK * std::max<int64_t>(numR, 1);
+    const int64_t threads = get_num_threads();
+    const bool inner = plan_.inner();
+    const int64_t tasks = inner ? numK : num_tasks();
+    if (tasks >= threads || total <= 2 * kGrainSize || threads == 1) {
+      if (inner)
+        run_inner(numR);
+      else
+        run_outer(numR);
+      return;
+    }
+    // Few outputs, much to reduce: split the reduced range across threads,
+    // then join the per-chunk partials in order (deterministic).
+    const int64_t chunks = std::min<int64_t>(threads, std::max<int64_t>(1, total / kGrainSize));
+    std::unique_ptr<acc_t[]> part(new acc_t[chunks * numK]);
+    parallel_for_t(0, chunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        const int64_t rb = numR * c / chunks, re = numR * (c + 1) / chunks;
+        partial(part.get() + c * numK, rb, re);
+      }
+    });
+    Counter it(plan_.k, 0);
+    for (int64_t k = 0; k < numK; ++k, it.next()) {
+      acc_t a = part[k];
+      for (int64_t c = 1; c < chunks; ++c) a = red_.merge(a, part[c * numK + k]);
+      write(it.off, a);
+    }
+  }
+
+ private:
+  ctx_t ctx_at(int64_t off) const {
+    if constexpr (kHasCtx)
+      return *reinterpret_cast<const ctx_t*>(ctx_ + off);
+    else
+      return ctx_t{};
+  }
+  static ctx_t ctx_of(const ctx_t* cv, int64_t j) {
+    if constexpr (kHasCtx)
+      return cv[j];
+    else
+      return ctx_t{};
+  }
+  void write(const int64_t* off, acc_t a) const {
+    *reinterpret_cast<out_t*>(out_ + off[1]) = red_.project(a, ctx_at(off[2]));
+  }
+
+  // ---- inner: each output reduces rows that run along the fastest dim
+
+  // Reduces the flat range [rb, re) of the reduced index space. One reduced
+  // dim is one lane-reduced segment; with several, pairwise above a leaf of a
+  // few rows keeps float sums accurate.
+  acc_t range(const char* base, int64_t rb, int64_t re, ctx_t c) const {
+    if (rb >= re) return red_.identity();
+    const LoopDims& R = plan_.r;
+    const size_t nr = R.size();
+    const int64_t s0 = R[0].stride[0];
+    if (nr == 1) return lanes_reduce(red_, base + rb * s0, re - rb, s0, c);
+    if constexpr (Red::kCascade) {
+      if (re - rb > std::max(kLeaf, 16 * R[0].size)) {
+        const int64_t mid = rb + (re - rb) / 2;
+        return red_.merge(range(base, rb, mid, c), range(base, mid, re, c));
+      }
+    }
+    int64_t idx[kPlanMaxDims];
+    const char* p = base;
+    int64_t rem = rb;
+    for (size_t d = 0; d < nr; ++d) {
+      idx[d] = rem % R[d].size;
+      rem /= R[d].size;
+      p += idx[d] * R[d].stride[0];
+    }
+    acc_t acc = red_.identity();
+    for (int64_t pos = rb; pos < re;) {
+      const int64_t n = std::min(R[0].size - idx[0], re - pos);
+      acc = red_.merge(acc, lanes_reduce(red_, p, n, s0, c));
+      pos += n;
+      p += n * s0;
+      idx[0] += n;
+      for (size_t d = 0; d + 1 < nr && idx[d] == R[d].size; ++d) {
+        p += R[d + 1].stride[0] - R[d].size * R[d].stride[0];
+        idx[d] = 0;
+        ++idx[d + 1];
+      }
+    }
+    return acc;
+  }
+
+  void run_inner(int64_t numR) const {
+    const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(numR, 1));
+    parallel_for_t(0, plan_.numK, grain, [&](int64_t b, int64_t e) {
+      Counter it(plan_.k, b);
+      for (int64_t k = b; k < e; ++k, it.next())
+        write(it.off, range(in_ + it.off[0], 0, numR, ctx_at(it.off[2])));
+    });
+  }
+
+  // ---- outer: the fastest dim is kept; accumulate whole rows of it
+
+  int64_t num_tasks() const {
+    const int64_t M = plan_.k[0].size;
+    return plan_.numK / M * ((M + W - 1) / W);
+  }
+
+  // acc[0, w) op= rows [rb, re) of the reduced index space, starting at base.
+  // Float sums climb a ladder of level accumulators every 16 rows (pairwise
+  // accuracy, as in lanes_reduce).
+  void rows(acc_t* acc, const char* base, const ctx_t* cv, int64_t w, int64_t rb,
+            int64_t re) const {
+    if (rb >= re) return;
+    constexpr int kLevels = Red::kCascade ? 3 : 0;
+    acc_t level[kLevels ? kLevels : 1][kLevels ? W : 1];
+    int count[kLevels ? kLevels : 1] = {};
+    for (int l = 0; l < kLevels; ++l)
+      for (int64_t j = 0; j < w; ++j) level[l][j] = red_.identity();
+    const int64_t s = plan_.k[0].stride[0];
+    const bool contig = s == static_cast<int64_t>(sizeof(in_t));
+    val_t<in_t> buf[is_half_v<in_t> ? W : 1];
+    Counter it(plan_.r, rb);
+    for (int64_t r = rb; r < re; ++r, it.next()) {
+      const char* p = base + it.off[0];
+      if constexpr (is_half_v<in_t>) {
+        if (contig) {
+          to_float(reinterpret_cast<const in_t*>(p), buf, w);
+        } else {
+          for (int64_t j = 0; j < w; ++j)
+            buf[j] = static_cast<float>(*reinterpret_cast<const in_t*>(p + j * s));
+        }
+        fold_ctx(acc, buf, cv, w);
+      } else if (contig) {
+        fold_ctx(acc, reinterpret_cast<const in_t*>(p), cv, w);
+      } else {
+#pragma GCC unroll 1
+        for (int64_t j = 0; j < w; ++j)
+          acc[j] = red_.reduce(acc[j], *reinterpret_cast<const in_t*>(p + j * s), ctx_of(cv, j));
+      }
+      if constexpr (kLevels > 0) {
+        if (++count[0] == 16) {
+          count[0] = 0;
+          join(red_, level[0], acc, w);
+          for (int l = 0; l + 1 < kLevels && ++count[l + 1] == 16; ++l) {
+            join(red_, level[l + 1], level[l], w);
+            count[l + 1] = 0;
+          }
+        }
+      }
+    }
+    for (int l = 0; l < kLevels; ++l) join(red_, acc, level[l], w);
+  }
+
+  template <typename V>
+  void fold_ctx(acc_t* acc, const V* v, const ctx_t* cv, int64_t w) const {
+    if constexpr (kHasCtx) {
+#pragma GCC unroll 1
+      for (int64_t j = 0; j < w; ++j) acc[j] = red_.reduce(acc[j], v[j], cv[j]);
+    } else {
+      fold(red_, acc, v, w, ctx_t{});
+    }
+  }
+
+  // Runs block `t` (an outer kept index and a block of columns) over rows
+  // [rb, re); calls sink(acc, w, offsets of column 0, kept flat index).
+  template <typename Sink>
+  void block(int64_t t, int64_t rb, int64_t re, const Sink& sink) const {
+    const LoopDim& K0 = plan_.k[0];
+    const int64_t M = K0.size, nb = (M + W - 1) / W;
+    const int64_t ko = t / nb, c0 = (t % nb) * W, w = std::min(W, M - c0);
+    int64_t off[kPlanOperands];
+    {
+      int64_t rem = ko;
+      for (int t2 = 0; t2 < kPlanOperands; ++t2) off[t2] = c0 * K0.stride[t2];
+      for (size_t d = 1; d < plan_.k.size(); ++d) {
+        const int64_t i = rem % plan_.k[d].size;
+        rem /= plan_.k[d].size;
+        for (int t2 = 0; t2 < kPlanOperands; ++t2) off[t2] += i * plan_.k[d].stride[t2];
+      }
+    }
+    acc_t acc[W];
+    ctx_t cv[W] = {};
+    for (int64_t j = 0; j < w; ++j) {
+      acc[j] = red_.identity();
+      if constexpr (kHasCtx) cv[j] = ctx_at(off[2] + j * K0.stride[2]);
+    }
+    const ctx_t* cp = kHasCtx ? cv : nullptr;  // NoCtx arrays are never read
+    rows(acc, in_ + off[0], cp, w, rb, re);
+    sink(acc, cp, w, off, ko * M + c0);
+  }
+
+  void run_outer(int64_t numR) const {
+    const int64_t tasks = num_tasks();
+    const int64_t per_task = std::max<int64_t>(1, numR) * std::min<int64_t>(W, plan_.k[0].size);
+    const int64_t grain = std::max<int64_t>(1, kGrainSize / per_task);
+    const int64_t so = plan_.k[0].stride[1];
+    parallel_for_t(0, tasks, grain, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t)
+        block(t, 0, numR,
+              [&](const acc_t* acc, const ctx_t* cv, int64_t w, const int64_t* off, int64_t) {
+                char* o = out_ + off[1];
+                for (int64_t j = 0; j < w; ++j)
+                  *reinterpret_cast<out_t*>(o + j * so) = red_.project(acc[j], ctx_of(cv, j));
+              });
+    });
+  }
+
+  // Accumulators for every output (kept flat order) over reduced range [rb, re).
+  void partial(acc_t* dst, int64_t rb, int64_t re) const {
+    if (plan_.inner()) {
+      Counter it(plan_.k, 0);
+      for (int64_t k = 0; k < plan_.numK; ++k, it.next())
+        dst[k] = range(in_ + it.off[0], rb, re, ctx_at(it.off[2]));
+      return;
+    }
+    const int64_t tasks = num_tasks();
+    for (int64_t t = 0; t < tasks; ++t)
+      block(t, rb, re, [&](const acc_t* acc, const ctx_t*, int64_t w, const int64_t*, int64_t k0) {
+        for (int64_t j = 0; j < w; ++j) dst[k0 + j] = acc[j];
+      });
+  }
+
+  const Red& red_;
+  const ReducePlan& plan_;
+  const char* in_;
+  char* out_;
+  const char* ctx_;
+};
+
+template <class Red>
+void run_reduce(const Red& red, const ReducePlan& plan, const Tensor& out, const Tensor& in,
+                const Tensor* ctx = nullptr) {
+  const char* cp = ctx && ctx->numel() ? static_cast<const char*>(ctx->data_ptr()) : nullptr;
+  ReduceEngine<Red>(red, plan, in.numel() ? static_cast<const char*>(in.data_ptr()) : nullptr,
+                    static_cast<char*>(out.data_ptr()), cp)
+      .run();
+}
+
+// --------------------------------------------------------- arg reductions
+
+template <typename T, bool IsMax>
+class ArgEngine {
+  using V = val_t<T>;
+  static constexpr int64_t W = 1024;
+
+ public:
+  ArgEngine(const ReducePlan& plan, const char* in, char* vals, char* idxs)
+      : plan_(plan), in_(in), vals_(vals), idxs_(idxs) {}
+
+  // x replaces best when strictly better, or when x is the first NaN.
+  // Branch-free so the column loop vectorises.
+  static bool better(V x, V best) {
+    const bool b = IsMax ? x > best : x < best;
+    if constexpr (std::is_floating_point_v<V>)
+      return b | ((x != x) & (best == best));
+    else
+      return b;
+  }
+
+  void run() const {
+    const int64_t numK = plan_.numK, numR = plan_.numR;
+    if (numK == 0) return;
+    const int64_t total = numK * numR;
+    const int64_t threads = get_num_threads();
+    const bool inner = plan_.inner();
+    if (inner && numK < threads && total > 2 * kGrainSize && threads > 1) {
+      // Few long rows: split each row across threads, join in index order.
+      const int64_t chunks = std::min<int64_t>(threads, total / kGrainSize);
+      Counter it(plan_.k, 0);
+      for (int64_t k = 0; k < numK; ++k, it.next()) {
+        std::vector<std::pair<V, int64_t>> part(static_cast<size_t>(chunks));
+        parallel_for_t(0, chunks, 1, [&](int64_t b, int64_t e) {
+          for (int64_t c = b; c < e; ++c)
+            part[c] = row(in_ + it.off[0], numR * c / chunks, numR * (c + 1) / chunks);
+        });
+        auto best = part[0];
+        for (int64_t c = 1; c < chunks; ++c)
+          if (better(part[c].first, best.first)) best = part[c];
+        store(it.off, best.first, best.second);
+      }
+      return;
+    }
+    if (inner) {
+      const int64_t grain = std::max<int64_t>(1, kGrainSize / numR);
+      parallel_for_t(0, numK, grain, [&](int64_t b, int64_t e) {
+        Counter it(plan_.k, b);
+        for (int64_t k = b; k < e; ++k, it.next()) {
+          auto [v, i] = row(in_ + it.off[0], 0, numR);
+          store(it.off, v, i);
+        }
+      });
+      return;
+    }
+    const LoopDim& K0 = plan_.k[0];
+    const int64_t M = K0.size, nb = (M + W - 1) / W;
+    const int64_t tasks = numK / M * nb;
+    const int64_t grain = std::max<int64_t>(1, kGrainSize / (numR * std::min(W, M)));
+    parallel_for_t(0, tasks, grain, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t ko = t / nb, c0 = (t % nb) * W, w = std::min(W, M - c0);
+        int64_t off[kPlanOperands];
+        int64_t rem = ko;
+        for (int q = 0; q < kPlanOperands; ++q) off[q] = c0 * K0.stride[q];
+        for (size_t d = 1; d < plan_.k.size(); ++d) {
+          const int64_t i = rem % plan_.k[d].size;
+          rem /= plan_.k[d].size;
+          for (int q = 0; q < kPlanOperands; ++q) off[q] += i * plan_.k[d].stride[q];
+        }
+        columns(off, w);
+      }
+    });
+  }
+
+ private:
+  V load(const char* p) const { return static_cast<V>(*reinterpret_cast<const T*>(p)); }
+
+  void store(const int64_t* off, V v, int64_t i) const {
+    *reinterpret_cast<T*>(vals_ + off[1]) = T(v);
+    *reinterpret_cast<int64_t*>(idxs_ + off[2]) = i;
+  }
+
+  // Best value and its index over positions [rb, re) of the reduced dim.
+  std::pair<V, int64_t> row(const char* base, int64_t rb, int64_t re) const {
+    const int64_t s = plan_.r[0].stride[0];
+    const char* p = base + rb * s;
+    const int64_t n = re - rb;
+    if (s == static_cast<int64_t>(sizeof(T)) && n >= 64) {
+      // Two passes over a row in cache: a vectorised max, then its first position.
+      const V m = lanes_reduce(MaxRed<T, IsMax>{}, p, n, s, NoCtx{});
+      for (int64_t i = 0; i < n; ++i) {
+        const V x = load(p + i * s);
+        bool hit = x == m;
+        if constexpr (std::is_floating_point_v<V>) hit = hit || (m != m && x != x);
+        if (hit) return {m, rb + i};
+      }
+      return {m, rb};  // not reached
+    }
+    V best = load(p);
+    int64_t bi = 0;
+    for (int64_t i = 1; i < n; ++i) {
+      const V x = load(p + i * s);
+      if (better(x, best)) {
+        best = x;
+        bi = i;
+      }
+    }
+    return {best, rb + bi};
+  }
+
+  // Columns [0, w) of the kept fastest dim at `off`, scanning the reduced dim
+  // in order so the first best index wins.
+  void columns(const int64_t* off, int64_t w) const {
+    const int64_t s = plan_.k[0].stride[0], sr = plan_.r[0].stride[0];
+    const int64_t numR = plan_.numR;
+    V best[W];
+    int64_t bi[W];
+    const char* p = in_ + off[0];
+    for (int64_t j = 0; j < w; ++j) {
+      best[j] = load(p + j * s);
+      bi[j] = 0;
+    }
+    const bool contig = s == static_cast<int64_t>(sizeof(T));
+    for (int64_t r = 1; r < numR; ++r) {
+      const char* q = p + r * sr;
+      if (contig) {
+        const T* x = reinterpret_cast<const T*>(q);
+#pragma GCC unroll 1
+        for (int64_t j = 0; j < w; ++j) {
+          const V v = static_cast<V>(x[j]);
+          const bool t = better(v, best[j]);
+          best[j] = t ? v : best[j];
+          bi[j] = t ? r : bi[j];
+        }
+      } else {
+        for (int64_t j = 0; j < w; ++j) {
+          const V v = load(q + j * s);
+          const bool t = better(v, best[j]);
+          best[j] = t ? v : best[j];
+          bi[j] = t ? r : bi[j];
+        }
+      }
+    }
+    const int64_t sv = plan_.k[0].stride[1], si = plan_.k[0].stride[2];
+    for (int64_t j = 0; j < w; ++j) {
+      *reinterpret_cast<T*>(vals_ + off[1] + j * sv) = T(best[j]);
+      *reinterpret_cast<int64_t*>(idxs_ + off[2] + j * si) = bi[j];
+    }
+  }
+
+  const ReducePlan& plan_;
+  const char* in_;
+  char* vals_;
+  char* idxs_;
+};
+
+}  // namespace
+
+// ----------------------------------------------------------------- entry points
+
+void reduce_kernel(ReduceKind kind, const Tensor& out, const Tensor& in, uint64_t reduced) {
+  const ReducePlan plan = make_reduce_plan({in, out}, reduced);
+  if (plan.numK == 0) return;
+  const DType dt = in.dtype();
+  switch (kind) {
+    case ReduceKind::Sum:
+    case ReduceKind::Mean: {
+      const int64_t count = kind == ReduceKind::Mean ? plan.numR : -1;
+      if (out.dtype() == kInt64 && dt != kInt64) {
+        EMBER_DISPATCH_INTEGRAL(dt, "sum", [&] {
+          SumRed<byte_bool_t<scalar_t>, int64_t, int64_t> red;
+          run_reduce(red, plan, out, in);
+        });
+        return;
+      }
+      EMBER_CHECK(out.dtype() == dt, RuntimeError, "sum: unsupported output dtype ", out.dtype(),
+                  " for input ", dt);
+      auto go = [&]<typename T, typename Acc>(T, Acc) {
+        SumRed<T, Acc, T> red;
+        red.mean_count = count;
+        run_reduce(red, plan, out, in);
+      };
+      switch (dt) {
+        case kInt64:
+          return go(int64_t{}, int64_t{});
+        case kFloat32:
+          return go(float{}, float{});
+        case kFloat64:
+          return go(double{}, double{});
+        case kFloat16:
+          return go(Half{}, float{});
+        case kBFloat16:
+          return go(BFloat16{}, float{});
+        default:
+          throw TypeError(detail::str_cat("\"sum\" not implemented for '", dtype_name(dt), "'"));
+      }
+    }
+    case ReduceKind::Prod: {
+      EMBER_CHECK(out.dtype() == dt, RuntimeError, "prod: unsupported output dtype ", out.dtype(),
+                  " for input ", dt);
+      switch (dt) {
+        case kInt64:
+          return run_reduce(ProdRed<int64_t, int64_t, int64_t>{}, plan, out, in);
+        case kFloat32:
+          return run_reduce(ProdRed<float, float, float>{}, plan, out, in);
+        case kFloat64:
+          return run_reduce(ProdRed<double, double, double>{}, plan, out, in);
+        case kFloat16:
+          return run_reduce(ProdRed<Half, float, Half>{}, plan, out, in);
+        case kBFloat16:
+          return run_reduce(ProdRed<BFloat16, float, BFloat16>{}, plan, out, in);
+        default:
+          throw TypeError(detail::str_cat("\"prod\" not implemented for '", dtype_name(dt), "'"));
+      }
+    }
+    case ReduceKind::Max:
+      EMBER_DISPATCH_ALL(dt, "max",
+                         [&] { run_reduce(MaxRed<byte_bool_t<scalar_t>, true>{}, plan, out, in); });
+      return;
+    case ReduceKind::Min:
+      EMBER_DISPATCH_ALL(
+          dt, "min", [&] { run_reduce(MaxRed<byte_bool_t<scalar_t>, false>{}, plan, out, in); });
+      return;
+    case ReduceKind::All:
+    case ReduceKind::Any: {
+      const bool all = kind == ReduceKind::All;
+      auto go = [&](auto zero, uint64_t mask) {
+        using U = decltype(zero);
+        if (all)
+          run_reduce(BoolRed<U, true>{static_cast<U>(mask)}, plan, out, in);
+        else
+          run_reduce(BoolRed<U, false>{static_cast<U>(mask)}, plan, out, in);
+      };
+      switch (dt) {
+        case kBool:
+        case kUInt8:
+        case kInt8:
+          return go(uint8_t{}, 0xffu);
+        case kInt16:
+          return go(uint16_t{}, 0xffffu);
+        case kFloat16:
+        case kBFloat16:
+          return go(uint16_t{}, 0x7fffu);
+        case kInt32:
+          return go(uint32_t{}, 0xffffffffu);
+        case kFloat32:
+          return go(uint32_t{}, 0x7fffffffu);
+        case kInt64:
+          return go(uint64_t{}, ~uint64_t{0});
+        case kFloat64:
+          return go(uint64_t{}, ~uint64_t{0} >> 1);
+      }
+      return;
+    }
+  }
+}
+
+void norm_kernel(const Tensor& out, const Tensor& in, uint64_t reduced, double p) {
+  const ReducePlan plan = make_reduce_plan({in, out}, reduced);
+  if (plan.numK == 0) return;
+  auto go = [&]<typename T>(T) {
+    const double inf = std::numeric_limits<double>::infinity();
+    if (p == 0) return run_reduce(NormRed<T, NormKind::Zero>{}, plan, out, in);
+    if (p == 1) return run_reduce(NormRed<T, NormKind::One>{}, plan, out, in);
+    if (p == 2) return run_reduce(NormRed<T, NormKind::Two>{}, plan, out, in);
+    if (p == inf) return run_reduce(NormRed<T, NormKind::Inf>{}, plan, out, in);
+    if (p == -inf) return run_reduce(NormRed<T, NormKind::NegInf>{}, plan, out, in);
+    NormRed<T, NormKind::P> red;
+    red.p = static_cast<T>(p);
+    run_reduce(red, plan, out, in);
+  };
+  if (in.dtype() == kFloat32)
+    go(float{});
+  else if (in.dtype() == kFloat64)
+    go(double{});
+  else
+    throw TypeError(detail::str_cat("\"norm\" not implemented for '", dtype_name(in.dtype()), "'"));
+}
+
+void var_kernel(const Tensor& out, const Tensor& in, const Tensor& mean, uint64_t reduced,
+                double correction, bool take_sqrt) {
+  const ReducePlan plan = make_reduce_plan({in, out, mean}, reduced);
+  if (plan.numK == 0) return;
+  const double divisor = std::max(0.0, static_cast<double>(plan.numR) - correction);
+  auto go = [&]<typename T>(T) {
+    SqDevRed<T> red;
+    red.divisor = static_cast<T>(divisor);
+    red.take_sqrt = take_sqrt;
+    run_reduce(red, plan, out, in, &mean);
+  };
+  if (in.dtype() == kFloat32)
+    go(float{});
+  else if (in.dtype() == kFloat64)
+    go(double{});
+  else
+    throw TypeError(detail::str_cat("\"var\" not implemented for '", dtype_name(in.dtype()), "'"));
+}
+
+void logsumexp_kernel(const Tensor& out, const Tensor& in, const Tensor& max, uint64_t reduced) {
+  const ReducePlan plan = make_reduce_plan({in, out, max}, reduced);
+  if (plan.numK == 0) return;
+  if (in.dtype() == kFloat32)
+    run_reduce(SumExpRed<float>{}, plan, out, in, &max);
+  else if (in.dtype() == kFloat64)
+    run_reduce(SumExpRed<double>{}, plan, out, in, &max);
+  else
+    throw TypeError(
+        detail::str_cat("\"logsumexp\" not implemented for '", dtype_name(in.dtype()), "'"));
+}
+
+void arg_reduce_kernel(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& in,
+                       int64_t dim) {
+  const uint64_t reduced = in.dim() ? uint64_t{1} << dim : 0;
+  const ReducePlan plan = make_reduce_plan({in, values, indices}, reduced);
+  if (plan.numK == 0) return;
+  const char* ip = static_cast<const char*>(in.data_ptr());
+  char* vp = static_cast<char*>(values.data_ptr());
+  char* xp = static_cast<char*>(indices.data_ptr());
+  EMBER_DISPATCH_ALL(in.dtype(), is_max ? "max" : "min", [&] {
+    using T = byte_bool_t<scalar_t>;
+    if (is_max)
+      ArgEngine<T, true>(plan, ip, vp, xp).run();
+    else
+      ArgEngine<T, false>(plan, ip, vp, xp).run();
+  });
+}
+
+}  // namespace ember::kernels
