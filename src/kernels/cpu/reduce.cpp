@@ -90,10 +90,10 @@ template <typename T>
 using byte_bool_t = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
 
 // Integer sums and products wrap on overflow (as PyTorch's do in practice),
-// computed unsigned so that it is defined behaviour.
+// computed unsigned so that it is defined behaviour. Vectors wrap anyway.
 template <typename A>
 inline A add_(A a, A b) {
-  if constexpr (std::is_integral_v<A> && !std::is_same_v<A, bool>)
+  if constexpr (std::is_integral_v<A>)
     return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) +
                           static_cast<std::make_unsigned_t<A>>(b));
   else
@@ -101,33 +101,58 @@ inline A add_(A a, A b) {
 }
 template <typename A>
 inline A mul_(A a, A b) {
-  if constexpr (std::is_integral_v<A> && !std::is_same_v<A, bool>)
+  if constexpr (std::is_integral_v<A>)
     return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) *
                           static_cast<std::make_unsigned_t<A>>(b));
   else
     return a * b;
 }
 
+// |x| for floats by clearing the sign bit (so |-0.0| is +0.0), scalar or vector.
+template <typename A>
+inline A abs_(A x) {
+  if constexpr (std::is_floating_point_v<A>) {
+    return std::abs(x);
+  } else {
+    using E = std::remove_cvref_t<decltype(x[0])>;
+    using UE = std::conditional_t<sizeof(E) == 4, uint32_t, uint64_t>;
+    using U = vec_t<UE>;
+    const U mask = U{} + (~UE{0} >> 1);
+    return reinterpret_cast<A>(reinterpret_cast<U>(x) & mask);
+  }
+}
+
+inline float exp_(float x) { return exp_f32(x); }
+inline vec_t<float> exp_(vec_t<float> x) { return exp_vec(x); }
+inline double exp_(double x) { return std::exp(x); }
+
 // ------------------------------------------------------------------ reducers
 // A reducer says how to fold one element into an accumulator (reduce), how to
 // join two accumulators (merge; the engine evaluates in any grouping), and how
-// to turn the final accumulator into the output element (project). kCascade
-// asks the engine for pairwise summation (floating sums).
+// to turn the final accumulator into the output element (project). Elements
+// reach reduce() converted to vin_t; reduce() and merge() also take 64-byte
+// vectors of acc_t when kVector. kCascade asks for pairwise-accurate
+// summation (floating sums).
 
 template <typename In, typename Acc, typename Out>
 struct SumRed {
   using in_t = In;
   using acc_t = Acc;
+  using vin_t = Acc;
   using out_t = Out;
   using ctx_t = NoCtx;
   static constexpr bool kCascade = std::is_floating_point_v<Acc>;
+  static constexpr bool kVector = true;
   int64_t mean_count = -1;  // >= 0: mean (sum / count, as PyTorch: rounded sum divided)
   Acc identity() const { return Acc(0); }
-  template <typename V>
-  Acc reduce(Acc a, V v, NoCtx) const {
-    return add_(a, static_cast<Acc>(v));
+  template <typename A>
+  A reduce(A a, A v, NoCtx) const {
+    return add_(a, v);
   }
-  Acc merge(Acc a, Acc b) const { return add_(a, b); }
+  template <typename A>
+  A merge(A a, A b) const {
+    return add_(a, b);
+  }
   Out project(Acc a, NoCtx) const {
     const Out s = convert<Out>(a);
     if constexpr (std::is_floating_point_v<opmath_t<Out>>) {
@@ -142,15 +167,20 @@ template <typename In, typename Acc, typename Out>
 struct ProdRed {
   using in_t = In;
   using acc_t = Acc;
+  using vin_t = Acc;
   using out_t = Out;
   using ctx_t = NoCtx;
   static constexpr bool kCascade = false;
+  static constexpr bool kVector = true;
   Acc identity() const { return Acc(1); }
-  template <typename V>
-  Acc reduce(Acc a, V v, NoCtx) const {
-    return mul_(a, static_cast<Acc>(v));
+  template <typename A>
+  A reduce(A a, A v, NoCtx) const {
+    return mul_(a, v);
   }
-  Acc merge(Acc a, Acc b) const { return mul_(a, b); }
+  template <typename A>
+  A merge(A a, A b) const {
+    return mul_(a, b);
+  }
   Out project(Acc a, NoCtx) const { return convert<Out>(a); }
 };
 
@@ -158,20 +188,24 @@ template <typename T, bool IsMax>
 struct MaxRed {
   using in_t = T;
   using acc_t = val_t<T>;
+  using vin_t = acc_t;
   using out_t = T;
   using ctx_t = NoCtx;
   static constexpr bool kCascade = false;
+  static constexpr bool kVector = true;
   acc_t identity() const {
-    if constexpr (std::is_same_v<acc_t, bool>)
-      return !IsMax;
-    else if constexpr (std::is_floating_point_v<acc_t>)
+    if constexpr (std::is_floating_point_v<acc_t>)
       return IsMax ? -std::numeric_limits<acc_t>::infinity()
                    : std::numeric_limits<acc_t>::infinity();
     else
       return IsMax ? std::numeric_limits<acc_t>::lowest() : std::numeric_limits<acc_t>::max();
   }
-  acc_t reduce(acc_t a, acc_t v, NoCtx) const { return merge(a, v); }
-  acc_t merge(acc_t a, acc_t b) const {
+  template <typename A>
+  A reduce(A a, A v, NoCtx) const {
+    return merge(a, v);
+  }
+  template <typename A>
+  A merge(A a, A b) const {
     if constexpr (IsMax)
       return max_nan(a, b);
     else
@@ -180,23 +214,33 @@ struct MaxRed {
   T project(acc_t a, NoCtx) const { return T(a); }
 };
 
-// all/any on the raw bits: an element is "true" when (bits & mask) != 0, which
-// also gives -0.0 == 0 and NaN != 0 for the floating types.
+// all / any on the raw bits: an element is "true" when (bits & mask) != 0,
+// which also gives -0.0 == 0 and NaN != 0 for the floating types. The
+// accumulator (signed, the input's width, so vectors line up) is non-zero once
+// a false (all) or a true (any) element was seen.
 template <typename U, bool IsAll>
 struct BoolRed {
   using in_t = U;
-  using acc_t = uint8_t;
+  using acc_t = std::make_signed_t<U>;
+  using vin_t = U;
   using out_t = uint8_t;
   using ctx_t = NoCtx;
   static constexpr bool kCascade = false;
+  static constexpr bool kVector = true;
   U mask;
-  uint8_t identity() const { return IsAll ? 1 : 0; }
-  uint8_t reduce(uint8_t a, U v, NoCtx) const {
-    const uint8_t t = (v & mask) != 0;
-    return IsAll ? (a & t) : (a | t);
+  acc_t identity() const { return 0; }
+  template <typename A, typename V>
+  A reduce(A a, V v, NoCtx) const {
+    if constexpr (IsAll)
+      return a | (A)((v & mask) == 0);
+    else
+      return a | (A)(v & mask);
   }
-  uint8_t merge(uint8_t a, uint8_t b) const { return IsAll ? (a & b) : (a | b); }
-  uint8_t project(uint8_t a, NoCtx) const { return a; }
+  template <typename A>
+  A merge(A a, A b) const {
+    return a | b;
+  }
+  uint8_t project(acc_t a, NoCtx) const { return IsAll ? a == 0 : a != 0; }
 };
 
 enum class NormKind { Zero, One, Two, Inf, NegInf, P };
@@ -205,30 +249,25 @@ template <typename T, NormKind K>
 struct NormRed {
   using in_t = T;
   using acc_t = T;
+  using vin_t = T;
   using out_t = T;
   using ctx_t = NoCtx;
   static constexpr bool kCascade = K == NormKind::One || K == NormKind::Two || K == NormKind::P;
+  static constexpr bool kVector = K != NormKind::P;  // pow has no vector form here
   T p = 2;
   T identity() const { return K == NormKind::NegInf ? std::numeric_limits<T>::infinity() : T(0); }
-  T reduce(T a, T v, NoCtx) const {
-    const T x = std::abs(v);
-    switch (K) {
-      case NormKind::Zero:
-        return a + (v != T(0) ? T(1) : T(0));
-      case NormKind::One:
-        return a + x;
-      case NormKind::Two:
-        return a + v * v;
-      case NormKind::Inf:
-        return max_nan(a, x);
-      case NormKind::NegInf:
-        return min_nan(a, x);
-      case NormKind::P:
-        return a + std::pow(x, p);
-    }
+  template <typename A>
+  A reduce(A a, A v, NoCtx) const {
+    if constexpr (K == NormKind::Zero) return a + ((v != 0) ? A{} + T(1) : A{});
+    if constexpr (K == NormKind::One) return a + abs_(v);
+    if constexpr (K == NormKind::Two) return a + v * v;
+    if constexpr (K == NormKind::Inf) return max_nan(a, abs_(v));
+    if constexpr (K == NormKind::NegInf) return min_nan(a, abs_(v));
+    if constexpr (K == NormKind::P) return a + std::pow(abs_(v), p);
     return a;
   }
-  T merge(T a, T b) const {
+  template <typename A>
+  A merge(A a, A b) const {
     if constexpr (K == NormKind::Inf) return max_nan(a, b);
     if constexpr (K == NormKind::NegInf) return min_nan(a, b);
     return a + b;
@@ -245,17 +284,23 @@ template <typename T>
 struct SqDevRed {
   using in_t = T;
   using acc_t = T;
+  using vin_t = T;
   using out_t = T;
   using ctx_t = T;
   static constexpr bool kCascade = true;
+  static constexpr bool kVector = true;
   T divisor = 1;
   bool take_sqrt = false;
   T identity() const { return T(0); }
-  T reduce(T a, T v, T mean) const {
-    const T d = v - mean;
+  template <typename A>
+  A reduce(A a, A v, T mean) const {
+    const A d = v - mean;
     return a + d * d;
   }
-  T merge(T a, T b) const { return a + b; }
+  template <typename A>
+  A merge(A a, A b) const {
+    return a + b;
+  }
   T project(T a, T) const {
     const T v = a / divisor;
     return take_sqrt ? std::sqrt(v) : v;
@@ -267,106 +312,154 @@ template <typename T>
 struct SumExpRed {
   using in_t = T;
   using acc_t = T;
+  using vin_t = T;
   using out_t = T;
   using ctx_t = T;
   static constexpr bool kCascade = true;
+  static constexpr bool kVector = std::is_same_v<T, float>;
   T identity() const { return T(0); }
-  T reduce(T a, T v, T m) const {
-    if constexpr (std::is_same_v<T, float>)
-      return a + exp_f32(v - m);
-    else
-      return a + std::exp(v - m);
+  template <typename A>
+  A reduce(A a, A v, T m) const {
+    return a + exp_(v - m);
   }
-  T merge(T a, T b) const { return a + b; }
+  template <typename A>
+  A merge(A a, A b) const {
+    return a + b;
+  }
   T project(T a, T m) const { return std::log(a) + m; }
 };
 
 // ------------------------------------------------------------------ the engine
 
-template <class Red>
-constexpr int lanes_of() {
-  // 256 bytes of accumulators: several independent vector chains.
-  constexpr int n = 256 / static_cast<int>(sizeof(typename Red::acc_t));
-  return n > 128 ? 128 : n;
-}
-
 template <typename T>
 inline constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
 
-// acc[j] op= v[j] for j < n. `#pragma GCC unroll 1` keeps GCC from fully
-// unrolling these short loops, which would leave them to the SLP vectoriser
-// (that gives up on the NaN-aware selects of max/min); the loop vectoriser
-// handles them.
+// One element as the reducer's input type.
+template <class Red>
+inline typename Red::vin_t load_elem(const char* p) {
+  using in_t = typename Red::in_t;
+  return static_cast<typename Red::vin_t>(
+      static_cast<val_t<in_t>>(*reinterpret_cast<const in_t*>(p)));
+}
+
+// The next 64-byte vector of vin_t from p (byte stride s; contiguous when
+// s is the element size).
+template <class Red>
+inline vec_t<typename Red::vin_t> load_chunk(const char* p, int64_t s) {
+  using in_t = typename Red::in_t;
+  using vin_t = typename Red::vin_t;
+  using V = vec_t<vin_t>;
+  constexpr int N = kVecLanes<vin_t>;
+  if (s == static_cast<int64_t>(sizeof(in_t))) {
+    if constexpr (std::is_same_v<in_t, vin_t>) {
+      return load_vec<V>(p);
+    } else if constexpr (is_half_v<in_t>) {
+      float buf[N];
+      to_float(reinterpret_cast<const in_t*>(p), buf, N);
+      return load_vec<V>(buf);
+    } else {
+      typedef in_t VI __attribute__((vector_size(N * sizeof(in_t))));
+      return __builtin_convertvector(load_vec<VI>(p), V);
+    }
+  }
+  vin_t buf[N];
+  for (int j = 0; j < N; ++j) buf[j] = load_elem<Red>(p + j * s);
+  return load_vec<V>(buf);
+}
+
+// acc[j] op= v[j] for j < n: a plain loop over arrays, which the compiler
+// vectorises (the outer reductions' inner loop).
 template <class Red, typename V>
 inline void fold(const Red& red, typename Red::acc_t* acc, const V* v, int64_t n,
                  typename Red::ctx_t c) {
-#pragma GCC unroll 1
-  for (int64_t j = 0; j < n; ++j) acc[j] = red.reduce(acc[j], v[j], c);
+  for (int64_t j = 0; j < n; ++j)
+    acc[j] = red.reduce(acc[j], static_cast<typename Red::vin_t>(v[j]), c);
 }
 template <class Red>
 inline void join(const Red& red, typename Red::acc_t* acc, typename Red::acc_t* from, int64_t n) {
-#pragma GCC unroll 1
   for (int64_t j = 0; j < n; ++j) {
     acc[j] = red.merge(acc[j], from[j]);
     from[j] = red.identity();
   }
 }
 
-// Reduces n elements (byte stride s) into one accumulator with L independent
-// lanes. Float sums (kCascade) move the lanes up a ladder of level
-// accumulators every 16 blocks, so each partial sum adds a bounded number of
-// terms: the error stays that of a pairwise sum, at no cost in speed.
+// Reduces n elements (byte stride s) into one accumulator. Vector reducers
+// keep K vector accumulators in registers; float sums (kCascade) move them up
+// a ladder of level accumulators every 16 blocks, so each partial sum adds a
+// bounded number of terms: pairwise accuracy at the speed of a plain sum.
+template <class Red, bool Contig>
+typename Red::acc_t lanes_impl(const Red& red, const char* p, int64_t n, int64_t s_,
+                               typename Red::ctx_t c) {
+  // A compile-time stride for contiguous rows gives the tight loop.
+  const int64_t s = Contig ? static_cast<int64_t>(sizeof(typename Red::in_t)) : s_;
+  using acc_t = typename Red::acc_t;
+  using vin_t = typename Red::vin_t;
+  constexpr int N = kVecLanes<acc_t>;
+  constexpr int K = 4;
+  constexpr int64_t C = N * K;
+  if (!Red::kVector || n < C) {
+    if (Red::kCascade && n > 4096) {
+      const int64_t h = n / 2;
+      return red.merge(lanes_impl<Red, Contig>(red, p, h, s, c),
+                       lanes_impl<Red, Contig>(red, p + h * s, n - h, s, c));
+    }
+    acc_t a = red.identity();
+    for (int64_t i = 0; i < n; ++i) a = red.reduce(a, load_elem<Red>(p + i * s), c);
+    return a;
+  }
+  if constexpr (Red::kVector) {
+    static_assert(kVecLanes<vin_t> == N,
+                  "reduce() inputs and accumulators must pair up lane by lane");
+    using V = vec_t<acc_t>;
+    const V id = V{} + red.identity();
+    V acc[K], level[3][K];
+    int count[3] = {};
+    for (int k = 0; k < K; ++k) {
+      acc[k] = id;
+      for (int l = 0; l < 3; ++l) level[l][k] = id;
+    }
+    const int64_t nfull = n / C;
+    for (int64_t ch = 0; ch < nfull;) {
+      const int64_t ce = Red::kCascade ? std::min(nfull, ch + 16) : nfull;
+      for (; ch < ce; ++ch) {
+        const char* q = p + ch * C * s;
+        for (int k = 0; k < K; ++k)
+          acc[k] = red.reduce(acc[k], load_chunk<Red>(q + k * N * s, s), c);
+      }
+      if constexpr (Red::kCascade) {
+        for (int k = 0; k < K; ++k) {
+          level[0][k] = red.merge(level[0][k], acc[k]);
+          acc[k] = id;
+        }
+        for (int l = 0; l < 2 && ++count[l] == 16; ++l) {
+          count[l] = 0;
+          for (int k = 0; k < K; ++k) {
+            level[l + 1][k] = red.merge(level[l + 1][k], level[l][k]);
+            level[l][k] = id;
+          }
+        }
+      }
+    }
+    for (int k = 0; k < K; ++k)
+      for (int l = 0; l < 3; ++l) acc[k] = red.merge(acc[k], level[l][k]);
+    const V v = red.merge(red.merge(acc[0], acc[1]), red.merge(acc[2], acc[3]));
+    acc_t lanes[N];
+    std::memcpy(lanes, &v, sizeof(V));
+    for (int64_t i = nfull * C, j = 0; i < n; ++i, j = (j + 1) % N)
+      lanes[j] = red.reduce(lanes[j], load_elem<Red>(p + i * s), c);
+    for (int w = N / 2; w >= 1; w /= 2)
+      for (int j = 0; j < w; ++j) lanes[j] = red.merge(lanes[j], lanes[j + w]);
+    return lanes[0];
+  }
+  return red.identity();  // not reached
+}
+
 template <class Red>
 typename Red::acc_t lanes_reduce(const Red& red, const char* p, int64_t n, int64_t s,
                                  typename Red::ctx_t c) {
-  using in_t = typename Red::in_t;
-  using acc_t = typename Red::acc_t;
-  using V = val_t<in_t>;
-  constexpr int L = lanes_of<Red>();
-  constexpr int64_t es = sizeof(in_t);
-  auto at = [&](int64_t i) { return static_cast<V>(*reinterpret_cast<const in_t*>(p + i * s)); };
-  if (n < L) {
-    acc_t a = red.identity();
-    for (int64_t i = 0; i < n; ++i) a = red.reduce(a, at(i), c);
-    return a;
-  }
-  acc_t lanes[L];
-  for (int j = 0; j < L; ++j) lanes[j] = red.identity();
-  constexpr int kLevels = Red::kCascade ? 3 : 0;
-  acc_t level[kLevels ? kLevels : 1][L];
-  int count[kLevels ? kLevels : 1] = {};
-  for (int l = 0; l < kLevels; ++l)
-    for (int j = 0; j < L; ++j) level[l][j] = red.identity();
-  const int64_t nfull = n / L;
-  const bool contig = s == es;
-  V buf[L];
-  for (int64_t ch = 0; ch < nfull;) {
-    const int64_t ce = kLevels ? std::min(nfull, ch + 16) : nfull;
-    for (; ch < ce; ++ch) {
-      const V* q;
-      if (contig && !is_half_v<in_t>) {
-        q = reinterpret_cast<const V*>(p + ch * L * es);
-      } else if (contig) {
-        if constexpr (is_half_v<in_t>) to_float(reinterpret_cast<const in_t*>(p) + ch * L, buf, L);
-        q = buf;
-      } else {
-        for (int j = 0; j < L; ++j) buf[j] = at(ch * L + j);
-        q = buf;
-      }
-      fold(red, lanes, q, L, c);
-    }
-    if constexpr (kLevels > 0) {
-      join(red, level[0], lanes, L);
-      for (int l = 0; l + 1 < kLevels && ++count[l] == 16; ++l) {
-        join(red, level[l + 1], level[l], L);
-        count[l] = 0;
-      }
-    }
-  }
-  for (int l = 0; l < kLevels; ++l) join(red, lanes, level[l], L);
-  for (int64_t i = nfull * L, j = 0; i < n; ++i, ++j) lanes[j] = red.reduce(lanes[j], at(i), c);
-  for (int w = L / 2; w >= 1; w /= 2) join(red, lanes, lanes + w, w);
-  return lanes[0];
+  if (s == static_cast<int64_t>(sizeof(typename Red::in_t)))
+    return lanes_impl<Red, true>(red, p, n, s, c);
+  return lanes_impl<Red, false>(red, p, n, s, c);
 }
 
 template <class Red>
@@ -376,9 +469,27 @@ class ReduceEngine {
   using out_t = typename Red::out_t;
   using ctx_t = typename Red::ctx_t;
   static constexpr bool kHasCtx = !std::is_same_v<ctx_t, NoCtx>;
-  static constexpr int L = lanes_of<Red>();
-  static constexpr int64_t kLeaf = L * 32;  // elements per pairwise leaf over many short rows
-  static constexpr int64_t W = 8192 / sizeof(acc_t);  // columns per block (outer)
+  static constexpr int64_t kLeaf = 2048;  // elements per pairwise leaf over many short rows
+  // Most columns per block (outer): 16 KB of accumulators, so that a block
+  // reads long contiguous runs of each row while its accumulators stay in L1.
+  static constexpr int64_t W = 16384 / sizeof(acc_t);
+  static constexpr int kLevels = Red::kCascade ? 3 : 0;
+
+  // Per-thread buffers of the outer path for blocks of up to w columns (too
+  // big for the stack).
+  struct Scratch {
+    explicit Scratch(int64_t w)
+        : width(w),
+          acc(new acc_t[w]),
+          level(new acc_t[kLevels * w + 1]),
+          cv(new ctx_t[kHasCtx ? w : 1]),
+          buf(new val_t<in_t>[is_half_v<in_t> ? w : 1]) {}
+    int64_t width;
+    std::unique_ptr<acc_t[]> acc;
+    std::unique_ptr<acc_t[]> level;
+    std::unique_ptr<ctx_t[]> cv;
+    std::unique_ptr<val_t<in_t>[]> buf;
+  };
 
  public:
   ReduceEngine(const Red& red, const ReducePlan& plan, const char* in, char* out, const char* ctx)
@@ -477,6 +588,17 @@ class ReduceEngine {
   void run_inner(int64_t numR) const {
     const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(numR, 1));
     parallel_for_t(0, plan_.numK, grain, [&](int64_t b, int64_t e) {
+      if (plan_.k.size() == 1 && plan_.r.size() == 1) {
+        // One kept and one reduced dim: plain strides, no index bookkeeping
+        // (this matters for many short rows).
+        const LoopDim& K0 = plan_.k[0];
+        const int64_t sr = plan_.r[0].stride[0];
+        for (int64_t k = b; k < e; ++k) {
+          const int64_t off[kPlanOperands] = {k * K0.stride[0], k * K0.stride[1], k * K0.stride[2]};
+          write(off, lanes_reduce(red_, in_ + off[0], numR, sr, ctx_at(off[2])));
+        }
+        return;
+      }
       Counter it(plan_.k, b);
       for (int64_t k = b; k < e; ++k, it.next())
         write(it.off, range(in_ + it.off[0], 0, numR, ctx_at(it.off[2])));
@@ -485,25 +607,39 @@ class ReduceEngine {
 
   // ---- outer: the fastest dim is kept; accumulate whole rows of it
 
-  int64_t num_tasks() const {
-    const int64_t M = plan_.k[0].size;
-    return plan_.numK / M * ((M + W - 1) / W);
+  // Blocks split the fastest kept dim (size M) into equal widths of at most W.
+  int64_t num_blocks() const { return (plan_.k[0].size + W - 1) / W; }
+  int64_t block_width() const {
+    const int64_t nb = num_blocks();
+    return (plan_.k[0].size + nb - 1) / nb;
   }
+  int64_t num_tasks() const { return plan_.numK / plan_.k[0].size * num_blocks(); }
 
   // acc[0, w) op= rows [rb, re) of the reduced index space, starting at base.
   // Float sums climb a ladder of level accumulators every 16 rows (pairwise
   // accuracy, as in lanes_reduce).
-  void rows(acc_t* acc, const char* base, const ctx_t* cv, int64_t w, int64_t rb,
-            int64_t re) const {
+  void rows(acc_t* acc, const char* base, const ctx_t* cv, int64_t w, int64_t rb, int64_t re,
+            Scratch& sc) const {
     if (rb >= re) return;
-    constexpr int kLevels = Red::kCascade ? 3 : 0;
-    acc_t level[kLevels ? kLevels : 1][kLevels ? W : 1];
+    acc_t* level[kLevels ? kLevels : 1];
+    for (int l = 0; l < kLevels; ++l) level[l] = sc.level.get() + l * sc.width;
     int count[kLevels ? kLevels : 1] = {};
-    for (int l = 0; l < kLevels; ++l)
-      for (int64_t j = 0; j < w; ++j) level[l][j] = red_.identity();
+    bool used[kLevels ? kLevels : 1] = {};
+    // acc -> level l: a copy the first time (no identity fill), then a merge.
+    auto carry = [&](int l, acc_t* from) {
+      if (used[l]) {
+        join(red_, level[l], from, w);
+      } else {
+        for (int64_t j = 0; j < w; ++j) {
+          level[l][j] = from[j];
+          from[j] = red_.identity();
+        }
+        used[l] = true;
+      }
+    };
     const int64_t s = plan_.k[0].stride[0];
     const bool contig = s == static_cast<int64_t>(sizeof(in_t));
-    val_t<in_t> buf[is_half_v<in_t> ? W : 1];
+    val_t<in_t>* buf = sc.buf.get();
     Counter it(plan_.r, rb);
     for (int64_t r = rb; r < re; ++r, it.next()) {
       const char* p = base + it.off[0];
@@ -518,29 +654,29 @@ class ReduceEngine {
       } else if (contig) {
         fold_ctx(acc, reinterpret_cast<const in_t*>(p), cv, w);
       } else {
-#pragma GCC unroll 1
         for (int64_t j = 0; j < w; ++j)
-          acc[j] = red_.reduce(acc[j], *reinterpret_cast<const in_t*>(p + j * s), ctx_of(cv, j));
+          acc[j] = red_.reduce(acc[j], load_elem<Red>(p + j * s), ctx_of(cv, j));
       }
       if constexpr (kLevels > 0) {
         if (++count[0] == 16) {
           count[0] = 0;
-          join(red_, level[0], acc, w);
+          carry(0, acc);
           for (int l = 0; l + 1 < kLevels && ++count[l + 1] == 16; ++l) {
-            join(red_, level[l + 1], level[l], w);
+            carry(l + 1, level[l]);
             count[l + 1] = 0;
           }
         }
       }
     }
-    for (int l = 0; l < kLevels; ++l) join(red_, acc, level[l], w);
+    for (int l = 0; l < kLevels; ++l)
+      if (used[l]) join(red_, acc, level[l], w);
   }
 
   template <typename V>
   void fold_ctx(acc_t* acc, const V* v, const ctx_t* cv, int64_t w) const {
     if constexpr (kHasCtx) {
-#pragma GCC unroll 1
-      for (int64_t j = 0; j < w; ++j) acc[j] = red_.reduce(acc[j], v[j], cv[j]);
+      for (int64_t j = 0; j < w; ++j)
+        acc[j] = red_.reduce(acc[j], static_cast<typename Red::vin_t>(v[j]), cv[j]);
     } else {
       fold(red_, acc, v, w, ctx_t{});
     }
@@ -549,10 +685,10 @@ class ReduceEngine {
   // Runs block `t` (an outer kept index and a block of columns) over rows
   // [rb, re); calls sink(acc, w, offsets of column 0, kept flat index).
   template <typename Sink>
-  void block(int64_t t, int64_t rb, int64_t re, const Sink& sink) const {
+  void block(int64_t t, int64_t rb, int64_t re, Scratch& sc, const Sink& sink) const {
     const LoopDim& K0 = plan_.k[0];
-    const int64_t M = K0.size, nb = (M + W - 1) / W;
-    const int64_t ko = t / nb, c0 = (t % nb) * W, w = std::min(W, M - c0);
+    const int64_t M = K0.size, nb = num_blocks(), bw = block_width();
+    const int64_t ko = t / nb, c0 = (t % nb) * bw, w = std::min(bw, M - c0);
     int64_t off[kPlanOperands];
     {
       int64_t rem = ko;
@@ -563,25 +699,25 @@ class ReduceEngine {
         for (int t2 = 0; t2 < kPlanOperands; ++t2) off[t2] += i * plan_.k[d].stride[t2];
       }
     }
-    acc_t acc[W];
-    ctx_t cv[W] = {};
+    acc_t* acc = sc.acc.get();
+    ctx_t* cv = sc.cv.get();
     for (int64_t j = 0; j < w; ++j) {
       acc[j] = red_.identity();
       if constexpr (kHasCtx) cv[j] = ctx_at(off[2] + j * K0.stride[2]);
     }
-    const ctx_t* cp = kHasCtx ? cv : nullptr;  // NoCtx arrays are never read
-    rows(acc, in_ + off[0], cp, w, rb, re);
-    sink(acc, cp, w, off, ko * M + c0);
+    rows(acc, in_ + off[0], cv, w, rb, re, sc);
+    sink(acc, cv, w, off, ko * M + c0);
   }
 
   void run_outer(int64_t numR) const {
     const int64_t tasks = num_tasks();
-    const int64_t per_task = std::max<int64_t>(1, numR) * std::min<int64_t>(W, plan_.k[0].size);
+    const int64_t per_task = std::max<int64_t>(1, numR) * block_width();
     const int64_t grain = std::max<int64_t>(1, kGrainSize / per_task);
     const int64_t so = plan_.k[0].stride[1];
     parallel_for_t(0, tasks, grain, [&](int64_t b, int64_t e) {
+      Scratch sc(block_width());
       for (int64_t t = b; t < e; ++t)
-        block(t, 0, numR,
+        block(t, 0, numR, sc,
               [&](const acc_t* acc, const ctx_t* cv, int64_t w, const int64_t* off, int64_t) {
                 char* o = out_ + off[1];
                 for (int64_t j = 0; j < w; ++j)
@@ -599,10 +735,12 @@ class ReduceEngine {
       return;
     }
     const int64_t tasks = num_tasks();
+    Scratch sc(block_width());
     for (int64_t t = 0; t < tasks; ++t)
-      block(t, rb, re, [&](const acc_t* acc, const ctx_t*, int64_t w, const int64_t*, int64_t k0) {
-        for (int64_t j = 0; j < w; ++j) dst[k0 + j] = acc[j];
-      });
+      block(t, rb, re, sc,
+            [&](const acc_t* acc, const ctx_t*, int64_t w, const int64_t*, int64_t k0) {
+              for (int64_t j = 0; j < w; ++j) dst[k0 + j] = acc[j];
+            });
   }
 
   const Red& red_;
@@ -749,7 +887,6 @@ class ArgEngine {
       const char* q = p + r * sr;
       if (contig) {
         const T* x = reinterpret_cast<const T*>(q);
-#pragma GCC unroll 1
         for (int64_t j = 0; j < w; ++j) {
           const V v = static_cast<V>(x[j]);
           const bool t = better(v, best[j]);

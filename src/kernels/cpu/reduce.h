@@ -9,6 +9,7 @@
 // sequentially whatever the layout.
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #if defined(__AVX2__) && defined(__F16C__)
@@ -106,19 +107,35 @@ inline void to_float(const BFloat16* p, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = std::bit_cast<float>(static_cast<uint32_t>(b[i]) << 16);
 }
 
+// One 64-byte SIMD vector of T (GCC/Clang vector extensions; lowered to two
+// 32-byte ops without AVX-512). The reduction loops keep a few of these as
+// accumulators, so they stay in registers whatever the compiler's vectoriser
+// decides about plain loops.
+template <typename T>
+struct VecOf {
+  typedef T type __attribute__((vector_size(64)));
+};
+template <typename T>
+using vec_t = typename VecOf<T>::type;
+template <typename T>
+inline constexpr int kVecLanes = 64 / static_cast<int>(sizeof(T));
+
+template <typename V>
+inline V load_vec(const void* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+
+// Max / min where a NaN wins, for scalars and vectors alike (the masks are
+// combined with | so vector comparisons work too).
 template <typename A>
 inline A max_nan(A a, A b) {
-  if constexpr (std::is_floating_point_v<A>)
-    return (a >= b || a != a) ? a : b;
-  else
-    return a >= b ? a : b;
+  return ((a >= b) | (a != a)) ? a : b;
 }
 template <typename A>
 inline A min_nan(A a, A b) {
-  if constexpr (std::is_floating_point_v<A>)
-    return (a <= b || a != a) ? a : b;
-  else
-    return a <= b ? a : b;
+  return ((a <= b) | (a != a)) ? a : b;
 }
 
 enum class ReduceKind { Sum, Mean, Prod, Max, Min, All, Any };

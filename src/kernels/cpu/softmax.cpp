@@ -1,6 +1,7 @@
 #include "kernels/cpu/softmax.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -49,49 +50,56 @@ void store_row(char* p, int64_t s, const A* buf, int64_t n) {
   for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p + i * s) = T(buf[i]);
 }
 
-// Lanes of independent accumulators; `#pragma GCC unroll 1` keeps the lane
-// loops for the loop vectoriser (see lanes_reduce in reduce.cpp).
-constexpr int kLanes = 64;
-
+// Row max (NaN wins) with vector accumulators.
 template <typename A>
 A row_max(const A* x, int64_t n) {
-  A l[kLanes];
-  for (int j = 0; j < kLanes; ++j) l[j] = -std::numeric_limits<A>::infinity();
+  using V = vec_t<A>;
+  constexpr int N = kVecLanes<A>;
+  A m = -std::numeric_limits<A>::infinity();
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-#pragma GCC unroll 1
-    for (int j = 0; j < kLanes; ++j) l[j] = max_nan(l[j], x[i + j]);
-  for (; i < n; ++i) l[0] = max_nan(l[0], x[i]);
-  for (int j = 1; j < kLanes; ++j) l[0] = max_nan(l[0], l[j]);
-  return l[0];
+  if (n >= 2 * N) {
+    V a = V{} + m, b = a;
+    for (; i + 2 * N <= n; i += 2 * N) {
+      a = max_nan(a, load_vec<V>(x + i));
+      b = max_nan(b, load_vec<V>(x + i + N));
+    }
+    a = max_nan(a, b);
+    for (int j = 0; j < N; ++j) m = max_nan(m, static_cast<A>(a[j]));
+  }
+  for (; i < n; ++i) m = max_nan(m, x[i]);
+  return m;
 }
 
 // sum(exp(x - m)); also stores the exps in y when given.
 template <typename A>
 A row_sum_exp(const A* x, int64_t n, A m, A* y) {
-  A l[kLanes] = {};
+  A sum = 0;
   int64_t i = 0;
-  if (y) {
-    for (; i + kLanes <= n; i += kLanes)
-#pragma GCC unroll 1
-      for (int j = 0; j < kLanes; ++j) {
-        const A e = exp_a(x[i + j] - m);
-        y[i + j] = e;
-        l[j] += e;
+  if constexpr (std::is_same_v<A, float>) {
+    using V = vec_t<float>;
+    constexpr int N = kVecLanes<float>;
+    if (n >= 2 * N) {
+      V a = V{}, b = V{};
+      for (; i + 2 * N <= n; i += 2 * N) {
+        const V e0 = exp_vec(load_vec<V>(x + i) - m);
+        const V e1 = exp_vec(load_vec<V>(x + i + N) - m);
+        if (y) {
+          std::memcpy(y + i, &e0, sizeof(V));
+          std::memcpy(y + i + N, &e1, sizeof(V));
+        }
+        a += e0;
+        b += e1;
       }
-    for (; i < n; ++i) {
-      y[i] = exp_a(x[i] - m);
-      l[0] += y[i];
+      a += b;
+      for (int j = 0; j < N; ++j) sum += a[j];
     }
-  } else {
-    for (; i + kLanes <= n; i += kLanes)
-#pragma GCC unroll 1
-      for (int j = 0; j < kLanes; ++j) l[j] += exp_a(x[i + j] - m);
-    for (; i < n; ++i) l[0] += exp_a(x[i] - m);
   }
-  for (int w = kLanes / 2; w >= 1; w /= 2)
-    for (int j = 0; j < w; ++j) l[j] += l[j + w];
-  return l[0];
+  for (; i < n; ++i) {
+    const A e = exp_a(x[i] - m);
+    if (y) y[i] = e;
+    sum += e;
+  }
+  return sum;
 }
 
 // Softmax of one contiguous row (y may alias x).

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "ember/core/tensor.h"
+#include "kernels/cpu/reduce.h"
 
 namespace ember::kernels {
 
@@ -41,6 +42,32 @@ inline float exp_f32(float x) {
   const float s1 = std::bit_cast<float>(static_cast<uint32_t>(n1 + 127) << 23);
   const float s2 = std::bit_cast<float>(static_cast<uint32_t>(n2 + 127) << 23);
   const float res = x < -104.0f ? 0.0f : (y * s1) * s2;
+  return nan ? x : res;
+}
+
+// exp_f32 on a vector of 16 floats: the same operations, lane by lane.
+inline vec_t<float> exp_vec(vec_t<float> x) {
+  using VF = vec_t<float>;
+  using VI = vec_t<int32_t>;
+  const VI nan = x != x;
+  VF xc = nan ? VF{} : x;
+  xc = xc < -104.0f ? VF{} - 104.0f : xc;
+  xc = xc > 88.8f ? VF{} + 88.8f : xc;
+  const VF n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  VF r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  VF p = VF{} + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const VF y = p * r * r + r + 1.0f;
+  const VI ni = __builtin_convertvector(n, VI);
+  const VI n1 = ni >> 1, n2 = ni - n1;
+  const VF s1 = reinterpret_cast<VF>((n1 + 127) << 23);
+  const VF s2 = reinterpret_cast<VF>((n2 + 127) << 23);
+  const VF res = x < -104.0f ? VF{} : (y * s1) * s2;
   return nan ? x : res;
 }
 
