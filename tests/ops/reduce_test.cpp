@@ -165,6 +165,35 @@ TEST(reduce, SumStridedPermutedChannelsLastExpanded) {
   expect_values(e.sum(), {24});
 }
 
+TEST(reduce, SumNarrowOuterBlocks) {
+  // Few kept columns and many rows (the register-blocked outer path):
+  // column c of arange(R * W).view(R, W) sums to W * R(R-1)/2 + R * c.
+  for (int64_t w : {16, 32, 48, 64}) {
+    SCOPED_TRACE(w);
+    const int64_t rows = 300;
+    Tensor x = arange(rows * w, {.dtype = kFloat32}).reshape({rows, w});
+    std::vector<double> want, mx;
+    for (int64_t c = 0; c < w; ++c) {
+      want.push_back(static_cast<double>(w) * rows * (rows - 1) / 2 +
+                     static_cast<double>(rows) * c);
+      mx.push_back(static_cast<double>((rows - 1) * w + c));
+    }
+    expect_values(x.sum({0}), want);
+    expect_values(x.to(kInt32).sum({0}), want);
+    expect_values(x.amax({0}), mx);
+    // half rounding is monotonic: the max of the rounded values is the rounded max
+    expect_values(x.to(kFloat16).amax({0}), make(mx).to(kFloat16).tolist<double>());
+  }
+  std::vector<double> v(64 * 40, 1.0);
+  v[17 * 64 + 5] = kNaN;
+  Tensor y = make(v, {40, 64});
+  Tensor m = y.amax({0});
+  EXPECT_TRUE(std::isnan(m.tolist<double>()[5]));
+  EXPECT_EQ(m.tolist<double>()[6], 1.0);
+  expect_values(y.all(0).sum(), {64});
+  expect_values(make(std::vector<double>(64 * 40, 0.0), {40, 64}, kUInt8).any(0).sum(), {0});
+}
+
 TEST(reduce, SumLargeFloat32IsAccurate) {
   // 2^24 + 3 copies of 0.1f: a naive running float sum ends several percent
   // off; a cascaded sum stays within a few ulp of the exact value.
@@ -198,6 +227,16 @@ TEST(reduce, SumParallelSplitPaths) {
   expect_ints(i, {n - 1, n - 1, n - 1});
   expect_ints(a.argmax(), {n - 1});
   expect_ints(a.argmin(), {0});
+  // several reduced dims that do not coalesce (a step slice), one output
+  Tensor st = arange(2000000, {.dtype = kFloat64}).reshape({1000, 2000}).slice(1, 0, 2000, 2);
+  expect_values(st.sum(), {999999000000.0});
+  expect_values(st.sum({1}).slice(0, 0, 3), {999000, 2999000, 4999000});
+  expect_values(st.var(), {333333666669.33185}, 1e-9);
+  // the outer pattern with a per-output mean (var) over a split range
+  Tensor w = arange(600000, {.dtype = kFloat64}).reshape({200000, 3});
+  expect_values(w.var(dims({0})), {30000150000.0, 30000150000.0, 30000150000.0}, 1e-9);
+  expect_values(w.std(dims({0}), 0), {173205.08075472267, 173205.08075472267, 173205.08075472267},
+                1e-9);
 }
 
 TEST(reduce, SumEmptyAndZeroDim) {

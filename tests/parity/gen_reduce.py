@@ -84,6 +84,15 @@ def base(layout, dt, kind="normal"):
     return torch.randn(shape, dtype=torch.float64).to(t)
 
 
+def random_of(shape, dt):
+    t = DT[dt]
+    if t == torch.bool:
+        return torch.rand(shape) < 0.9
+    if not t.is_floating_point:
+        return torch.randint(0 if t == torch.uint8 else -5, 6, shape, dtype=t)
+    return torch.randn(shape, dtype=torch.float64).to(t)
+
+
 def view(layout, x):
     return LAYOUTS[layout][1](x)
 
@@ -278,6 +287,15 @@ def generate(cases):
                                             wide.cumsum(1)])
     ib = torch.randint(-1000, 1000, (200_000,), dtype=torch.int32)
     cases.add("large.sum.i32", [ib], [ib.sum(), ib.cumsum(0), ib.amax(), ib.argmin()])
+
+    # narrow outer reductions (few kept columns, many rows): register blocks
+    for dt in ["f32", "f64", "f16", "bf16", "i8", "i32", "u8", "b"]:
+        for w in [16, 32, 48, 64]:
+            x = random_of((300, w), dt)
+            outs = [in_float(x, lambda u: u.sum(0)), x.amax(0), x.all(0)]
+            if dt in FLOATS:
+                outs += [in_float(x, lambda u: u.mean(0)), in_float(x, lambda u: u.norm(1, dim=0))]
+            cases.add(f"narrow.{dt}.w{w}", [x], outs)
 
     # 0-dim inputs
     s = torch.tensor(1.75)

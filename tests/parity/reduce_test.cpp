@@ -309,6 +309,18 @@ void specials(Registry& r) {
   r.add("large.sum.i32", [](const Tensor& x) {
     return Outs{x.sum(), x.cumsum(0), x.amax(), x.argmin()};
   });
+  for (const std::string dt : {"f32", "f64", "f16", "bf16", "i8", "i32", "u8", "b"})
+    for (int w : {16, 32, 48, 64}) {
+      const bool fl = is_float_name(dt);
+      r.add("narrow." + dt + ".w" + std::to_string(w), [fl](const Tensor& x) {
+        Outs o{x.sum({0}), x.amax({0}), x.all(0)};
+        if (fl) {
+          o.push_back(x.mean({0}));
+          o.push_back(x.norm(1, Dims{0}));
+        }
+        return o;
+      });
+    }
   r.add("zerodim.f32", [](const Tensor& s) {
     return Outs{s.sum(),     s.mean({0}), s.amax({0}),      s.softmax(0), s.log_softmax(-1),
                 s.cumsum(0), s.norm(),    s.logsumexp({0}), s.all(),      s.argmax()};

@@ -412,11 +412,12 @@ typename Red::acc_t lanes_impl(const Red& red, const char* p, int64_t n, int64_t
                   "reduce() inputs and accumulators must pair up lane by lane");
     using V = vec_t<acc_t>;
     const V id = V{} + red.identity();
-    V acc[K], level[3][K];
-    int count[3] = {};
+    constexpr int L = 5;  // ladder depth: 16^5 blocks before the top level grows linearly
+    V acc[K], level[L][K];
+    int count[L] = {};
     for (int k = 0; k < K; ++k) {
       acc[k] = id;
-      for (int l = 0; l < 3; ++l) level[l][k] = id;
+      for (int l = 0; l < L; ++l) level[l][k] = id;
     }
     const int64_t nfull = n / C;
     for (int64_t ch = 0; ch < nfull;) {
@@ -431,7 +432,7 @@ typename Red::acc_t lanes_impl(const Red& red, const char* p, int64_t n, int64_t
           level[0][k] = red.merge(level[0][k], acc[k]);
           acc[k] = id;
         }
-        for (int l = 0; l < 2 && ++count[l] == 16; ++l) {
+        for (int l = 0; l + 1 < L && ++count[l] == 16; ++l) {
           count[l] = 0;
           for (int k = 0; k < K; ++k) {
             level[l + 1][k] = red.merge(level[l + 1][k], level[l][k]);
@@ -441,7 +442,7 @@ typename Red::acc_t lanes_impl(const Red& red, const char* p, int64_t n, int64_t
       }
     }
     for (int k = 0; k < K; ++k)
-      for (int l = 0; l < 3; ++l) acc[k] = red.merge(acc[k], level[l][k]);
+      for (int l = 0; l < L; ++l) acc[k] = red.merge(acc[k], level[l][k]);
     const V v = red.merge(red.merge(acc[0], acc[1]), red.merge(acc[2], acc[3]));
     acc_t lanes[N];
     std::memcpy(lanes, &v, sizeof(V));
@@ -473,7 +474,7 @@ class ReduceEngine {
   // Most columns per block (outer): 16 KB of accumulators, so that a block
   // reads long contiguous runs of each row while its accumulators stay in L1.
   static constexpr int64_t W = 16384 / sizeof(acc_t);
-  static constexpr int kLevels = Red::kCascade ? 3 : 0;
+  static constexpr int kLevels = Red::kCascade ? 6 : 0;  // 16^6 rows before linear growth
 
   // Per-thread buffers of the outer path for blocks of up to w columns (too
   // big for the stack).
@@ -621,6 +622,23 @@ class ReduceEngine {
   void rows(acc_t* acc, const char* base, const ctx_t* cv, int64_t w, int64_t rb, int64_t re,
             Scratch& sc) const {
     if (rb >= re) return;
+    if constexpr (Red::kVector && !kHasCtx && kVecLanes<typename Red::vin_t> == kVecLanes<acc_t>) {
+      // Narrow blocks (channels_last with few channels, say): accumulators in
+      // registers, instead of a store and reload of each one per row.
+      constexpr int64_t N = kVecLanes<acc_t>;
+      if (plan_.k[0].stride[0] == static_cast<int64_t>(sizeof(in_t)) && w % N == 0 && w <= 4 * N) {
+        switch (w / N) {
+          case 1:
+            return rows_reg<1>(acc, base, rb, re);
+          case 2:
+            return rows_reg<2>(acc, base, rb, re);
+          case 3:
+            return rows_reg<3>(acc, base, rb, re);
+          default:
+            return rows_reg<4>(acc, base, rb, re);
+        }
+      }
+    }
     acc_t* level[kLevels ? kLevels : 1];
     for (int l = 0; l < kLevels; ++l) level[l] = sc.level.get() + l * sc.width;
     int count[kLevels ? kLevels : 1] = {};
@@ -670,6 +688,47 @@ class ReduceEngine {
     }
     for (int l = 0; l < kLevels; ++l)
       if (used[l]) join(red_, acc, level[l], w);
+  }
+
+  // rows() for G contiguous vectors of columns held in registers.
+  template <int G>
+  void rows_reg(acc_t* acc, const char* base, int64_t rb, int64_t re) const {
+    using V = vec_t<acc_t>;
+    constexpr int64_t N = kVecLanes<acc_t>;
+    constexpr int LV = kLevels ? kLevels : 1;
+    constexpr int64_t step = N * sizeof(in_t);
+    V a[G], level[LV][G];
+    bool used[LV] = {};
+    int count[LV] = {};
+    for (int g = 0; g < G; ++g) a[g] = load_vec<V>(acc + g * N);
+    const V id = V{} + red_.identity();
+    auto carry = [&](int l, V* from) {
+      for (int g = 0; g < G; ++g) {
+        level[l][g] = used[l] ? red_.merge(level[l][g], from[g]) : from[g];
+        from[g] = id;
+      }
+      used[l] = true;
+    };
+    Counter it(plan_.r, rb);
+    for (int64_t r = rb; r < re; ++r, it.next()) {
+      const char* p = base + it.off[0];
+      for (int g = 0; g < G; ++g)
+        a[g] = red_.reduce(a[g], load_chunk<Red>(p + g * step, sizeof(in_t)), NoCtx{});
+      if constexpr (kLevels > 0) {
+        if (++count[0] == 16) {
+          count[0] = 0;
+          carry(0, a);
+          for (int l = 0; l + 1 < kLevels && ++count[l + 1] == 16; ++l) {
+            carry(l + 1, level[l]);
+            count[l + 1] = 0;
+          }
+        }
+      }
+    }
+    for (int l = 0; l < kLevels; ++l)
+      if (used[l])
+        for (int g = 0; g < G; ++g) a[g] = red_.merge(a[g], level[l][g]);
+    for (int g = 0; g < G; ++g) std::memcpy(acc + g * N, &a[g], sizeof(V));
   }
 
   template <typename V>
