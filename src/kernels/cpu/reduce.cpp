@@ -90,22 +90,32 @@ template <typename T>
 using byte_bool_t = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
 
 // Integer sums and products wrap on overflow (as PyTorch's do in practice),
-// computed unsigned so that it is defined behaviour. Vectors wrap anyway.
+// computed unsigned so that it is defined behaviour; for vectors too.
+template <typename A>
+inline A wrap_op(A a, A b, bool mul) {
+  if constexpr (std::is_floating_point_v<A>) {
+    return mul ? a * b : a + b;
+  } else if constexpr (std::is_integral_v<A>) {
+    using U = std::make_unsigned_t<A>;
+    return static_cast<A>(mul ? U(U(a) * U(b)) : U(U(a) + U(b)));
+  } else {
+    using E = std::remove_cvref_t<decltype(a[0])>;
+    if constexpr (std::is_integral_v<E>) {
+      using U = vec_t<std::make_unsigned_t<E>>;
+      return reinterpret_cast<A>(mul ? reinterpret_cast<U>(a) * reinterpret_cast<U>(b)
+                                     : reinterpret_cast<U>(a) + reinterpret_cast<U>(b));
+    } else {
+      return mul ? a * b : a + b;
+    }
+  }
+}
 template <typename A>
 inline A add_(A a, A b) {
-  if constexpr (std::is_integral_v<A>)
-    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) +
-                          static_cast<std::make_unsigned_t<A>>(b));
-  else
-    return a + b;
+  return wrap_op(a, b, false);
 }
 template <typename A>
 inline A mul_(A a, A b) {
-  if constexpr (std::is_integral_v<A>)
-    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(a) *
-                          static_cast<std::make_unsigned_t<A>>(b));
-  else
-    return a * b;
+  return wrap_op(a, b, true);
 }
 
 // |x| for floats by clearing the sign bit (so |-0.0| is +0.0), scalar or vector.

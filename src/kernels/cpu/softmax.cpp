@@ -44,7 +44,14 @@ template <typename T, typename A>
 void store_row(char* p, int64_t s, const A* buf, int64_t n) {
   if (s == static_cast<int64_t>(sizeof(T))) {
     T* q = reinterpret_cast<T*>(p);
-    for (int64_t i = 0; i < n; ++i) q[i] = T(buf[i]);
+    int64_t i = 0;
+#if defined(__AVX2__) && defined(__F16C__)
+    if constexpr (std::is_same_v<T, Half>)
+      for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(buf + i), _MM_FROUND_TO_NEAREST_INT));
+#endif
+    for (; i < n; ++i) q[i] = T(buf[i]);
     return;
   }
   for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p + i * s) = T(buf[i]);
