@@ -227,6 +227,16 @@ TEST(reduce, SumParallelSplitPaths) {
   expect_ints(i, {n - 1, n - 1, n - 1});
   expect_ints(a.argmax(), {n - 1});
   expect_ints(a.argmin(), {0});
+  // ties and NaNs across the split chunks: the first index wins
+  std::vector<double> ones(2 * 300000, 1.0);
+  ones[2 * 250000 + 1] = kNaN;
+  ones[2 * 280000 + 1] = kNaN;
+  Tensor tie = make(ones, {300000, 2});
+  auto [tv, ti] = tie.max(0);
+  expect_values(tv, {1, kNaN});
+  expect_ints(ti, {0, 250000});
+  expect_ints(tie.argmin(0), {0, 250000});
+  expect_ints(tie.t().argmax(1), {0, 250000});
   // several reduced dims that do not coalesce (a step slice), one output
   Tensor st = arange(2000000, {.dtype = kFloat64}).reshape({1000, 2000}).slice(1, 0, 2000, 2);
   expect_values(st.sum(), {999999000000.0});

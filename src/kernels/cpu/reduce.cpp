@@ -513,15 +513,18 @@ class ReduceEngine {
     const int64_t threads = get_num_threads();
     const bool inner = plan_.inner();
     const int64_t tasks = inner ? numK : num_tasks();
-    if (tasks >= threads || total <= 2 * kGrainSize || threads == 1) {
+    // Enough independent outputs (or blocks of them) to balance the threads,
+    // or too little work to split: parallel over outputs only.
+    if (tasks >= 4 * threads || total <= 2 * kGrainSize || threads == 1 || numR < 2 * threads) {
       if (inner)
         run_inner(numR);
       else
         run_outer(numR);
       return;
     }
-    // Few outputs, much to reduce: split the reduced range across threads,
-    // then join the per-chunk partials in order (deterministic).
+    // Few outputs, much to reduce: split the reduced range across threads
+    // (each chunk covers every output), then join the per-chunk partials in
+    // order, so the result does not depend on scheduling.
     const int64_t chunks = std::min<int64_t>(threads, std::max<int64_t>(1, total / kGrainSize));
     std::unique_ptr<acc_t[]> part(new acc_t[chunks * numK]);
     parallel_for_t(0, chunks, 1, [&](int64_t b, int64_t e) {
@@ -883,22 +886,45 @@ class ArgEngine {
       });
       return;
     }
-    const LoopDim& K0 = plan_.k[0];
-    const int64_t M = K0.size, nb = (M + W - 1) / W;
+    const int64_t M = plan_.k[0].size, nb = (M + W - 1) / W;
     const int64_t tasks = numK / M * nb;
+    if (tasks < threads && total > 2 * kGrainSize && threads > 1 && numR >= 2 * threads) {
+      // Few column blocks, many rows: split the rows across threads, then join
+      // the per-chunk bests in row order (an earlier chunk wins ties).
+      const int64_t chunks = std::min<int64_t>(threads, total / kGrainSize);
+      std::unique_ptr<V[]> pv(new V[chunks * numK]);
+      std::unique_ptr<int64_t[]> pi(new int64_t[chunks * numK]);
+      parallel_for_t(0, chunks, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c)
+          for (int64_t t = 0; t < tasks; ++t) {
+            int64_t off[kPlanOperands], w, k0;
+            task(t, off, w, k0);
+            columns(off, w, numR * c / chunks, numR * (c + 1) / chunks, pv.get() + c * numK + k0,
+                    pi.get() + c * numK + k0);
+          }
+      });
+      Counter it(plan_.k, 0);
+      for (int64_t k = 0; k < numK; ++k, it.next()) {
+        int64_t bc = 0;
+        for (int64_t c = 1; c < chunks; ++c)
+          if (better(pv[c * numK + k], pv[bc * numK + k])) bc = c;
+        store(it.off, pv[bc * numK + k], pi[bc * numK + k]);
+      }
+      return;
+    }
     const int64_t grain = std::max<int64_t>(1, kGrainSize / (numR * std::min(W, M)));
+    const int64_t sv = plan_.k[0].stride[1], si = plan_.k[0].stride[2];
     parallel_for_t(0, tasks, grain, [&](int64_t b, int64_t e) {
+      V best[W];
+      int64_t bi[W];
       for (int64_t t = b; t < e; ++t) {
-        const int64_t ko = t / nb, c0 = (t % nb) * W, w = std::min(W, M - c0);
-        int64_t off[kPlanOperands];
-        int64_t rem = ko;
-        for (int q = 0; q < kPlanOperands; ++q) off[q] = c0 * K0.stride[q];
-        for (size_t d = 1; d < plan_.k.size(); ++d) {
-          const int64_t i = rem % plan_.k[d].size;
-          rem /= plan_.k[d].size;
-          for (int q = 0; q < kPlanOperands; ++q) off[q] += i * plan_.k[d].stride[q];
+        int64_t off[kPlanOperands], w, k0;
+        task(t, off, w, k0);
+        columns(off, w, 0, numR, best, bi);
+        for (int64_t j = 0; j < w; ++j) {
+          *reinterpret_cast<T*>(vals_ + off[1] + j * sv) = T(best[j]);
+          *reinterpret_cast<int64_t*>(idxs_ + off[2] + j * si) = bi[j];
         }
-        columns(off, w);
       }
     });
   }
@@ -909,6 +935,23 @@ class ArgEngine {
   void store(const int64_t* off, V v, int64_t i) const {
     *reinterpret_cast<T*>(vals_ + off[1]) = T(v);
     *reinterpret_cast<int64_t*>(idxs_ + off[2]) = i;
+  }
+
+  // Block t of the outer pattern: operand offsets of its first column, its
+  // width, and the kept flat index of its first column.
+  void task(int64_t t, int64_t* off, int64_t& w, int64_t& k0) const {
+    const LoopDim& K0 = plan_.k[0];
+    const int64_t M = K0.size, nb = (M + W - 1) / W;
+    const int64_t ko = t / nb, c0 = (t % nb) * W;
+    w = std::min(W, M - c0);
+    k0 = ko * M + c0;
+    int64_t rem = ko;
+    for (int q = 0; q < kPlanOperands; ++q) off[q] = c0 * K0.stride[q];
+    for (size_t d = 1; d < plan_.k.size(); ++d) {
+      const int64_t i = rem % plan_.k[d].size;
+      rem /= plan_.k[d].size;
+      for (int q = 0; q < kPlanOperands; ++q) off[q] += i * plan_.k[d].stride[q];
+    }
   }
 
   // Best value and its index over positions [rb, re) of the reduced dim.
@@ -939,20 +982,18 @@ class ArgEngine {
     return {best, rb + bi};
   }
 
-  // Columns [0, w) of the kept fastest dim at `off`, scanning the reduced dim
-  // in order so the first best index wins.
-  void columns(const int64_t* off, int64_t w) const {
+  // Best values and indices of columns [0, w) of the kept fastest dim at
+  // `off` over rows [rb, re) of the reduced dim, scanned in order so the first
+  // best index wins.
+  void columns(const int64_t* off, int64_t w, int64_t rb, int64_t re, V* best, int64_t* bi) const {
     const int64_t s = plan_.k[0].stride[0], sr = plan_.r[0].stride[0];
-    const int64_t numR = plan_.numR;
-    V best[W];
-    int64_t bi[W];
     const char* p = in_ + off[0];
     for (int64_t j = 0; j < w; ++j) {
-      best[j] = load(p + j * s);
-      bi[j] = 0;
+      best[j] = load(p + rb * sr + j * s);
+      bi[j] = rb;
     }
     const bool contig = s == static_cast<int64_t>(sizeof(T));
-    for (int64_t r = 1; r < numR; ++r) {
+    for (int64_t r = rb + 1; r < re; ++r) {
       const char* q = p + r * sr;
       if (contig) {
         const T* x = reinterpret_cast<const T*>(q);
@@ -970,11 +1011,6 @@ class ArgEngine {
           bi[j] = t ? r : bi[j];
         }
       }
-    }
-    const int64_t sv = plan_.k[0].stride[1], si = plan_.k[0].stride[2];
-    for (int64_t j = 0; j < w; ++j) {
-      *reinterpret_cast<T*>(vals_ + off[1] + j * sv) = T(best[j]);
-      *reinterpret_cast<int64_t*>(idxs_ + off[2] + j * si) = bi[j];
     }
   }
 
