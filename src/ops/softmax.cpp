@@ -1,0 +1,97 @@
+// Dim-wise ops: softmax, log_softmax, cumsum. Outputs are contiguous, as
+// PyTorch's CPU kernels give; inputs are read in place whatever their strides.
+#include "kernels/cpu/softmax.h"
+#include "ember/ops/factory.h"
+#include "ember/ops/reduce.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+
+namespace {
+
+const char* torch_type_name(DType t) {
+  switch (t) {
+    case kBool:
+      return "Bool";
+    case kUInt8:
+      return "Byte";
+    case kInt8:
+      return "Char";
+    case kInt16:
+      return "Short";
+    case kInt32:
+      return "Int";
+    case kInt64:
+      return "Long";
+    case kFloat16:
+      return "Half";
+    case kBFloat16:
+      return "BFloat16";
+    case kFloat32:
+      return "Float";
+    case kFloat64:
+      return "Double";
+  }
+  return "Unknown";
+}
+
+Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, bool log) {
+  const int64_t d = wrap_dim(dim, t.dim());
+  const DType dt = dtype ? *dtype : t.dtype();
+  // PyTorch names its kernel in the message; Half is supported here too (as in
+  // later PyTorch releases), not only BFloat16.
+  const bool last = t.dim() == 0 || d == t.dim() - 1;
+  EMBER_CHECK(is_floating_point(dt), TypeError, "\"",
+              last ? (log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl")
+                   : "softmax_kernel_impl",
+              "\" not implemented for '", torch_type_name(dt), "'");
+  Tensor out = empty(t.sizes(), {.dtype = dt, .device = t.device()});
+  if (t.is_meta() || t.numel() == 0) return out;
+  EMBER_CHECK(t.is_cpu(), NotImplementedError, log ? "log_softmax" : "softmax",
+              ": only CPU tensors are supported, got ", t.device());
+  kernels::softmax_kernel(out, t.dtype() == dt ? t : t.to(dt), d, log);
+  return out;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
+  return softmax_impl(t, dim, dtype, false);
+}
+Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
+  return softmax_impl(t, dim, dtype, true);
+}
+
+Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
+  const int64_t d = wrap_dim(dim, t.dim());
+  const DType out_dt = dtype ? *dtype : (is_integral(t.dtype(), true) ? kInt64 : t.dtype());
+  EMBER_CHECK(out_dt != kBool, TypeError, "\"cumsum_out_cpu\" not implemented for 'Bool'");
+  Tensor out = empty(t.sizes(), {.dtype = out_dt, .device = t.device()});
+  if (t.is_meta() || t.numel() == 0) return out;
+  EMBER_CHECK(t.is_cpu(), NotImplementedError, "cumsum: only CPU tensors are supported, got ",
+              t.device());
+  // The kernel takes (T, T) for floating and int64, and (integral, int64);
+  // narrower integer results accumulate in int64 and wrap.
+  if (is_floating_point(out_dt)) {
+    kernels::cumsum_kernel(out, t.dtype() == out_dt ? t : t.to(out_dt), d);
+  } else if (out_dt == kInt64) {
+    kernels::cumsum_kernel(out, is_integral(t.dtype(), true) ? t : t.to(kInt64), d);
+  } else {
+    Tensor acc = empty(t.sizes(), {.dtype = kInt64});
+    kernels::cumsum_kernel(acc, t.dtype() == out_dt ? t : t.to(out_dt), d);
+    out.copy_(acc);
+  }
+  return out;
+}
+
+Tensor Tensor::softmax(int64_t dim, std::optional<DType> dtype) const {
+  return ember::softmax(*this, dim, dtype);
+}
+Tensor Tensor::log_softmax(int64_t dim, std::optional<DType> dtype) const {
+  return ember::log_softmax(*this, dim, dtype);
+}
+Tensor Tensor::cumsum(int64_t dim, std::optional<DType> dtype) const {
+  return ember::cumsum(*this, dim, dtype);
+}
+
+}  // namespace ember
