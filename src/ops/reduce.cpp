@@ -16,32 +16,6 @@ namespace {
 
 using kernels::ReduceKind;
 
-// PyTorch's names for dtypes in its messages ("Got: Long").
-const char* torch_type_name(DType t) {
-  switch (t) {
-    case kBool:
-      return "Bool";
-    case kUInt8:
-      return "Byte";
-    case kInt8:
-      return "Char";
-    case kInt16:
-      return "Short";
-    case kInt32:
-      return "Int";
-    case kInt64:
-      return "Long";
-    case kFloat16:
-      return "Half";
-    case kBFloat16:
-      return "BFloat16";
-    case kFloat32:
-      return "Float";
-    case kFloat64:
-      return "Double";
-  }
-  return "Unknown";
-}
 
 // The dims a reduction removes and the shapes it produces.
 struct Reduction {
@@ -114,12 +88,12 @@ Tensor mean_impl(const Tensor& t, IntArrayRef dims, bool keepdim, std::optional<
     EMBER_CHECK(is_floating_point(*dtype), TypeError,
                 "mean(): could not infer output dtype. Optional dtype must be either a floating "
                 "point or complex dtype. Got: ",
-                torch_type_name(*dtype));
+                scalar_type_name(*dtype));
   } else {
     EMBER_CHECK(t.is_floating_point(), TypeError,
                 "mean(): could not infer output dtype. Input dtype must be either a floating point "
                 "or complex dtype. Got: ",
-                torch_type_name(t.dtype()));
+                scalar_type_name(t.dtype()));
   }
   const DType out_dt = dtype ? *dtype : t.dtype();
   const Reduction r = make_reduction(t, dims, keepdim);
@@ -280,7 +254,7 @@ Tensor norm(const Tensor& t, const Scalar& p, std::optional<std::vector<int64_t>
             bool keepdim) {
   EMBER_CHECK(t.is_floating_point(), TypeError,
               "norm(): input dtype should be either floating point or complex. Got ",
-              torch_type_name(t.dtype()), " instead.");
+              scalar_type_name(t.dtype()), " instead.");
   const Reduction r = make_reduction(t, dims, keepdim);
   Tensor out = alloc(r, t.dtype(), t);
   if (t.is_meta() || out.numel() == 0) return out;

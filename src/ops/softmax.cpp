@@ -9,31 +9,6 @@ namespace ember {
 
 namespace {
 
-const char* torch_type_name(DType t) {
-  switch (t) {
-    case kBool:
-      return "Bool";
-    case kUInt8:
-      return "Byte";
-    case kInt8:
-      return "Char";
-    case kInt16:
-      return "Short";
-    case kInt32:
-      return "Int";
-    case kInt64:
-      return "Long";
-    case kFloat16:
-      return "Half";
-    case kBFloat16:
-      return "BFloat16";
-    case kFloat32:
-      return "Float";
-    case kFloat64:
-      return "Double";
-  }
-  return "Unknown";
-}
 
 Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, bool log) {
   const int64_t d = wrap_dim(dim, t.dim());
@@ -44,7 +19,7 @@ Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, bo
   EMBER_CHECK(is_floating_point(dt), TypeError, "\"",
               last ? (log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl")
                    : "softmax_kernel_impl",
-              "\" not implemented for '", torch_type_name(dt), "'");
+              "\" not implemented for '", scalar_type_name(dt), "'");
   Tensor out = empty(t.sizes(), {.dtype = dt, .device = t.device()});
   if (t.is_meta() || t.numel() == 0) return out;
   EMBER_CHECK(t.is_cpu(), NotImplementedError, log ? "log_softmax" : "softmax",
