@@ -25,7 +25,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	python3 bench/run.py --build $(BUILD)
+	/usr/bin/python3 bench/run.py --build $(BUILD)
 
 format:
 	git ls-files '*.h' '*.cpp' | xargs clang-format -i

@@ -1,6 +1,10 @@
 #include "ember/core/allocator.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <new>
 
 #include "ember/core/error.h"
@@ -9,16 +13,128 @@ namespace ember {
 
 namespace {
 
+constexpr size_t kLargeBlock = size_t(1) << 20;  // from here on: huge pages + cache
+constexpr size_t kHugePage = size_t(2) << 20;
+
 void free_aligned(void* p) { std::free(p); }
+
+// Large blocks: mmap'd, advised to use huge pages, cached by exact (rounded) size.
+class LargeBlockCache {
+ public:
+  static LargeBlockCache& get() {
+    static LargeBlockCache* c = new LargeBlockCache();  // never destroyed: frees may come late
+    return *c;
+  }
+
+  void* take(size_t size) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      auto it = free_.find(size);
+      if (it != free_.end()) {
+        void* p = it->second;
+        free_.erase(it);
+        cached_ -= size;
+        return p;
+      }
+    }
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      empty();  // give the cache back and try once more
+      p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      EMBER_CHECK(p != MAP_FAILED, RuntimeError,
+                  "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", size,
+                  " bytes.");
+    }
+#ifdef MADV_HUGEPAGE
+    ::madvise(p, size, MADV_HUGEPAGE);
+#endif
+    return p;
+  }
+
+  void give(void* p, size_t size) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (cached_ + size <= limit_) {
+        free_.emplace(size, p);
+        cached_ += size;
+        return;
+      }
+      // Make room by dropping other blocks, largest first, if that lets this one in.
+      while (!free_.empty() && cached_ + size > limit_) {
+        auto last = std::prev(free_.end());
+        ::munmap(last->second, last->first);
+        cached_ -= last->first;
+        free_.erase(last);
+      }
+      if (size <= limit_) {
+        free_.emplace(size, p);
+        cached_ += size;
+        return;
+      }
+    }
+    ::munmap(p, size);
+  }
+
+  void empty() {
+    std::lock_guard<std::mutex> g(mu_);
+    for (auto& [size, p] : free_) ::munmap(p, size);
+    free_.clear();
+    cached_ = 0;
+  }
+
+  void set_limit(size_t bytes) {
+    std::lock_guard<std::mutex> g(mu_);
+    limit_ = bytes;
+    while (!free_.empty() && cached_ > limit_) {
+      auto last = std::prev(free_.end());
+      ::munmap(last->second, last->first);
+      cached_ -= last->first;
+      free_.erase(last);
+    }
+  }
+  size_t limit() {
+    std::lock_guard<std::mutex> g(mu_);
+    return limit_;
+  }
+  size_t cached() {
+    std::lock_guard<std::mutex> g(mu_);
+    return cached_;
+  }
+
+ private:
+  LargeBlockCache() {
+    if (const char* env = std::getenv("EMBER_CPU_CACHE_MB")) limit_ = std::strtoull(env, nullptr, 10) << 20;
+  }
+  std::mutex mu_;
+  std::multimap<size_t, void*> free_;
+  size_t cached_ = 0;
+  size_t limit_ = size_t(1) << 30;
+};
+
+struct LargeCtx {
+  void* p;
+  size_t size;
+};
+void free_large(void* ctx) {
+  auto* c = static_cast<LargeCtx*>(ctx);
+  LargeBlockCache::get().give(c->p, c->size);
+  delete c;
+}
 
 class CpuAllocator final : public Allocator {
  public:
   DataPtr allocate(size_t nbytes) override {
     if (nbytes == 0) return DataPtr();
+    if (nbytes >= kLargeBlock) {
+      const size_t size = (nbytes + kHugePage - 1) / kHugePage * kHugePage;
+      void* p = LargeBlockCache::get().take(size);
+      return DataPtr(p, new LargeCtx{p, size}, &free_large);
+    }
     const size_t rounded = (nbytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
     void* p = std::aligned_alloc(kCpuAlignment, rounded);
-    EMBER_CHECK(p != nullptr, RuntimeError, "DefaultCPUAllocator: can't allocate memory: you tried to allocate ",
-                nbytes, " bytes.");
+    EMBER_CHECK(p != nullptr, RuntimeError,
+                "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes,
+                " bytes.");
     return DataPtr(p, p, &free_aligned);
   }
   Device device() const override { return Device(DeviceType::CPU); }
@@ -41,6 +157,11 @@ Allocator* meta_allocator() {
   static MetaAllocator a;
   return &a;
 }
+
+void set_cpu_cache_limit(size_t bytes) { LargeBlockCache::get().set_limit(bytes); }
+size_t cpu_cache_limit() { return LargeBlockCache::get().limit(); }
+size_t cpu_cache_bytes() { return LargeBlockCache::get().cached(); }
+void empty_cpu_cache() { LargeBlockCache::get().empty(); }
 
 Allocator* allocator_for(const Device& d) {
   switch (d.type) {

@@ -235,3 +235,36 @@ TEST(Storage, SizeAndStrideAccessors) {
   EXPECT_THROW(wrap_dim(1, 0), IndexError);
   EXPECT_THROW(wrap_dim(0, 0, false), IndexError);
 }
+
+TEST(CpuCache, LargeBlocksAreReusedAndBounded) {
+  const size_t old_limit = cpu_cache_limit();
+  empty_cpu_cache();
+  EXPECT_EQ(cpu_cache_bytes(), 0u);
+  void* first = nullptr;
+  {
+    Tensor big = empty({1 << 20});  // 4 MiB: a large, cached block
+    first = big.data_ptr();
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % kCpuAlignment, 0u);
+    big.fill_(1.5);
+  }
+  EXPECT_EQ(cpu_cache_bytes(), size_t(4) << 20);
+  {
+    Tensor again = empty({1 << 20});
+    EXPECT_EQ(again.data_ptr(), first);  // the same pages, no fresh faults
+    EXPECT_EQ(cpu_cache_bytes(), 0u);
+    Tensor z = zeros({1 << 20});  // zeros still zeroes a reused block
+    EXPECT_EQ(z.sum().item().to_double(), 0.0);
+  }
+  set_cpu_cache_limit(size_t(6) << 20);  // room for one 4 MiB block, not two
+  EXPECT_LE(cpu_cache_bytes(), size_t(6) << 20);
+  {
+    Tensor a = empty({1 << 20}), b = empty({1 << 20});
+  }
+  EXPECT_EQ(cpu_cache_bytes(), size_t(4) << 20);
+  set_cpu_cache_limit(0);
+  EXPECT_EQ(cpu_cache_bytes(), 0u);
+  { Tensor c = empty({1 << 20}); }
+  EXPECT_EQ(cpu_cache_bytes(), 0u);  // disabled: returned to the OS
+  set_cpu_cache_limit(old_limit);
+  empty_cpu_cache();
+}

@@ -50,7 +50,18 @@ class Allocator {
 
 inline constexpr size_t kCpuAlignment = 64;
 
+// The CPU allocator: 64-byte aligned. Blocks of 1 MiB and more are rounded up to
+// 2 MiB, backed by transparent huge pages where the kernel allows, and kept in a
+// bounded cache when freed, so a training loop that allocates the same large
+// tensors every step does not page-fault them in again each time.
 Allocator* cpu_allocator();
+// Bytes the CPU cache may hold (default 1 GiB, or EMBER_CPU_CACHE_MB); 0 disables it.
+void set_cpu_cache_limit(size_t bytes);
+size_t cpu_cache_limit();
+// Bytes currently held in the cache (allocated from the OS but not in use).
+size_t cpu_cache_bytes();
+// Returns every cached block to the OS.
+void empty_cpu_cache();
 Allocator* meta_allocator();
 // The allocator for a device; throws DeviceError for a device this build lacks.
 Allocator* allocator_for(const Device& d);

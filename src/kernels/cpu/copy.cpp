@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#if defined(__AVX2__) && defined(__F16C__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -20,6 +20,37 @@ bool same_dense_layout(const Tensor& a, const Tensor& b) {
   return a.is_non_overlapping_and_dense() && b.is_non_overlapping_and_dense() &&
          a.strides() == b.strides();
 }
+
+#if defined(__AVX2__)
+// dst[c * ldd + r] = src[r * lds + c] for an 8x8 block of 32-bit values (strides in
+// elements): eight row loads, an in-register transpose, eight row stores.
+inline void transpose_8x8_32(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
+  __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+  __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+  __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  _mm256_storeu_ps(dst + 0 * ldd, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(dst + 1 * ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
 
 // Blocked 2-D transpose for the common "one input dim is the output's inner
 // dim" case (NCHW <-> NHWC): reads and writes whole cache lines.
@@ -57,6 +88,18 @@ bool try_transpose_copy(const TensorIter& it) {
       }
       const int64_t r0 = br * B, r1 = std::min(rows, r0 + B);
       const int64_t c0 = bc * B, c1 = std::min(cols, c0 + B);
+#if defined(__AVX2__)
+      if constexpr (sizeof(T) == 4) {
+        if (si[0] % 4 == 0 && r1 - r0 == B && c1 - c0 == B) {
+          const int64_t lds = si[0] / 4, ldd = so[1] / 4;
+          for (int64_t rb = r0; rb < r1; rb += 8)
+            for (int64_t cb = c0; cb < c1; cb += 8)
+              transpose_8x8_32(reinterpret_cast<const float*>(pin) + rb * lds + cb, lds,
+                               reinterpret_cast<float*>(pout) + cb * ldd + rb, ldd);
+          continue;
+        }
+      }
+#endif
       for (int64_t c = c0; c < c1; ++c) {
         T* out = reinterpret_cast<T*>(pout + c * so[1]);
         const char* in = pin + c * es;
