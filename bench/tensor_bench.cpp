@@ -101,15 +101,15 @@ void BM_to_channels_last(benchmark::State& st) {
 void BM_mm_128x1024x1024(benchmark::State& st) {
   auto a = rand({128, 1024}), b = rand({1024, 1024});
   for (auto _ : st) benchmark::DoNotOptimize(a.mm(b));
-  st.counters["GFLOP/s"] =
-      benchmark::Counter(2.0 * 128 * 1024 * 1024 * st.iterations() / 1e9, benchmark::Counter::kIsRate);
+  st.counters["GFLOP/s"] = benchmark::Counter(2.0 * 128 * 1024 * 1024 * st.iterations() / 1e9,
+                                              benchmark::Counter::kIsRate);
 }
 
 void BM_mm_1024x1024x1024(benchmark::State& st) {
   auto a = rand({1024, 1024}), b = rand({1024, 1024});
   for (auto _ : st) benchmark::DoNotOptimize(a.mm(b));
-  st.counters["GFLOP/s"] =
-      benchmark::Counter(2.0 * 1024 * 1024 * 1024 * st.iterations() / 1e9, benchmark::Counter::kIsRate);
+  st.counters["GFLOP/s"] = benchmark::Counter(2.0 * 1024 * 1024 * 1024 * st.iterations() / 1e9,
+                                              benchmark::Counter::kIsRate);
 }
 
 }  // namespace

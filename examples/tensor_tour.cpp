@@ -16,13 +16,13 @@ int main() {
   std::cout << "randn({2, 3}) = " << randn({2, 3}) << "\n";
 
   std::cout << "\n== views share storage\n";
-  Tensor row = x.select(0, 1);       // x[1]
+  Tensor row = x.select(0, 1);         // x[1]
   Tensor col = x.index({Slice(), 2});  // x[:, 2]
   Tensor xt = x.t();
   row.mul_(10);  // writes through to x
   std::cout << "after x[1] *= 10: x = " << x << "\n";
-  std::cout << "x[:, 2] = " << col << ", x.t() is contiguous? " << std::boolalpha << xt.is_contiguous()
-            << ", strides " << xt.strides() << "\n";
+  std::cout << "x[:, 2] = " << col << ", x.t() is contiguous? " << std::boolalpha
+            << xt.is_contiguous() << ", strides " << xt.strides() << "\n";
 
   std::cout << "\n== dtypes and promotion\n";
   Tensor i = tensor({1, 2, 3});  // int32 from C++ ints

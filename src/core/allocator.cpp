@@ -103,7 +103,8 @@ class LargeBlockCache {
 
  private:
   LargeBlockCache() {
-    if (const char* env = std::getenv("EMBER_CPU_CACHE_MB")) limit_ = std::strtoull(env, nullptr, 10) << 20;
+    if (const char* env = std::getenv("EMBER_CPU_CACHE_MB"))
+      limit_ = std::strtoull(env, nullptr, 10) << 20;
   }
   std::mutex mu_;
   std::multimap<size_t, void*> free_;
@@ -165,9 +166,13 @@ void empty_cpu_cache() { LargeBlockCache::get().empty(); }
 
 Allocator* allocator_for(const Device& d) {
   switch (d.type) {
-    case DeviceType::CPU: return cpu_allocator();
-    case DeviceType::Meta: return meta_allocator();
-    case DeviceType::CUDA: check_device_available(d); break;
+    case DeviceType::CPU:
+      return cpu_allocator();
+    case DeviceType::Meta:
+      return meta_allocator();
+    case DeviceType::CUDA:
+      check_device_available(d);
+      break;
   }
   throw DeviceError("no allocator for device " + d.str());
 }

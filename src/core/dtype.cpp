@@ -8,32 +8,52 @@ namespace ember {
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::Bool: return "bool";
-    case DType::UInt8: return "uint8";
-    case DType::Int8: return "int8";
-    case DType::Int16: return "int16";
-    case DType::Int32: return "int32";
-    case DType::Int64: return "int64";
-    case DType::Float16: return "float16";
-    case DType::BFloat16: return "bfloat16";
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
+    case DType::Bool:
+      return "bool";
+    case DType::UInt8:
+      return "uint8";
+    case DType::Int8:
+      return "int8";
+    case DType::Int16:
+      return "int16";
+    case DType::Int32:
+      return "int32";
+    case DType::Int64:
+      return "int64";
+    case DType::Float16:
+      return "float16";
+    case DType::BFloat16:
+      return "bfloat16";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
   }
   return "unknown";
 }
 
 const char* scalar_type_name(DType t) {
   switch (t) {
-    case DType::Bool: return "Bool";
-    case DType::UInt8: return "Byte";
-    case DType::Int8: return "Char";
-    case DType::Int16: return "Short";
-    case DType::Int32: return "Int";
-    case DType::Int64: return "Long";
-    case DType::Float16: return "Half";
-    case DType::BFloat16: return "BFloat16";
-    case DType::Float32: return "Float";
-    case DType::Float64: return "Double";
+    case DType::Bool:
+      return "Bool";
+    case DType::UInt8:
+      return "Byte";
+    case DType::Int8:
+      return "Char";
+    case DType::Int16:
+      return "Short";
+    case DType::Int32:
+      return "Int";
+    case DType::Int64:
+      return "Long";
+    case DType::Float16:
+      return "Half";
+    case DType::BFloat16:
+      return "BFloat16";
+    case DType::Float32:
+      return "Float";
+    case DType::Float64:
+      return "Double";
   }
   return "Undefined";
 }
@@ -49,11 +69,11 @@ DType parse_dtype(const std::string& name_in) {
     DType t;
   };
   static const Alias aliases[] = {
-      {"bool", DType::Bool},       {"uint8", DType::UInt8},       {"int8", DType::Int8},
-      {"int16", DType::Int16},     {"short", DType::Int16},       {"int32", DType::Int32},
-      {"int", DType::Int32},       {"int64", DType::Int64},       {"long", DType::Int64},
-      {"float16", DType::Float16}, {"half", DType::Float16},      {"bfloat16", DType::BFloat16},
-      {"float32", DType::Float32}, {"float", DType::Float32},     {"float64", DType::Float64},
+      {"bool", DType::Bool},       {"uint8", DType::UInt8},   {"int8", DType::Int8},
+      {"int16", DType::Int16},     {"short", DType::Int16},   {"int32", DType::Int32},
+      {"int", DType::Int32},       {"int64", DType::Int64},   {"long", DType::Int64},
+      {"float16", DType::Float16}, {"half", DType::Float16},  {"bfloat16", DType::BFloat16},
+      {"float32", DType::Float32}, {"float", DType::Float32}, {"float64", DType::Float64},
       {"double", DType::Float64},
   };
   for (const auto& a : aliases)
@@ -87,9 +107,9 @@ std::atomic<DType> g_default_dtype{DType::Float32};
 }
 DType get_default_dtype() { return g_default_dtype.load(); }
 void set_default_dtype(DType t) {
-  EMBER_CHECK(t == DType::Float32 || t == DType::Float64 || t == DType::Float16 ||
-                  t == DType::BFloat16,
-              TypeError, "only floating-point types are supported as the default type, got ", t);
+  EMBER_CHECK(
+      t == DType::Float32 || t == DType::Float64 || t == DType::Float16 || t == DType::BFloat16,
+      TypeError, "only floating-point types are supported as the default type, got ", t);
   g_default_dtype = t;
 }
 

@@ -9,10 +9,14 @@ namespace ember {
 
 const char* memory_format_name(MemoryFormat f) {
   switch (f) {
-    case MemoryFormat::Contiguous: return "torch.contiguous_format";
-    case MemoryFormat::ChannelsLast: return "torch.channels_last";
-    case MemoryFormat::ChannelsLast3d: return "torch.channels_last_3d";
-    case MemoryFormat::Preserve: return "torch.preserve_format";
+    case MemoryFormat::Contiguous:
+      return "torch.contiguous_format";
+    case MemoryFormat::ChannelsLast:
+      return "torch.channels_last";
+    case MemoryFormat::ChannelsLast3d:
+      return "torch.channels_last_3d";
+    case MemoryFormat::Preserve:
+      return "torch.preserve_format";
   }
   return "unknown";
 }

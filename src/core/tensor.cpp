@@ -11,8 +11,9 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, bool wrap_scalar) {
     ndim = 1;
   }
   const int64_t lo = -ndim, hi = ndim - 1;
-  EMBER_CHECK(dim >= lo && dim <= hi, IndexError, "Dimension out of range (expected to be in range of [",
-              lo, ", ", hi, "], but got ", dim, ")");
+  EMBER_CHECK(dim >= lo && dim <= hi, IndexError,
+              "Dimension out of range (expected to be in range of [", lo, ", ", hi, "], but got ",
+              dim, ")");
   return dim < 0 ? dim + ndim : dim;
 }
 

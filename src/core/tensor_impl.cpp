@@ -6,23 +6,29 @@ namespace ember {
 
 TensorImpl::TensorImpl(StoragePtr storage, DType dtype, IntArrayRef sizes, IntArrayRef strides,
                        int64_t storage_offset)
-    : storage_(std::move(storage)), storage_offset_(storage_offset), sizes_(sizes),
-      strides_(strides), dtype_(dtype) {
+    : storage_(std::move(storage)),
+      storage_offset_(storage_offset),
+      sizes_(sizes),
+      strides_(strides),
+      dtype_(dtype) {
   refresh();
 }
 
 void* TensorImpl::data() const {
   EMBER_CHECK(!storage_->device().is_meta(), RuntimeError,
-              "Cannot access data of a meta tensor (it has shape ", sizes_,
-              " and dtype ", dtype_, " but no storage)");
+              "Cannot access data of a meta tensor (it has shape ", sizes_, " and dtype ", dtype_,
+              " but no storage)");
   return data_unchecked();
 }
 
 bool TensorImpl::is_contiguous(MemoryFormat f) const {
   switch (f) {
-    case MemoryFormat::ChannelsLast: return is_channels_last_;
-    case MemoryFormat::ChannelsLast3d: return is_channels_last_3d_;
-    default: return is_contiguous_;
+    case MemoryFormat::ChannelsLast:
+      return is_channels_last_;
+    case MemoryFormat::ChannelsLast3d:
+      return is_channels_last_3d_;
+    default:
+      return is_contiguous_;
   }
 }
 

@@ -42,7 +42,6 @@ Overlap overlap_status(const Tensor& a, const Tensor& b) {
   return Overlap::Partial;
 }
 
-
 }  // namespace
 
 Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
@@ -201,7 +200,8 @@ Tensor& Tensor::resize_(IntArrayRef new_sizes, std::optional<MemoryFormat> fmt) 
 }
 
 Tensor Tensor::detach() const {
-  auto impl2 = std::make_shared<TensorImpl>(storage(), dtype(), sizes(), strides(), storage_offset());
+  auto impl2 =
+      std::make_shared<TensorImpl>(storage(), dtype(), sizes(), strides(), storage_offset());
   return Tensor(std::move(impl2));
 }
 

@@ -78,7 +78,8 @@ Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, const TensorOptions
   const DType dtype = o.dtype_or_default();
   auto storage = std::make_shared<Storage>(
       static_cast<size_t>(storage_bytes(sizes, strides, dtype)), allocator_for(o.device));
-  return finish(Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes, strides, 0)), o);
+  return finish(Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes, strides, 0)),
+                o);
 }
 
 Tensor empty(IntArrayRef sizes, const TensorOptions& o) {
@@ -108,7 +109,8 @@ Tensor full(IntArrayRef sizes, const Scalar& value, const TensorOptions& o) {
     // torch.full infers the dtype from the fill value.
     opt.dtype = value.is_floating_point() ? get_default_dtype() : value.natural_dtype();
   }
-  Tensor t = empty(sizes, {.dtype = opt.dtype, .device = opt.device, .memory_format = opt.memory_format});
+  Tensor t =
+      empty(sizes, {.dtype = opt.dtype, .device = opt.device, .memory_format = opt.memory_format});
   t.fill_(value);
   return finish(t, opt);
 }
@@ -189,8 +191,8 @@ T rdiv(T a, int64_t b) {
 }  // namespace
 
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& o) {
-  const bool all_int = !start.is_floating_point() && !end.is_floating_point() &&
-                       !step.is_floating_point();
+  const bool all_int =
+      !start.is_floating_point() && !end.is_floating_point() && !step.is_floating_point();
   const DType dtype = o.dtype ? *o.dtype : (all_int ? DType::Int64 : get_default_dtype());
   const double sd = start.to_double(), ed = end.to_double(), std_ = step.to_double();
   EMBER_CHECK(std::isfinite(sd) && std::isfinite(ed), RuntimeError, "unsupported range: ", sd,
@@ -309,7 +311,8 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const Tenso
   auto* ctx = new BlobContext{std::move(deleter), data};
   auto storage = std::make_shared<Storage>(DataPtr(data, ctx, &blob_delete),
                                            static_cast<size_t>(nbytes), kCPU, nullptr);
-  return finish(Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes, strides, 0)), o);
+  return finish(Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes, strides, 0)),
+                o);
 }
 
 Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& o) {

@@ -13,7 +13,6 @@ namespace ember {
 
 namespace {
 
-
 // caffe2::TypeMeta names, as PyTorch prints a tensor's dtype() in mm's message.
 const char* typemeta_name(DType t) {
   switch (t) {

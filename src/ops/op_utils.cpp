@@ -65,7 +65,8 @@ Tensor scalar_to_tensor(const Scalar& s, DType dtype) {
   // Unchecked, as PyTorch wraps a Python scalar operand (uint8 + 300 == uint8 + 44);
   // only fills check for overflow.
   Tensor t = empty({}, {.dtype = dtype});
-  EMBER_DISPATCH_ALL(dtype, "scalar_to_tensor", [&] { *t.data_ptr<scalar_t>() = s.to<scalar_t>(); });
+  EMBER_DISPATCH_ALL(dtype, "scalar_to_tensor",
+                     [&] { *t.data_ptr<scalar_t>() = s.to<scalar_t>(); });
   return t;
 }
 
@@ -194,7 +195,6 @@ bool has_internal_overlap(const Tensor& t) {
     if (t.strides()[d] == 0 && t.sizes()[d] > 1) return true;
   return false;  // unknown: PyTorch also only rejects the certain cases
 }
-
 
 DimVector wrap_dims(IntArrayRef dims, int64_t ndim, bool empty_means_all) {
   DimVector out;

@@ -13,7 +13,6 @@ namespace {
 
 Generator& gen_or_default(Generator* gen) { return gen ? *gen : default_generator(); }
 
-
 // The C++ element type's name, as PyTorch's "from is out of bounds for float" says it.
 const char* cpp_type_name(DType t) {
   switch (t) {
@@ -281,10 +280,11 @@ Tensor randint(int64_t high, IntArrayRef sizes, const TensorOptions& options, Ge
 }
 
 Tensor randperm(int64_t n, const TensorOptions& options, Generator* gen) {
-  EMBER_CHECK(n >= 0, RuntimeError, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
+  EMBER_CHECK(n >= 0, RuntimeError, "Trying to create tensor with negative dimension ", n, ": [", n,
+              "]");
   const DType t = options.dtype ? *options.dtype : kInt64;
-  EMBER_CHECK(t != DType::Bool, TypeError, "\"randperm\" not implemented for '", scalar_type_name(t),
-              "'");
+  EMBER_CHECK(t != DType::Bool, TypeError, "\"randperm\" not implemented for '",
+              scalar_type_name(t), "'");
   const int64_t last = n > 0 ? n - 1 : 0;
   switch (t) {
     case DType::UInt8:

@@ -16,7 +16,6 @@ namespace {
 
 using kernels::ReduceKind;
 
-
 // The dims a reduction removes and the shapes it produces.
 struct Reduction {
   uint64_t mask = 0;     // bit d: dim d is reduced

@@ -9,7 +9,6 @@ namespace ember {
 
 namespace {
 
-
 Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, bool log) {
   const int64_t d = wrap_dim(dim, t.dim());
   const DType dt = dtype ? *dtype : t.dtype();

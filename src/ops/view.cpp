@@ -75,7 +75,8 @@ DimVector infer_size(IntArrayRef shape, int64_t numel) {
   if (numel == newsize || (infer && newsize > 0 && numel % newsize == 0)) {
     if (infer) {
       EMBER_CHECK(newsize != 0, RuntimeError, "cannot reshape tensor of 0 elements into shape ",
-                  shape, " because the unspecified dimension size -1 can be any value and is "
+                  shape,
+                  " because the unspecified dimension size -1 can be any value and is "
                   "ambiguous");
       res[*infer] = numel / newsize;
     }
@@ -141,7 +142,8 @@ Tensor Tensor::view_as(const Tensor& other) const { return view(other.sizes()); 
 
 Tensor Tensor::reshape(IntArrayRef shape) const {
   DimVector sz = infer_size(shape, numel());
-  if (auto st = compute_stride(sizes(), strides(), sz)) return make_view(*this, sz, *st, storage_offset());
+  if (auto st = compute_stride(sizes(), strides(), sz))
+    return make_view(*this, sz, *st, storage_offset());
   return clone(MemoryFormat::Contiguous).view(sz);
 }
 
@@ -181,7 +183,8 @@ Tensor Tensor::unflatten(int64_t d, IntArrayRef new_sizes) const {
   int64_t prod = 1;
   for (auto s : ns) prod *= s;
   EMBER_CHECK(prod == sizes()[d], RuntimeError, "unflatten: Provided sizes ", new_sizes,
-              " don't multiply up to the size of dim ", d, " (", sizes()[d], ") in the input tensor");
+              " don't multiply up to the size of dim ", d, " (", sizes()[d],
+              ") in the input tensor");
   DimVector shape;
   for (int64_t i = 0; i < d; ++i) shape.push_back(sizes()[i]);
   for (auto s : ns) shape.push_back(s);
@@ -297,8 +300,10 @@ Tensor Tensor::expand(IntArrayRef target) const {
         d >= 0 ? strides()[d] : (nd == 0 ? 0 : (i + 1 < nt ? sz[i + 1] * st[i + 1] : 1));
     int64_t want = target[i];
     if (want == -1) {
-      EMBER_CHECK(d >= 0, RuntimeError, "The expanded size of the tensor (-1) isn't allowed in a "
-                  "leading, non-existing dimension ", i);
+      EMBER_CHECK(d >= 0, RuntimeError,
+                  "The expanded size of the tensor (-1) isn't allowed in a "
+                  "leading, non-existing dimension ",
+                  i);
       want = size;
     }
     if (size == want) {
@@ -324,8 +329,9 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
   d = wrap_dim(d, dim());
   const int64_t cur = sizes()[d];
   EMBER_CHECK(length >= 0, RuntimeError, "narrow(): length must be non-negative.");
-  EMBER_CHECK(start >= -cur && start <= cur, IndexError, "start out of range (expected to be in range of [",
-              -cur, ", ", cur, "], but got ", start, ")");
+  EMBER_CHECK(start >= -cur && start <= cur, IndexError,
+              "start out of range (expected to be in range of [", -cur, ", ", cur, "], but got ",
+              start, ")");
   if (start < 0) start += cur;
   EMBER_CHECK(start <= cur - length, RuntimeError, "start (", start, ") + length (", length,
               ") exceeds dimension size (", cur, ").");
@@ -370,18 +376,21 @@ Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::optional<int64_t>
   int64_t max_index = off;
   bool empty_t = false;
   for (size_t i = 0; i < sz.size(); ++i) {
-    EMBER_CHECK(sz[i] >= 0, RuntimeError, "Trying to create tensor with negative dimension ", sz[i]);
-    EMBER_CHECK(st[i] >= 0, RuntimeError, "as_strided: Negative strides are not supported at the "
-                "moment, got strides: ", st);
+    EMBER_CHECK(sz[i] >= 0, RuntimeError, "Trying to create tensor with negative dimension ",
+                sz[i]);
+    EMBER_CHECK(st[i] >= 0, RuntimeError,
+                "as_strided: Negative strides are not supported at the "
+                "moment, got strides: ",
+                st);
     if (sz[i] == 0) empty_t = true;
     max_index += (sz[i] - 1) * st[i];
   }
   if (!empty_t) {
     const int64_t need = (max_index + 1) * static_cast<int64_t>(element_size());
-    EMBER_CHECK(need <= static_cast<int64_t>(storage()->nbytes()), RuntimeError, "setStorage: sizes ",
-                sz, ", strides ", st, ", storage offset ", off, ", and itemsize ", element_size(),
-                " requiring a storage size of ", need, " are out of bounds for storage of size ",
-                storage()->nbytes());
+    EMBER_CHECK(need <= static_cast<int64_t>(storage()->nbytes()), RuntimeError,
+                "setStorage: sizes ", sz, ", strides ", st, ", storage offset ", off,
+                ", and itemsize ", element_size(), " requiring a storage size of ", need,
+                " are out of bounds for storage of size ", storage()->nbytes());
   }
   return make_view(*this, sz, st, off);
 }
@@ -392,15 +401,18 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
   EMBER_CHECK(split_size >= 0, RuntimeError,
               "split expects split_size be non-negative, but got split_size=", split_size);
   const int64_t size = sizes()[d];
-  EMBER_CHECK(split_size > 0 || size == 0, RuntimeError, "split_size can only be 0 if dimension "
-              "size is 0, but got dimension size of ", size);
+  EMBER_CHECK(split_size > 0 || size == 0, RuntimeError,
+              "split_size can only be 0 if dimension "
+              "size is 0, but got dimension size of ",
+              size);
   std::vector<Tensor> out;
   // A size-0 dim splits into one empty piece (PyTorch keeps at least one split).
   if (size == 0) {
     out.push_back(narrow(d, 0, 0));
     return out;
   }
-  for (int64_t s = 0; s < size; s += split_size) out.push_back(narrow(d, s, std::min(split_size, size - s)));
+  for (int64_t s = 0; s < size; s += split_size)
+    out.push_back(narrow(d, s, std::min(split_size, size - s)));
   return out;
 }
 
@@ -414,12 +426,15 @@ std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d)
   const int64_t size = sizes()[d];
   int64_t total = 0;
   for (auto s : split_sizes) {
-    EMBER_CHECK(s >= 0, RuntimeError, "split_with_sizes expects split_sizes have only non-negative "
-                "entries, but got split_sizes=", split_sizes);
+    EMBER_CHECK(s >= 0, RuntimeError,
+                "split_with_sizes expects split_sizes have only non-negative "
+                "entries, but got split_sizes=",
+                split_sizes);
     total += s;
   }
-  EMBER_CHECK(total == size, RuntimeError, "split_with_sizes expects split_sizes to sum exactly to ",
-              size, " (input tensor's size at dimension ", d, "), but got split_sizes=", split_sizes);
+  EMBER_CHECK(total == size, RuntimeError,
+              "split_with_sizes expects split_sizes to sum exactly to ", size,
+              " (input tensor's size at dimension ", d, "), but got split_sizes=", split_sizes);
   std::vector<Tensor> out;
   int64_t start = 0;
   for (auto s : split_sizes) {
@@ -431,7 +446,8 @@ std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d)
 
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
   EMBER_CHECK(dim() > 0, RuntimeError, "chunk expects at least a 1-dimensional tensor");
-  EMBER_CHECK(chunks > 0, RuntimeError, "chunk expects `chunks` to be greater than 0, got: ", chunks);
+  EMBER_CHECK(chunks > 0, RuntimeError,
+              "chunk expects `chunks` to be greater than 0, got: ", chunks);
   d = wrap_dim(d, dim());
   const int64_t size = sizes()[d];
   const int64_t split_size = (size + chunks - 1) / chunks;
@@ -518,7 +534,9 @@ Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
         r = r.unsqueeze(d);
         ++d;
         break;
-      case TensorIndex::Kind::Ellipsis: d += dim() - consumed; break;
+      case TensorIndex::Kind::Ellipsis:
+        d += dim() - consumed;
+        break;
     }
   }
   return r;

@@ -257,9 +257,7 @@ TEST(CpuCache, LargeBlocksAreReusedAndBounded) {
   }
   set_cpu_cache_limit(size_t(6) << 20);  // room for one 4 MiB block, not two
   EXPECT_LE(cpu_cache_bytes(), size_t(6) << 20);
-  {
-    Tensor a = empty({1 << 20}), b = empty({1 << 20});
-  }
+  { Tensor a = empty({1 << 20}), b = empty({1 << 20}); }
   EXPECT_EQ(cpu_cache_bytes(), size_t(4) << 20);
   set_cpu_cache_limit(0);
   EXPECT_EQ(cpu_cache_bytes(), 0u);

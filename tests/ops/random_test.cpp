@@ -605,7 +605,8 @@ TEST(random, RandintErrors) {
 }
 
 TEST(random, RandpermErrors) {
-  EXPECT_EQ(error_of([] { randperm(-1); }), "Trying to create tensor with negative dimension -1: [-1]");
+  EXPECT_EQ(error_of([] { randperm(-1); }),
+            "Trying to create tensor with negative dimension -1: [-1]");
   EXPECT_THROW(randperm(-1), RuntimeError);
   EXPECT_EQ(error_of([] { randperm(5, {.dtype = kBool}); }),
             "\"randperm\" not implemented for 'Bool'");

@@ -20,7 +20,8 @@ std::string parity_dir() {
 }
 }  // namespace
 
-ParityFile::ParityFile(const std::string& area) : path_(parity_dir() + "/" + area + ".safetensors") {
+ParityFile::ParityFile(const std::string& area)
+    : path_(parity_dir() + "/" + area + ".safetensors") {
   data_ = load_safetensors(path_);
 }
 
@@ -35,13 +36,15 @@ std::vector<std::string> ParityFile::cases() const {
 
 std::vector<Tensor> ParityFile::inputs(const std::string& c) const {
   std::vector<Tensor> v;
-  for (int i = 0; has(c + "/in" + std::to_string(i)); ++i) v.push_back(get(c + "/in" + std::to_string(i)));
+  for (int i = 0; has(c + "/in" + std::to_string(i)); ++i)
+    v.push_back(get(c + "/in" + std::to_string(i)));
   return v;
 }
 
 std::vector<Tensor> ParityFile::outputs(const std::string& c) const {
   std::vector<Tensor> v;
-  for (int i = 0; has(c + "/out" + std::to_string(i)); ++i) v.push_back(get(c + "/out" + std::to_string(i)));
+  for (int i = 0; has(c + "/out" + std::to_string(i)); ++i)
+    v.push_back(get(c + "/out" + std::to_string(i)));
   return v;
 }
 
@@ -53,15 +56,21 @@ Tensor ParityFile::get(const std::string& key) const {
 
 Tolerance default_tolerance(DType t) {
   switch (t) {
-    case DType::Float64: return {1e-7, 1e-7};
-    case DType::Float32: return {1.3e-6, 1e-5};
-    case DType::Float16: return {1e-3, 1e-5};
-    case DType::BFloat16: return {1.6e-2, 1e-5};
-    default: return {0, 0};
+    case DType::Float64:
+      return {1e-7, 1e-7};
+    case DType::Float32:
+      return {1.3e-6, 1e-5};
+    case DType::Float16:
+      return {1e-3, 1e-5};
+    case DType::BFloat16:
+      return {1.6e-2, 1e-5};
+    default:
+      return {0, 0};
   }
 }
 
-std::string compare(const Tensor& actual, const Tensor& expected, std::optional<Tolerance> tol_opt) {
+std::string compare(const Tensor& actual, const Tensor& expected,
+                    std::optional<Tolerance> tol_opt) {
   std::ostringstream os;
   if (!actual.defined()) return "actual tensor is undefined";
   if (actual.dtype() != expected.dtype()) {
@@ -103,9 +112,9 @@ std::string compare(const Tensor& actual, const Tensor& expected, std::optional<
     }
   }
   if (bad) {
-    os << bad << " of " << a.size() << " elements differ (rtol " << tol.rtol << ", atol " << tol.atol
-       << "); first at flat index " << first << ": " << a[first] << " vs expected " << e[first]
-       << "; largest abs difference " << worst;
+    os << bad << " of " << a.size() << " elements differ (rtol " << tol.rtol << ", atol "
+       << tol.atol << "); first at flat index " << first << ": " << a[first] << " vs expected "
+       << e[first] << "; largest abs difference " << worst;
     return os.str();
   }
   return "";
@@ -117,11 +126,13 @@ void run_parity(const std::string& area, const std::map<std::string, Case>& case
   ASSERT_FALSE(names.empty()) << "parity file for '" << area << "' holds no cases";
   std::set<std::string> in_file(names.begin(), names.end());
   for (const auto& [name, c] : cases)
-    EXPECT_TRUE(in_file.count(name)) << "case '" << name << "' has a C++ side but PyTorch wrote no reference for it";
+    EXPECT_TRUE(in_file.count(name))
+        << "case '" << name << "' has a C++ side but PyTorch wrote no reference for it";
   for (const auto& name : names) {
     auto it = cases.find(name);
     if (it == cases.end()) {
-      ADD_FAILURE() << "case '" << name << "' in " << area << ".safetensors has no C++ implementation";
+      ADD_FAILURE() << "case '" << name << "' in " << area
+                    << ".safetensors has no C++ implementation";
       continue;
     }
     std::vector<Tensor> got;
@@ -133,7 +144,8 @@ void run_parity(const std::string& area, const std::map<std::string, Case>& case
     }
     const auto want = f.outputs(name);
     if (got.size() != want.size()) {
-      ADD_FAILURE() << "case '" << name << "': " << got.size() << " outputs, PyTorch gave " << want.size();
+      ADD_FAILURE() << "case '" << name << "': " << got.size() << " outputs, PyTorch gave "
+                    << want.size();
       continue;
     }
     for (size_t i = 0; i < want.size(); ++i) {

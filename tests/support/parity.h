@@ -38,12 +38,14 @@ Tolerance default_tolerance(DType t);
 
 // Empty string if actual matches expected (dtype, shape, values within tol;
 // NaNs must match), else a description of the first mismatch.
-std::string compare(const Tensor& actual, const Tensor& expected, std::optional<Tolerance> tol = std::nullopt);
+std::string compare(const Tensor& actual, const Tensor& expected,
+                    std::optional<Tolerance> tol = std::nullopt);
 
 using CaseFn = std::function<std::vector<Tensor>(const std::vector<Tensor>& in)>;
 struct CaseOptions {
   std::optional<Tolerance> tol;
-  bool check_strides = false;  // also require the output strides PyTorch gave (saved as <case>/strides0..)
+  bool check_strides =
+      false;  // also require the output strides PyTorch gave (saved as <case>/strides0..)
 };
 struct Case {
   CaseFn fn;

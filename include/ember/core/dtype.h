@@ -62,8 +62,7 @@ constexpr size_t element_size(DType t) {
 }
 
 constexpr bool is_floating_point(DType t) {
-  return t == DType::Float16 || t == DType::BFloat16 || t == DType::Float32 ||
-         t == DType::Float64;
+  return t == DType::Float16 || t == DType::BFloat16 || t == DType::Float32 || t == DType::Float64;
 }
 // Integral in PyTorch's sense; bool only when include_bool.
 constexpr bool is_integral(DType t, bool include_bool = false) {
@@ -91,9 +90,9 @@ void set_default_dtype(DType t);
 // C++ type <-> DType.
 template <typename T>
 struct CppToDType;
-#define EMBER_CPP_DTYPE(T, D) \
-  template <>                 \
-  struct CppToDType<T> {      \
+#define EMBER_CPP_DTYPE(T, D)         \
+  template <>                         \
+  struct CppToDType<T> {              \
     static constexpr DType value = D; \
   };
 EMBER_CPP_DTYPE(bool, DType::Bool)
@@ -138,71 +137,71 @@ using opmath_t = typename OpMath<T>::type;
     return __VA_ARGS__();           \
   }
 
-#define EMBER_DISPATCH_ALL(dtype, name, ...)                                          \
-  [&] {                                                                               \
-    switch (dtype) {                                                                  \
-      EMBER_DTYPE_CASE(::ember::DType::Bool, bool, __VA_ARGS__)                       \
-      EMBER_DTYPE_CASE(::ember::DType::UInt8, uint8_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int8, int8_t, __VA_ARGS__)                     \
-      EMBER_DTYPE_CASE(::ember::DType::Int16, int16_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int32, int32_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int64, int64_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Float16, ::ember::Half, __VA_ARGS__)           \
-      EMBER_DTYPE_CASE(::ember::DType::BFloat16, ::ember::BFloat16, __VA_ARGS__)      \
-      EMBER_DTYPE_CASE(::ember::DType::Float32, float, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Float64, double, __VA_ARGS__)                  \
-    }                                                                                 \
+#define EMBER_DISPATCH_ALL(dtype, name, ...)                                                   \
+  [&] {                                                                                        \
+    switch (dtype) {                                                                           \
+      EMBER_DTYPE_CASE(::ember::DType::Bool, bool, __VA_ARGS__)                                \
+      EMBER_DTYPE_CASE(::ember::DType::UInt8, uint8_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int8, int8_t, __VA_ARGS__)                              \
+      EMBER_DTYPE_CASE(::ember::DType::Int16, int16_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int32, int32_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int64, int64_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Float16, ::ember::Half, __VA_ARGS__)                    \
+      EMBER_DTYPE_CASE(::ember::DType::BFloat16, ::ember::BFloat16, __VA_ARGS__)               \
+      EMBER_DTYPE_CASE(::ember::DType::Float32, float, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Float64, double, __VA_ARGS__)                           \
+    }                                                                                          \
     throw ::ember::TypeError(::ember::detail::str_cat("\"", name, "\" got an invalid dtype")); \
   }()
 
 // Every dtype except bool.
-#define EMBER_DISPATCH_NUMERIC(dtype, name, ...)                                      \
-  [&] {                                                                               \
-    switch (dtype) {                                                                  \
-      EMBER_DTYPE_CASE(::ember::DType::UInt8, uint8_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int8, int8_t, __VA_ARGS__)                     \
-      EMBER_DTYPE_CASE(::ember::DType::Int16, int16_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int32, int32_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int64, int64_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Float16, ::ember::Half, __VA_ARGS__)           \
-      EMBER_DTYPE_CASE(::ember::DType::BFloat16, ::ember::BFloat16, __VA_ARGS__)      \
-      EMBER_DTYPE_CASE(::ember::DType::Float32, float, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Float64, double, __VA_ARGS__)                  \
-      default:                                                                        \
-        break;                                                                        \
-    }                                                                                 \
-    throw ::ember::TypeError(                                                         \
-        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::scalar_type_name(dtype), "'")); \
+#define EMBER_DISPATCH_NUMERIC(dtype, name, ...)                                               \
+  [&] {                                                                                        \
+    switch (dtype) {                                                                           \
+      EMBER_DTYPE_CASE(::ember::DType::UInt8, uint8_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int8, int8_t, __VA_ARGS__)                              \
+      EMBER_DTYPE_CASE(::ember::DType::Int16, int16_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int32, int32_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int64, int64_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Float16, ::ember::Half, __VA_ARGS__)                    \
+      EMBER_DTYPE_CASE(::ember::DType::BFloat16, ::ember::BFloat16, __VA_ARGS__)               \
+      EMBER_DTYPE_CASE(::ember::DType::Float32, float, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Float64, double, __VA_ARGS__)                           \
+      default:                                                                                 \
+        break;                                                                                 \
+    }                                                                                          \
+    throw ::ember::TypeError(::ember::detail::str_cat("\"", name, "\" not implemented for '",  \
+                                                      ::ember::scalar_type_name(dtype), "'")); \
   }()
 
 // The floating dtypes.
-#define EMBER_DISPATCH_FLOATING(dtype, name, ...)                                     \
-  [&] {                                                                               \
-    switch (dtype) {                                                                  \
-      EMBER_DTYPE_CASE(::ember::DType::Float16, ::ember::Half, __VA_ARGS__)           \
-      EMBER_DTYPE_CASE(::ember::DType::BFloat16, ::ember::BFloat16, __VA_ARGS__)      \
-      EMBER_DTYPE_CASE(::ember::DType::Float32, float, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Float64, double, __VA_ARGS__)                  \
-      default:                                                                        \
-        break;                                                                        \
-    }                                                                                 \
-    throw ::ember::TypeError(                                                         \
-        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::scalar_type_name(dtype), "'")); \
+#define EMBER_DISPATCH_FLOATING(dtype, name, ...)                                              \
+  [&] {                                                                                        \
+    switch (dtype) {                                                                           \
+      EMBER_DTYPE_CASE(::ember::DType::Float16, ::ember::Half, __VA_ARGS__)                    \
+      EMBER_DTYPE_CASE(::ember::DType::BFloat16, ::ember::BFloat16, __VA_ARGS__)               \
+      EMBER_DTYPE_CASE(::ember::DType::Float32, float, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Float64, double, __VA_ARGS__)                           \
+      default:                                                                                 \
+        break;                                                                                 \
+    }                                                                                          \
+    throw ::ember::TypeError(::ember::detail::str_cat("\"", name, "\" not implemented for '",  \
+                                                      ::ember::scalar_type_name(dtype), "'")); \
   }()
 
 // Integers and bool (bitwise ops).
-#define EMBER_DISPATCH_INTEGRAL(dtype, name, ...)                                     \
-  [&] {                                                                               \
-    switch (dtype) {                                                                  \
-      EMBER_DTYPE_CASE(::ember::DType::Bool, bool, __VA_ARGS__)                       \
-      EMBER_DTYPE_CASE(::ember::DType::UInt8, uint8_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int8, int8_t, __VA_ARGS__)                     \
-      EMBER_DTYPE_CASE(::ember::DType::Int16, int16_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int32, int32_t, __VA_ARGS__)                   \
-      EMBER_DTYPE_CASE(::ember::DType::Int64, int64_t, __VA_ARGS__)                   \
-      default:                                                                        \
-        break;                                                                        \
-    }                                                                                 \
-    throw ::ember::TypeError(                                                         \
-        ::ember::detail::str_cat("\"", name, "\" not implemented for '", ::ember::scalar_type_name(dtype), "'")); \
+#define EMBER_DISPATCH_INTEGRAL(dtype, name, ...)                                              \
+  [&] {                                                                                        \
+    switch (dtype) {                                                                           \
+      EMBER_DTYPE_CASE(::ember::DType::Bool, bool, __VA_ARGS__)                                \
+      EMBER_DTYPE_CASE(::ember::DType::UInt8, uint8_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int8, int8_t, __VA_ARGS__)                              \
+      EMBER_DTYPE_CASE(::ember::DType::Int16, int16_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int32, int32_t, __VA_ARGS__)                            \
+      EMBER_DTYPE_CASE(::ember::DType::Int64, int64_t, __VA_ARGS__)                            \
+      default:                                                                                 \
+        break;                                                                                 \
+    }                                                                                          \
+    throw ::ember::TypeError(::ember::detail::str_cat("\"", name, "\" not implemented for '",  \
+                                                      ::ember::scalar_type_name(dtype), "'")); \
   }()

@@ -47,8 +47,6 @@ std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> ctr, std::array<uint3
 // Maps 32 random bits to [0, 1) with 24 (float) bits.
 inline float uint32_to_unit_float(uint32_t x) { return (x >> 8) * (1.0f / 16777216.0f); }
 // Maps 64 random bits to [0, 1) with 53 bits.
-inline double uint64_to_unit_double(uint64_t x) {
-  return (x >> 11) * (1.0 / 9007199254740992.0);
-}
+inline double uint64_to_unit_double(uint64_t x) { return (x >> 11) * (1.0 / 9007199254740992.0); }
 
 }  // namespace ember

@@ -1,8 +1,8 @@
 #pragma once
 // One thread pool for everything: OpenMP, shared with OpenBLAS (OpenMP build)
 // and oneDNN.
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <functional>
 
@@ -44,7 +44,7 @@ void parallel_for_t(int64_t begin, int64_t end, int64_t grain, const F& f) {
   if (n > grain && threads > 1 && !omp_in_parallel()) {
     int64_t chunks = std::min<int64_t>(threads, (n + grain - 1) / grain);
     std::exception_ptr err;
-#pragma omp parallel num_threads(static_cast<int>(chunks))
+#pragma omp parallel num_threads(static_cast <int>(chunks))
     {
       const int64_t t = omp_get_thread_num();
       const int64_t nt = omp_get_num_threads();

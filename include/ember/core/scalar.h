@@ -74,16 +74,26 @@ namespace detail {
 [[noreturn]] void throw_scalar_overflow(const char* type_name);
 template <typename T>
 constexpr const char* c10_type_name() {
-  if constexpr (std::is_same_v<T, uint8_t>) return "uint8_t";
-  else if constexpr (std::is_same_v<T, int8_t>) return "int8_t";
-  else if constexpr (std::is_same_v<T, int16_t>) return "int16_t";
-  else if constexpr (std::is_same_v<T, int32_t>) return "int";
-  else if constexpr (std::is_same_v<T, int64_t>) return "int64_t";
-  else if constexpr (std::is_same_v<T, Half>) return "at::Half";
-  else if constexpr (std::is_same_v<T, BFloat16>) return "at::BFloat16";
-  else if constexpr (std::is_same_v<T, float>) return "float";
-  else if constexpr (std::is_same_v<T, double>) return "double";
-  else return "bool";
+  if constexpr (std::is_same_v<T, uint8_t>)
+    return "uint8_t";
+  else if constexpr (std::is_same_v<T, int8_t>)
+    return "int8_t";
+  else if constexpr (std::is_same_v<T, int16_t>)
+    return "int16_t";
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return "int";
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return "int64_t";
+  else if constexpr (std::is_same_v<T, Half>)
+    return "at::Half";
+  else if constexpr (std::is_same_v<T, BFloat16>)
+    return "at::BFloat16";
+  else if constexpr (std::is_same_v<T, float>)
+    return "float";
+  else if constexpr (std::is_same_v<T, double>)
+    return "double";
+  else
+    return "bool";
 }
 }  // namespace detail
 
@@ -94,8 +104,8 @@ T Scalar::to_checked() const {
   } else if constexpr (std::is_integral_v<T>) {
     // Unsigned types accept negatives down to -max (they wrap), as in c10.
     using L = std::numeric_limits<T>;
-    const double lo = std::is_signed_v<T> ? static_cast<double>(L::lowest())
-                                          : -static_cast<double>(L::max());
+    const double lo =
+        std::is_signed_v<T> ? static_cast<double>(L::lowest()) : -static_cast<double>(L::max());
     const double hi = static_cast<double>(L::max());
     if (kind_ == Kind::Float) {
       if (!(d_ >= lo && d_ <= hi)) detail::throw_scalar_overflow(detail::c10_type_name<T>());

@@ -10,7 +10,9 @@ namespace ember {
 class Storage {
  public:
   Storage(size_t nbytes, Allocator* allocator)
-      : data_(allocator->allocate(nbytes)), nbytes_(nbytes), allocator_(allocator),
+      : data_(allocator->allocate(nbytes)),
+        nbytes_(nbytes),
+        allocator_(allocator),
         device_(allocator->device()) {}
   // Wraps memory someone else owns (the deleter may be null).
   Storage(DataPtr data, size_t nbytes, Device device, Allocator* allocator = nullptr)

@@ -53,8 +53,8 @@ Tensor tensor(std::initializer_list<T> values, const TensorOptions& options = {}
   return t;
 }
 // Wraps memory the caller owns (no copy). `deleter` runs when the last view dies.
-Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options = {},
-                 std::function<void(void*)> deleter = nullptr);
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
+                 const TensorOptions& options = {}, std::function<void(void*)> deleter = nullptr);
 Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options = {});
 
 // ---- definitions
@@ -63,7 +63,8 @@ Tensor from_raw_copy(const void* data, DType dtype, IntArrayRef sizes);
 }
 template <typename T>
 Tensor from_vector(const std::vector<T>& values, IntArrayRef sizes, std::optional<DType> dtype) {
-  DimVector shape = sizes.empty() ? DimVector{static_cast<int64_t>(values.size())} : DimVector(sizes);
+  DimVector shape =
+      sizes.empty() ? DimVector{static_cast<int64_t>(values.size())} : DimVector(sizes);
   int64_t n = 1;
   for (auto s : shape) n *= s;
   EMBER_CHECK(n == static_cast<int64_t>(values.size()), RuntimeError, "shape '", shape,

@@ -120,7 +120,8 @@ void convert_loop(const TensorIter& it) {
         const uint16_t* in = reinterpret_cast<const uint16_t*>(data[1]);
         int64_t i = 0;
         for (; i + 8 <= n; i += 8)
-          _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
+          _mm256_storeu_ps(
+              out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
         for (; i < n; ++i) out[i] = detail::half_to_float(in[i]);
       } else {
         for (int64_t i = 0; i < n; ++i)
@@ -163,7 +164,8 @@ void copy_kernel(const Tensor& dst, const Tensor& src) {
     // dense with the same (positive) strides: the same bytes in the same order.
     const int64_t bytes = n * static_cast<int64_t>(dst.element_size());
     if (d == s) return;
-    parallel_for_t(0, bytes, 1 << 20, [&](int64_t b, int64_t e) { std::memcpy(d + b, s + b, e - b); });
+    parallel_for_t(0, bytes, 1 << 20,
+                   [&](int64_t b, int64_t e) { std::memcpy(d + b, s + b, e - b); });
     return;
   }
   TensorIter it(dst.sizes(), {dst, src});

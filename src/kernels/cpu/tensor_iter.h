@@ -117,8 +117,7 @@ class TensorIter {
   template <typename Loop>
   void for_each(const Loop& loop, int64_t grain = kGrainSize) const {
     if (numel_ == 0) return;
-    parallel_for_t(0, numel_, grain,
-                   [&](int64_t b, int64_t e) { serial_for_each(loop, b, e); });
+    parallel_for_t(0, numel_, grain, [&](int64_t b, int64_t e) { serial_for_each(loop, b, e); });
   }
 
  private:
@@ -165,7 +164,8 @@ void cpu_kernel(const TensorIter& it, const Op& op, int64_t grain = kGrainSize) 
           if (strides[0] == sizeof(out_t)) {
             for (int64_t i = 0; i < n; ++i) out[i] = op();
           } else {
-            for (int64_t i = 0; i < n; ++i) *reinterpret_cast<out_t*>(data[0] + i * strides[0]) = op();
+            for (int64_t i = 0; i < n; ++i)
+              *reinterpret_cast<out_t*>(data[0] + i * strides[0]) = op();
           }
         } else if constexpr (N == 1) {
           using A = std::tuple_element_t<0, std::tuple<In...>>;
@@ -211,9 +211,10 @@ void cpu_kernel(const TensorIter& it, const Op& op, int64_t grain = kGrainSize) 
           [&]<size_t... I>(std::index_sequence<I...>) {
             for (int64_t i = 0; i < n; ++i)
               *reinterpret_cast<out_t*>(data[0] + i * strides[0]) =
-                  op(*reinterpret_cast<const std::tuple_element_t<I, Tup>*>(
-                      data[I + 1] + i * strides[I + 1])...);
-          }(std::make_index_sequence<N>{});
+                  op(*reinterpret_cast<const std::tuple_element_t<I, Tup>*>(data[I + 1] +
+                                                                            i * strides[I + 1])...);
+          }
+          (std::make_index_sequence<N>{});
         }
       },
       grain);
