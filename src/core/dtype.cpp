@@ -58,6 +58,32 @@ const char* scalar_type_name(DType t) {
   return "Undefined";
 }
 
+const char* typemeta_name(DType t) {
+  switch (t) {
+    case DType::Bool:
+      return "bool";
+    case DType::UInt8:
+      return "unsigned char";
+    case DType::Int8:
+      return "signed char";
+    case DType::Int16:
+      return "short int";
+    case DType::Int32:
+      return "int";
+    case DType::Int64:
+      return "long int";
+    case DType::Float16:
+      return "c10::Half";
+    case DType::BFloat16:
+      return "c10::BFloat16";
+    case DType::Float32:
+      return "float";
+    case DType::Float64:
+      return "double";
+  }
+  return "unknown";
+}
+
 std::string to_string(DType t) { return std::string("torch.") + dtype_name(t); }
 std::ostream& operator<<(std::ostream& os, DType t) { return os << to_string(t); }
 

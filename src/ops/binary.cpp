@@ -386,8 +386,8 @@ namespace {
 void check_lerp_dtypes(const Tensor& start, const Tensor& other, const char* what,
                        const char* kernel_name) {
   EMBER_CHECK(start.dtype() == other.dtype(), RuntimeError, "expected dtype ",
-              kernels::cpp_type_name(start.dtype()), " for `", what, "` but got dtype ",
-              kernels::cpp_type_name(other.dtype()));
+              kernels::typemeta_name(start.dtype()), " for `", what, "` but got dtype ",
+              kernels::typemeta_name(other.dtype()));
   EMBER_CHECK(is_floating_point(start.dtype()), TypeError, "\"", kernel_name,
               "\" not implemented for '", scalar_type_name(start.dtype()), "'");
 }

@@ -230,7 +230,7 @@ Tensor clamp_tensor_impl(const Tensor& x, const Tensor& lo, const Tensor& hi, Te
 Tensor mask_operand(const Tensor& mask) {
   EMBER_CHECK(mask.dtype() == DType::Bool || mask.dtype() == DType::UInt8, RuntimeError,
               "masked_fill_ only supports boolean masks, but got mask with dtype ",
-              kernels::cpp_type_name(mask.dtype()));
+              kernels::typemeta_name(mask.dtype()));
   return mask.dtype() == DType::Bool ? mask : mask.to(DType::Bool);
 }
 
@@ -341,7 +341,7 @@ Tensor& clamp_(Tensor& x, const std::optional<Scalar>& lo, const std::optional<S
   const ClampPlan p = plan_clamp(x, lo, hi);
   // PyTorch's clamp_ allows no promotion at all (its message names the C++ type).
   EMBER_CHECK(p.dtype == x.dtype(), RuntimeError, "result type ", scalar_type_name(p.dtype),
-              " can't be cast to the desired output type ", kernels::cpp_type_name(x.dtype()));
+              " can't be cast to the desired output type ", kernels::typemeta_name(x.dtype()));
   if (x.is_meta()) return x;
   kernels::check_no_internal_overlap(x);
   if (x.numel() == 0) return x;

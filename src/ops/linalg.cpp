@@ -13,33 +13,6 @@ namespace ember {
 
 namespace {
 
-// caffe2::TypeMeta names, as PyTorch prints a tensor's dtype() in mm's message.
-const char* typemeta_name(DType t) {
-  switch (t) {
-    case DType::Bool:
-      return "bool";
-    case DType::UInt8:
-      return "unsigned char";
-    case DType::Int8:
-      return "signed char";
-    case DType::Int16:
-      return "short int";
-    case DType::Int32:
-      return "int";
-    case DType::Int64:
-      return "long int";
-    case DType::Float16:
-      return "c10::Half";
-    case DType::BFloat16:
-      return "c10::BFloat16";
-    case DType::Float32:
-      return "float";
-    case DType::Float64:
-      return "double";
-  }
-  return "unknown";
-}
-
 void check_defined(const Tensor& t, const char* op, const char* arg) {
   EMBER_CHECK(t.defined(), RuntimeError, op, ": argument '", arg, "' is an undefined tensor");
 }

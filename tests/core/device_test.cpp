@@ -7,21 +7,9 @@
 #include <vector>
 
 #include "ember/ember.h"
+#include "support/expect.h"
 
 using namespace ember;
-
-#define EXPECT_THROW_MSG(stmt, Err, substr)                                 \
-  EXPECT_THROW(                                                             \
-      {                                                                     \
-        try {                                                               \
-          stmt;                                                             \
-        } catch (const Err& e_) {                                           \
-          EXPECT_NE(std::string(e_.what()).find(substr), std::string::npos) \
-              << "message was: " << e_.what();                              \
-          throw;                                                            \
-        }                                                                   \
-      },                                                                    \
-      Err)
 
 TEST(Device, ParseGoodStrings) {
   struct C {

@@ -10,21 +10,9 @@
 
 #include "ember/ember.h"
 #include "ops/op_utils.h"
+#include "support/expect.h"
 
 using namespace ember;
-
-#define EXPECT_THROW_MSG(stmt, Err, substr)                                 \
-  EXPECT_THROW(                                                             \
-      {                                                                     \
-        try {                                                               \
-          stmt;                                                             \
-        } catch (const Err& e_) {                                           \
-          EXPECT_NE(std::string(e_.what()).find(substr), std::string::npos) \
-              << "message was: " << e_.what();                              \
-          throw;                                                            \
-        }                                                                   \
-      },                                                                    \
-      Err)
 
 namespace {
 const DType kAll[] = {kBool,  kUInt8,   kInt8,     kInt16,   kInt32,

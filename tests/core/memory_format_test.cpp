@@ -8,22 +8,10 @@
 #include <vector>
 
 #include "ember/ember.h"
+#include "support/expect.h"
 
 using namespace ember;
 using I64 = std::vector<int64_t>;
-
-#define EXPECT_THROW_MSG(stmt, Err, substr)                                 \
-  EXPECT_THROW(                                                             \
-      {                                                                     \
-        try {                                                               \
-          stmt;                                                             \
-        } catch (const Err& e_) {                                           \
-          EXPECT_NE(std::string(e_.what()).find(substr), std::string::npos) \
-              << "message was: " << e_.what();                              \
-          throw;                                                            \
-        }                                                                   \
-      },                                                                    \
-      Err)
 
 namespace {
 

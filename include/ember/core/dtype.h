@@ -74,6 +74,8 @@ constexpr bool is_signed(DType t) { return t != DType::Bool && t != DType::UInt8
 const char* dtype_name(DType t);
 // PyTorch's ScalarType name as its kernel errors print it: "Float", "Long", "Bool".
 const char* scalar_type_name(DType t);
+// caffe2::TypeMeta's name, as some PyTorch messages print a dtype: "float", "long int".
+const char* typemeta_name(DType t);
 // "torch.float32".
 std::string to_string(DType t);
 std::ostream& operator<<(std::ostream& os, DType t);

@@ -165,8 +165,7 @@ void reduced_kernel2(const TensorIter& it, const F& f) {
 // ---- helpers shared by the elementwise ops
 
 using ::ember::scalar_type_name;  // core/dtype.h
-// The C++ type names PyTorch prints for a dtype in some messages: "float", "long int".
-const char* cpp_type_name(DType t);
+using ::ember::typemeta_name;     // core/dtype.h
 
 // Whether a and b can touch the same memory.
 bool may_overlap(const Tensor& a, const Tensor& b);
