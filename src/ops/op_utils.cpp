@@ -1,8 +1,10 @@
 #include "ops/op_utils.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "ember/ops/factory.h"
+#include "kernels/cpu/dim_order.h"
 
 namespace ember::ops {
 
@@ -89,36 +91,17 @@ Tensor empty_following(IntArrayRef shape, DType dtype, ArrayRef<Tensor> inputs) 
   }
   if (all_contig || nd <= 1) return empty(shape, {.dtype = dtype, .device = dev});
   // Order dims fastest-first by the inputs' strides, as TensorIterator does.
-  DimVector perm(nd);
-  for (int64_t i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
   auto stride_of = [&](const Tensor& t, int64_t d) -> int64_t {
     const int64_t off = nd - t.dim();
     if (d < off) return 0;
     return t.sizes()[d - off] == 1 && shape[d] != 1 ? 0 : t.strides()[d - off];
   };
-  auto should_swap = [&](int64_t d0, int64_t d1) -> int {
-    for (const auto& t : inputs) {
-      if (!t.defined() || t.dim() == 0) continue;
-      const int64_t s0 = stride_of(t, d0), s1 = stride_of(t, d1);
-      if (s0 == 0 || s1 == 0) continue;
-      if (s0 < s1) return -1;
-      if (s0 > s1) return 1;
-      if (shape[d0] > shape[d1]) return 1;
-    }
-    return 0;
-  };
-  for (int64_t i = 1; i < nd; ++i) {
-    int64_t d1 = i;
-    for (int64_t d0 = i - 1; d0 >= 0; --d0) {
-      int c = should_swap(perm[d0], perm[d1]);
-      if (c > 0) {
-        std::swap(perm[d0], perm[d1]);
-        d1 = d0;
-      } else if (c < 0) {
-        break;
-      }
-    }
-  }
+  std::vector<const Tensor*> shaped;
+  for (const auto& t : inputs)
+    if (t.defined() && t.dim() > 0) shaped.push_back(&t);
+  const DimVector perm =
+      kernels::fastest_first_order(shape, static_cast<int>(shaped.size()),
+                                   [&](int t, int64_t d) { return stride_of(*shaped[t], d); });
   DimVector strides(nd);
   int64_t acc = 1;
   for (int64_t i = 0; i < nd; ++i) {

@@ -11,6 +11,7 @@
 #include "ember/core/array_ref.h"
 #include "ember/core/parallel.h"
 #include "ember/core/tensor.h"
+#include "kernels/cpu/dim_order.h"
 
 namespace ember::kernels {
 
@@ -31,31 +32,8 @@ class TensorIter {
       base_[t] = static_cast<char*>(op.numel() ? op.impl()->data() : op.impl()->data_unchecked());
       itemsize_[t] = static_cast<int64_t>(op.element_size());
     }
-    // perm: fastest dim first, by operand strides (PyTorch's reorder_dimensions).
-    DimVector perm(nd);
-    for (int64_t i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
-    auto should_swap = [&](int64_t d0, int64_t d1) -> int {
-      for (int t = 0; t < ntensors_; ++t) {
-        const int64_t s0 = operands[t].strides()[d0], s1 = operands[t].strides()[d1];
-        if (s0 == 0 || s1 == 0) continue;
-        if (s0 < s1) return -1;
-        if (s0 > s1) return 1;
-        if (shape[d0] > shape[d1]) return 1;
-      }
-      return 0;
-    };
-    for (int64_t i = 1; i < nd; ++i) {
-      int64_t d1 = i;
-      for (int64_t d0 = i - 1; d0 >= 0; --d0) {
-        int c = should_swap(perm[d0], perm[d1]);
-        if (c > 0) {
-          std::swap(perm[d0], perm[d1]);
-          d1 = d0;
-        } else if (c < 0) {
-          break;
-        }
-      }
-    }
+    const DimVector perm = fastest_first_order(
+        shape, ntensors_, [&](int t, int64_t d) { return operands[t].strides()[d]; });
     shape_.clear();
     for (int t = 0; t < ntensors_; ++t) strides_[t].clear();
     for (int64_t i = 0; i < nd; ++i) {
