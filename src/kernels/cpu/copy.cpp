@@ -150,7 +150,14 @@ void convert_loop(const TensorIter& it) {
     return;
   }
 #endif
-  cpu_kernel<To, From>(it, [](From v) { return convert<To>(v); });
+  if constexpr (std::is_same_v<From, bool>) {
+    // bool storage holds 0 or 1: read it as bytes so the loop vectorises.
+    cpu_kernel<To, uint8_t>(it, [](uint8_t v) { return convert<To>(v); });
+  } else if constexpr (std::is_same_v<To, bool>) {
+    cpu_kernel<uint8_t, From>(it, [](From v) { return static_cast<uint8_t>(convert<bool>(v)); });
+  } else {
+    cpu_kernel<To, From>(it, [](From v) { return convert<To>(v); });
+  }
 }
 
 }  // namespace

@@ -137,6 +137,10 @@ void cpu_kernel(const TensorIter& it, const Op& op, int64_t grain = kGrainSize) 
   constexpr int N = sizeof...(In);
   it.for_each(
       [&](char** data, const int64_t* strides, int64_t n) {
+        // A local copy: stores through byte-sized outputs may alias anything, and
+        // would otherwise force the captured values of `op` to be reloaded.
+        const Op op_local = op;
+        const Op& op = op_local;
         out_t* out = reinterpret_cast<out_t*>(data[0]);
         if constexpr (N == 0) {
           if (strides[0] == sizeof(out_t)) {
