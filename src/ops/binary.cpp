@@ -6,6 +6,7 @@
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
 #include "kernels/cpu/binary.h"
+#include "ops/elementwise_args.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -15,53 +16,12 @@ namespace {
 using kernels::BinaryOp;
 using kernels::scalar_type_name;
 using kernels::TensorIter;
+using ops::alloc_out;
+using ops::Arg;
+using ops::check_devices;
+using ops::operand;
 
-// An operand: a tensor, or a number (a Python scalar, lowest in type promotion).
-struct Arg {
-  Tensor t;
-  Scalar s;
-  bool is_scalar;
-  Arg(const Tensor& x) : t(x), is_scalar(false) {}
-  Arg(const Scalar& x) : s(x), is_scalar(true) {}
-  // The dtype PyTorch's checks see: a number is wrapped in a tensor of its natural dtype.
-  DType dtype() const { return is_scalar ? s.natural_dtype() : t.dtype(); }
-  Tensor tensor() const { return is_scalar ? Tensor() : t; }
-};
-
-DType promote(const Arg& a, const Arg& b) {
-  Tensor ts[2];
-  Scalar ss[2];
-  size_t nt = 0, ns = 0;
-  for (const Arg* x : {&a, &b}) {
-    if (x->is_scalar)
-      ss[ns++] = x->s;
-    else
-      ts[nt++] = x->t;
-  }
-  return ops::result_type(ArrayRef<Tensor>(ts, nt), ArrayRef<Scalar>(ss, ns));
-}
-
-// 0-dim CPU tensors mix with tensors on any device, as in PyTorch.
-void check_devices(const char* name, std::initializer_list<Tensor> ts) {
-  std::vector<Tensor> v;
-  for (const auto& t : ts) {
-    if (t.defined() && !(t.dim() == 0 && t.is_cpu())) v.push_back(t);
-  }
-  ops::check_same_device(name, v);
-}
-
-// The output: a meta tensor when an input is meta, else laid out like the inputs.
-Tensor alloc_out(IntArrayRef shape, DType dtype, std::initializer_list<Tensor> inputs) {
-  std::vector<Tensor> v;
-  const bool meta = ops::any_meta(ArrayRef<Tensor>(inputs.begin(), inputs.size()));
-  for (const auto& t : inputs)
-    if (t.defined() && (!meta || t.is_meta())) v.push_back(t);
-  return ops::empty_following(shape, dtype, v);
-}
-
-Tensor operand(const Arg& a, DType dtype, IntArrayRef shape) {
-  return kernels::as_operand(a.is_scalar ? ops::scalar_to_tensor(a.s, dtype) : a.t, dtype, shape);
-}
+DType promote(const Arg& a, const Arg& b) { return ops::promote({&a, &b}); }
 
 // out (out_dtype) = kernel over a and b converted to `compute` and broadcast.
 template <typename Kernel>

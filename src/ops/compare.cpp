@@ -10,6 +10,7 @@
 #include "ember/ops/factory.h"
 #include "kernels/cpu/binary.h"
 #include "kernels/cpu/compare.h"
+#include "ops/elementwise_args.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -20,49 +21,11 @@ using kernels::CompareOp;
 using kernels::LogicalOp;
 using kernels::scalar_type_name;
 using kernels::TensorIter;
-
-// An operand: a tensor, or a number (a Python scalar, lowest in type promotion).
-struct Arg {
-  Tensor t;
-  Scalar s;
-  bool is_scalar;
-  Arg(const Tensor& x) : t(x), is_scalar(false) {}
-  Arg(const Scalar& x) : s(x), is_scalar(true) {}
-  Tensor tensor() const { return is_scalar ? Tensor() : t; }
-};
-
-DType promote(std::initializer_list<const Arg*> args) {
-  std::vector<Tensor> ts;
-  std::vector<Scalar> ss;
-  for (const Arg* a : args) {
-    if (a->is_scalar)
-      ss.push_back(a->s);
-    else if (a->t.defined())
-      ts.push_back(a->t);
-  }
-  return ops::result_type(ts, ss);
-}
-
-// 0-dim CPU tensors mix with tensors on any device, as in PyTorch.
-void check_devices(const char* name, std::initializer_list<Tensor> ts) {
-  std::vector<Tensor> v;
-  for (const auto& t : ts)
-    if (t.defined() && !(t.dim() == 0 && t.is_cpu())) v.push_back(t);
-  ops::check_same_device(name, v);
-}
-
-// The output: a meta tensor when an input is meta, else laid out like the inputs.
-Tensor alloc_out(IntArrayRef shape, DType dtype, std::initializer_list<Tensor> inputs) {
-  std::vector<Tensor> v;
-  const bool meta = ops::any_meta(ArrayRef<Tensor>(inputs.begin(), inputs.size()));
-  for (const auto& t : inputs)
-    if (t.defined() && (!meta || t.is_meta())) v.push_back(t);
-  return ops::empty_following(shape, dtype, v);
-}
-
-Tensor operand(const Arg& a, DType dtype, IntArrayRef shape) {
-  return kernels::as_operand(a.is_scalar ? ops::scalar_to_tensor(a.s, dtype) : a.t, dtype, shape);
-}
+using ops::alloc_out;
+using ops::Arg;
+using ops::check_devices;
+using ops::operand;
+using ops::promote;
 
 // out (bool) = kernel over a and b converted to their common dtype.
 template <typename Kernel>

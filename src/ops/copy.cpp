@@ -10,21 +10,6 @@ namespace ember {
 
 namespace {
 
-// Byte range [lo, hi) of storage that t can touch.
-std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
-  int64_t lo = t.storage_offset(), hi = t.storage_offset();
-  for (int64_t d = 0; d < t.dim(); ++d) {
-    if (t.sizes()[d] == 0) return {0, 0};
-    const int64_t ext = (t.sizes()[d] - 1) * t.strides()[d];
-    if (ext < 0)
-      lo += ext;
-    else
-      hi += ext;
-  }
-  const int64_t es = static_cast<int64_t>(t.element_size());
-  return {lo * es, (hi + 1) * es};
-}
-
 enum class Overlap { No, Full, Partial, TooHard };
 
 // PyTorch's get_overlap_status, refined: two non-dense tensors whose byte ranges do not
@@ -32,8 +17,8 @@ enum class Overlap { No, Full, Partial, TooHard };
 Overlap overlap_status(const Tensor& a, const Tensor& b) {
   if (a.is_same(b)) return Overlap::Full;
   if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return Overlap::No;
-  auto [alo, ahi] = byte_span(a);
-  auto [blo, bhi] = byte_span(b);
+  auto [alo, ahi] = ops::byte_span(a);
+  auto [blo, bhi] = ops::byte_span(b);
   if (!(alo < bhi && blo < ahi)) return Overlap::No;
   if (!a.is_non_overlapping_and_dense() || !b.is_non_overlapping_and_dense())
     return Overlap::TooHard;

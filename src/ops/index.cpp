@@ -17,33 +17,18 @@ int64_t ne_size(const Tensor& t, int64_t d) { return t.dim() == 0 ? 1 : t.size(d
 // A 0-dim tensor seen as [1] (same storage), for the loops.
 Tensor as_1d(const Tensor& t) { return t.dim() == 0 ? t.as_strided({1}, {1}) : t; }
 
-// Byte range of storage that a dense tensor covers.
-std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
-  int64_t lo = t.storage_offset(), hi = t.storage_offset();
-  for (int64_t d = 0; d < t.dim(); ++d) hi += (t.sizes()[d] - 1) * t.strides()[d];
-  const int64_t es = static_cast<int64_t>(t.element_size());
-  return {lo * es, (hi + 1) * es};
-}
-
 // PyTorch's assert_no_internal_overlap for the written-to tensor.
 void check_no_internal_overlap(const Tensor& t) {
-  if (t.is_non_overlapping_and_dense()) return;
-  for (int64_t d = 0; d < t.dim(); ++d)
-    EMBER_CHECK(
-        !(t.strides()[d] == 0 && t.sizes()[d] > 1), RuntimeError,
-        "unsupported operation: more than one element of the written-to tensor refers to a "
-        "single memory location. Please clone() the tensor before performing the operation.");
+  EMBER_CHECK(!ops::has_internal_overlap(t), RuntimeError,
+              "unsupported operation: more than one element of the written-to tensor refers to a "
+              "single memory location. Please clone() the tensor before performing the operation.");
 }
 
 // PyTorch's assert_no_overlap: only decidable (and so only rejected) for dense tensors.
 void check_no_overlap(const Tensor& out, const Tensor& in) {
   bool overlap = out.is_same(in);
-  if (!overlap && out.numel() && in.numel() && out.storage() == in.storage() &&
-      out.is_non_overlapping_and_dense() && in.is_non_overlapping_and_dense()) {
-    auto [a0, a1] = byte_span(out);
-    auto [b0, b1] = byte_span(in);
-    overlap = a0 < b1 && b0 < a1;
-  }
+  if (!overlap && out.is_non_overlapping_and_dense() && in.is_non_overlapping_and_dense())
+    overlap = ops::may_overlap(out, in);
   EMBER_CHECK(!overlap, RuntimeError,
               "unsupported operation: some elements of the input tensor and the written-to tensor "
               "refer to a single memory location. Please clone() the tensor before performing the "

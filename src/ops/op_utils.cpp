@@ -147,8 +147,6 @@ Tensor expand_to(const Tensor& t, IntArrayRef shape) {
   return t.expand(shape);
 }
 
-namespace {
-// Byte range [lo, hi) of storage that t can touch.
 std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
   int64_t lo = t.storage_offset(), hi = t.storage_offset();
   for (int64_t d = 0; d < t.dim(); ++d) {
@@ -162,8 +160,6 @@ std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
   const int64_t es = static_cast<int64_t>(t.element_size());
   return {lo * es, (hi + 1) * es};
 }
-
-}  // namespace
 
 bool may_overlap(const Tensor& a, const Tensor& b) {
   if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return false;

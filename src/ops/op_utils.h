@@ -44,6 +44,8 @@ Tensor expand_to(const Tensor& t, IntArrayRef shape);
 // True when two elements of t share memory (a stride-0 dim of size > 1): writing
 // into t is then an error, as in PyTorch.
 bool has_internal_overlap(const Tensor& t);
+// Byte range [lo, hi) of its storage that t can touch ({0, 0} when empty).
+std::pair<int64_t, int64_t> byte_span(const Tensor& t);
 // True when a and b may share bytes (same storage, intersecting byte ranges).
 bool may_overlap(const Tensor& a, const Tensor& b);
 
