@@ -65,12 +65,14 @@ def time_torch(fn, reps, min_time=0.2):
     return statistics.median(samples)
 
 
-def run_ember(build, threads, reps):
+def run_ember(build, threads, reps, only=None):
     exe = os.path.join(build, "bench", "tensor_bench")
     env = dict(os.environ, EMBER_BENCH_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([exe, "--benchmark_format=json", f"--benchmark_repetitions={reps}",
-                          "--benchmark_report_aggregates_only=true", "--benchmark_min_time=0.1"],
-                         env=env, check=True, capture_output=True, text=True).stdout
+    args = [exe, "--benchmark_format=json", f"--benchmark_repetitions={reps}",
+            "--benchmark_report_aggregates_only=true", "--benchmark_min_time=0.1"]
+    if only:
+        args.append(f"--benchmark_filter=^BM_{only}/")
+    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
     res = {}
     for b in json.loads(out)["benchmarks"]:
         if b.get("aggregate_name") != "median":
@@ -86,20 +88,29 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternate ember and PyTorch this many times per case; medians across rounds")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
-    ember = run_ember(args.build, args.threads, args.reps)
-    memcpy_t, memcpy_bytes = ember["memcpy"]
-    memcpy_bw = memcpy_bytes / memcpy_t
-    print(f"memcpy: {memcpy_bw / 1e9:.1f} GB/s (read + write)\n")
+    # The machine is shared: ember and PyTorch alternate case by case, several
+    # rounds, so a change in background load hits both sides alike.
     rows = []
+    mem = []
     for name, fn in torch_cases().items():
-        tt = time_torch(fn, args.reps)
-        et, bytes_ = ember[name]
-        frac = f"{bytes_ / et / memcpy_bw:.2f}" if bytes_ else ""
+        et_s, tt_s, mem_s = [], [], []
+        for _ in range(args.rounds):
+            r = run_ember(args.build, args.threads, args.reps, only=f"({name}|memcpy)")
+            et_s.append(r[name][0])
+            bytes_ = r[name][1]
+            mem_s.append(r["memcpy"][1] / r["memcpy"][0])
+            tt_s.append(time_torch(fn, args.reps))
+        et, tt, bw = statistics.median(et_s), statistics.median(tt_s), statistics.median(mem_s)
+        mem.append(bw)
+        frac = f"{bytes_ / et / bw:.2f}" if bytes_ else ""
         rows.append((name, et, tt, tt / et, frac))
         print(f"  measured {name}", file=sys.stderr, flush=True)
+    print(f"memcpy: {statistics.median(mem) / 1e9:.1f} GB/s (read + write), measured beside each case\n")
     print("| case | ember | PyTorch | PyTorch/ember | ember bandwidth / memcpy |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, et, tt, ratio, frac in rows:

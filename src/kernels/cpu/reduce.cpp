@@ -423,36 +423,46 @@ typename Red::acc_t lanes_impl(const Red& red, const char* p, int64_t n, int64_t
     using V = vec_t<acc_t>;
     const V id = V{} + red.identity();
     constexpr int L = 5;  // ladder depth: 16^5 blocks before the top level grows linearly
-    V acc[K], level[L][K];
-    int count[L] = {};
-    for (int k = 0; k < K; ++k) {
-      acc[k] = id;
-      for (int l = 0; l < L; ++l) level[l][k] = id;
-    }
+    V acc[K];
+    for (int k = 0; k < K; ++k) acc[k] = id;
     const int64_t nfull = n / C;
-    for (int64_t ch = 0; ch < nfull;) {
-      const int64_t ce = Red::kCascade ? std::min(nfull, ch + 16) : nfull;
-      for (; ch < ce; ++ch) {
+    if (!Red::kCascade || nfull <= 16) {
+      // Short rows (the common inner reduction): at most 16 terms per lane, the
+      // same as the ladder's first level, without its set-up and merges.
+      for (int64_t ch = 0; ch < nfull; ++ch) {
         const char* q = p + ch * C * s;
         for (int k = 0; k < K; ++k)
           acc[k] = red.reduce(acc[k], load_chunk<Red>(q + k * N * s, s), c);
       }
-      if constexpr (Red::kCascade) {
-        for (int k = 0; k < K; ++k) {
-          level[0][k] = red.merge(level[0][k], acc[k]);
-          acc[k] = id;
+    } else {
+      V level[L][K];
+      int count[L] = {};
+      for (int k = 0; k < K; ++k)
+        for (int l = 0; l < L; ++l) level[l][k] = id;
+      for (int64_t ch = 0; ch < nfull;) {
+        const int64_t ce = Red::kCascade ? std::min(nfull, ch + 16) : nfull;
+        for (; ch < ce; ++ch) {
+          const char* q = p + ch * C * s;
+          for (int k = 0; k < K; ++k)
+            acc[k] = red.reduce(acc[k], load_chunk<Red>(q + k * N * s, s), c);
         }
-        for (int l = 0; l + 1 < L && ++count[l] == 16; ++l) {
-          count[l] = 0;
+        if constexpr (Red::kCascade) {
           for (int k = 0; k < K; ++k) {
-            level[l + 1][k] = red.merge(level[l + 1][k], level[l][k]);
-            level[l][k] = id;
+            level[0][k] = red.merge(level[0][k], acc[k]);
+            acc[k] = id;
+          }
+          for (int l = 0; l + 1 < L && ++count[l] == 16; ++l) {
+            count[l] = 0;
+            for (int k = 0; k < K; ++k) {
+              level[l + 1][k] = red.merge(level[l + 1][k], level[l][k]);
+              level[l][k] = id;
+            }
           }
         }
       }
+      for (int k = 0; k < K; ++k)
+        for (int l = 0; l < L; ++l) acc[k] = red.merge(acc[k], level[l][k]);
     }
-    for (int k = 0; k < K; ++k)
-      for (int l = 0; l < L; ++l) acc[k] = red.merge(acc[k], level[l][k]);
     const V v = red.merge(red.merge(acc[0], acc[1]), red.merge(acc[2], acc[3]));
     acc_t lanes[N];
     std::memcpy(lanes, &v, sizeof(V));
