@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/cpu/convert.h"
+#include "kernels/cpu/dim_order.h"
 #include "kernels/cpu/tensor_iter.h"
 #include "ops/op_utils.h"
 
@@ -34,27 +35,8 @@ DimVector infer_dense_strides(IntArrayRef sizes, IntArrayRef strides) {
   const int64_t nd = static_cast<int64_t>(sizes.size());
   DimVector out(nd);
   if (nd == 0) return out;
-  DimVector perm(nd);
-  for (int64_t i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
-  auto should_swap = [&](int64_t d0, int64_t d1) -> int {
-    const int64_t s0 = strides[d0], s1 = strides[d1];
-    if (s0 == 0 || s1 == 0) return 0;
-    if (s0 < s1) return -1;
-    if (s0 > s1) return 1;
-    return sizes[d0] > sizes[d1] ? 1 : 0;
-  };
-  for (int64_t i = 1; i < nd; ++i) {
-    int64_t d1 = i;
-    for (int64_t d0 = i - 1; d0 >= 0; --d0) {
-      const int c = should_swap(perm[d0], perm[d1]);
-      if (c > 0) {
-        std::swap(perm[d0], perm[d1]);
-        d1 = d0;
-      } else if (c < 0) {
-        break;
-      }
-    }
-  }
+  const DimVector perm =
+      kernels::fastest_first_order(sizes, 1, [&](int, int64_t d) { return strides[d]; });
   int64_t acc = 1;
   for (int64_t i = 0; i < nd; ++i) {
     out[perm[i]] = acc;

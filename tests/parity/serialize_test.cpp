@@ -102,31 +102,7 @@ const std::map<std::string, DType> kTorchCases = {
     {"channels_last_float32", kFloat32},
 };
 
-std::string torch_name(DType t) {
-  switch (t) {
-    case DType::Bool:
-      return "bool";
-    case DType::UInt8:
-      return "uint8";
-    case DType::Int8:
-      return "int8";
-    case DType::Int16:
-      return "int16";
-    case DType::Int32:
-      return "int32";
-    case DType::Int64:
-      return "int64";
-    case DType::Float16:
-      return "float16";
-    case DType::BFloat16:
-      return "bfloat16";
-    case DType::Float32:
-      return "float32";
-    case DType::Float64:
-      return "float64";
-  }
-  return "?";
-}
+std::string torch_name(DType t) { return dtype_name(t); }
 
 std::vector<int64_t> shape_of(const Tensor& t) { return t.sizes().vec(); }
 

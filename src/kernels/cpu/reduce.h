@@ -76,21 +76,9 @@ struct Counter {
 
 // ------------------------------------------------------------- element types
 
-template <typename T>
-struct ValType {
-  using type = T;
-};
-template <>
-struct ValType<Half> {
-  using type = float;
-};
-template <>
-struct ValType<BFloat16> {
-  using type = float;
-};
 // The type an element is compared or combined in: float for the 16-bit floats.
 template <typename T>
-using val_t = typename ValType<T>::type;
+using val_t = opmath_t<T>;
 
 // Converts n 16-bit floats to float (vectorised); reductions then run on floats.
 inline void to_float(const Half* p, float* out, int64_t n) {
