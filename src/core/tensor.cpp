@@ -24,7 +24,6 @@ TensorOptions Tensor::options() const {
   TensorOptions o;
   o.dtype = dtype();
   o.device = device();
-  o.requires_grad = requires_grad();
   return o;
 }
 
@@ -60,13 +59,6 @@ MemoryFormat Tensor::suggest_memory_format() const {
   if (strides_like_channels_last(sizes(), strides(), false)) return MemoryFormat::ChannelsLast;
   if (strides_like_channels_last(sizes(), strides(), true)) return MemoryFormat::ChannelsLast3d;
   return MemoryFormat::Contiguous;
-}
-
-Tensor& Tensor::requires_grad_(bool r) {
-  EMBER_CHECK(!r || is_floating_point(), RuntimeError,
-              "only Tensors of floating point dtype can require gradients (got ", dtype(), ")");
-  checked()->set_requires_grad(r);
-  return *this;
 }
 
 }  // namespace ember

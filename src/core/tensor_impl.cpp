@@ -1,6 +1,7 @@
 #include "ember/core/tensor_impl.h"
 
 #include "ember/core/error.h"
+#include "ember/core/grad_mode.h"
 
 namespace ember {
 
@@ -10,7 +11,8 @@ TensorImpl::TensorImpl(StoragePtr storage, DType dtype, IntArrayRef sizes, IntAr
       storage_offset_(storage_offset),
       sizes_(sizes),
       strides_(strides),
-      dtype_(dtype) {
+      dtype_(dtype),
+      is_inference_(is_inference_mode_enabled()) {
   refresh();
 }
 

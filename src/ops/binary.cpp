@@ -3,6 +3,7 @@
 // allocation. The loops are in kernels/cpu/binary.cpp.
 #include <vector>
 
+#include "autograd/record.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
 #include "kernels/cpu/binary.h"
@@ -234,23 +235,85 @@ Tensor pow_tensor_scalar(const Tensor& base, const Scalar& e, Tensor* inplace) {
 
 // ---- free functions
 
-Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) { return add_impl(a, b, alpha); }
-Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) { return add_impl(a, b, alpha); }
-Tensor add(const Scalar& a, const Tensor& b, const Scalar& alpha) { return add_impl(a, b, alpha); }
-Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) { return sub_impl(a, b, alpha); }
-Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) { return sub_impl(a, b, alpha); }
-Tensor sub(const Scalar& a, const Tensor& b, const Scalar& alpha) { return sub_impl(a, b, alpha); }
-Tensor rsub(const Tensor& a, const Tensor& b, const Scalar& alpha) { return sub_impl(b, a, alpha); }
-Tensor rsub(const Tensor& a, const Scalar& b, const Scalar& alpha) { return sub_impl(b, a, alpha); }
+namespace {
 
-Tensor mul(const Tensor& a, const Tensor& b) {
-  const DType dt = promote(a, b);
-  return run_binary("mul", a, b, dt, dt, binary_fn(BinaryOp::Mul, dt));
+using autograd::FormulaNodeBase;
+using autograd::variable_list;
+
+Tensor scaled(const Tensor& g, const Scalar& alpha) { return is_one(alpha) ? g : g * alpha; }
+
+// a + alpha * b (sign = 1) or a - alpha * b (sign = -1); `name` is PyTorch's node name.
+Tensor add_sub(const Arg& a, const Arg& b, const Scalar& alpha, int sign, const char* name) {
+  auto impl = [&] { return sign > 0 ? add_impl(a, b, alpha) : sub_impl(a, b, alpha); };
+  if (!autograd::grad_needed(a.t, b.t)) return impl();
+  Tensor out = autograd::untracked(impl);
+  const Scalar k = sign > 0 ? alpha : -alpha;
+  auto node = autograd::make_node(
+      name,
+      [k](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{n.needs_input_grad(0) ? g[0] : Tensor(),
+                             n.needs_input_grad(1) ? scaled(g[0], k) : Tensor()};
+      },
+      a.t, b.t);
+  autograd::set_history(out, node);
+  return out;
 }
-Tensor mul(const Tensor& a, const Scalar& b) {
-  const DType dt = promote(a, b);
-  return run_binary("mul", a, b, dt, dt, binary_fn(BinaryOp::Mul, dt));
+
+Tensor mul_rec(const Arg& a, const Arg& b) {
+  auto impl = [&] {
+    const DType dt = promote(a, b);
+    return run_binary("mul", a, b, dt, dt, binary_fn(BinaryOp::Mul, dt));
+  };
+  if (!autograd::grad_needed(a.t, b.t)) return impl();
+  Tensor out = autograd::untracked(impl);
+  const Scalar sa = a.s, sb = b.s;
+  const bool a_num = a.is_scalar, b_num = b.is_scalar;
+  auto node = autograd::make_node(
+      "MulBackward0",
+      [sa, sb, a_num, b_num](FormulaNodeBase& n, variable_list& g) {
+        Tensor ga, gb;
+        // saved: [other operand for a's grad, other operand for b's grad]
+        if (n.needs_input_grad(0)) ga = b_num ? g[0] * sb : g[0] * n.saved(0);
+        if (n.needs_input_grad(1)) gb = a_num ? g[0] * sa : g[0] * n.saved(1);
+        return variable_list{ga, gb};
+      },
+      a.t, b.t);
+  // Save what the formula reads: b for a's grad, a for b's grad.
+  node->save(autograd::requires_grad(a.t) && !b_num ? b.t : Tensor());
+  node->save(autograd::requires_grad(b.t) && !a_num ? a.t : Tensor());
+  autograd::set_history(out, node);
+  return out;
 }
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  return add_sub(a, b, alpha, 1, "AddBackward0");
+}
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  return add_sub(a, b, alpha, 1, "AddBackward0");
+}
+Tensor add(const Scalar& a, const Tensor& b, const Scalar& alpha) {
+  return add_sub(a, b, alpha, 1, "AddBackward0");
+}
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  return add_sub(a, b, alpha, -1, "SubBackward0");
+}
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  return add_sub(a, b, alpha, -1, "SubBackward0");
+}
+Tensor sub(const Scalar& a, const Tensor& b, const Scalar& alpha) {
+  return add_sub(a, b, alpha, -1, "RsubBackward1");
+}
+Tensor rsub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  return add_sub(b, a, alpha, -1, "RsubBackward0");
+}
+Tensor rsub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  return add_sub(b, a, alpha, -1, "RsubBackward1");
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) { return mul_rec(a, b); }
+Tensor mul(const Tensor& a, const Scalar& b) { return mul_rec(a, b); }
 Tensor mul(const Scalar& a, const Tensor& b) { return mul(b, a); }
 
 Tensor div(const Tensor& a, const Tensor& b, const std::string& m) { return div_impl(a, b, m); }
@@ -291,26 +354,79 @@ Tensor float_power(const Tensor& base, const Scalar& exponent) {
   return pow(base.to(kFloat64), Scalar(exponent.to_double()));
 }
 
+namespace {
+
+// self (+|-)= alpha * other, recorded as AddBackward0 / SubBackward0.
+Tensor& add_sub_(Tensor& self, const Arg& other, const Scalar& alpha, int sign) {
+  autograd::check_inplace(self);
+  auto kernel = [&]() -> Tensor& {
+    return sign > 0 ? add_inplace(self, other, alpha) : sub_inplace(self, other, alpha);
+  };
+  if (!autograd::grad_needed(self, other.t)) {
+    kernel();
+    autograd::finish_inplace(self);
+    return self;
+  }
+  const Scalar k = sign > 0 ? alpha : -alpha;
+  auto node = autograd::make_node(
+      sign > 0 ? "AddBackward0" : "SubBackward0",
+      [k](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{n.needs_input_grad(0) ? g[0] : Tensor(),
+                             n.needs_input_grad(1) ? scaled(g[0], k) : Tensor()};
+      },
+      self, other.t);
+  autograd::untracked(kernel);
+  autograd::finish_inplace(self, node);
+  return self;
+}
+
+Tensor& mul_rec_(Tensor& self, const Arg& other) {
+  autograd::check_inplace(self);
+  auto kernel = [&]() -> Tensor& {
+    const DType dt = promote(self, other);
+    return run_binary_("mul_", self, other, dt, binary_fn(BinaryOp::Mul, dt));
+  };
+  if (!autograd::grad_needed(self, other.t)) {
+    kernel();
+    autograd::finish_inplace(self);
+    return self;
+  }
+  const Scalar so = other.s;
+  const bool o_num = other.is_scalar;
+  auto node = autograd::make_node(
+      "MulBackward0",
+      [so, o_num](FormulaNodeBase& n, variable_list& g) {
+        Tensor ga, gb;
+        if (n.needs_input_grad(0)) ga = o_num ? g[0] * so : g[0] * n.saved(0);
+        if (n.needs_input_grad(1)) gb = g[0] * n.saved(1);
+        return variable_list{ga, gb};
+      },
+      self, other.t);
+  node->save(!o_num ? other.t : Tensor());
+  // The other operand's gradient needs self as it was before the write.
+  node->save(autograd::requires_grad(other.t) ? autograd::untracked([&] { return self.clone(); })
+                                              : Tensor());
+  autograd::untracked(kernel);
+  autograd::finish_inplace(self, node);
+  return self;
+}
+
+}  // namespace
+
 Tensor& add_(Tensor& self, const Tensor& other, const Scalar& alpha) {
-  return add_inplace(self, other, alpha);
+  return add_sub_(self, other, alpha, 1);
 }
 Tensor& add_(Tensor& self, const Scalar& other, const Scalar& alpha) {
-  return add_inplace(self, other, alpha);
+  return add_sub_(self, other, alpha, 1);
 }
 Tensor& sub_(Tensor& self, const Tensor& other, const Scalar& alpha) {
-  return sub_inplace(self, other, alpha);
+  return add_sub_(self, other, alpha, -1);
 }
 Tensor& sub_(Tensor& self, const Scalar& other, const Scalar& alpha) {
-  return sub_inplace(self, other, alpha);
+  return add_sub_(self, other, alpha, -1);
 }
-Tensor& mul_(Tensor& self, const Tensor& other) {
-  const DType dt = promote(self, other);
-  return run_binary_("mul_", self, other, dt, binary_fn(BinaryOp::Mul, dt));
-}
-Tensor& mul_(Tensor& self, const Scalar& other) {
-  const DType dt = promote(self, other);
-  return run_binary_("mul_", self, other, dt, binary_fn(BinaryOp::Mul, dt));
-}
+Tensor& mul_(Tensor& self, const Tensor& other) { return mul_rec_(self, other); }
+Tensor& mul_(Tensor& self, const Scalar& other) { return mul_rec_(self, other); }
 Tensor& div_(Tensor& self, const Tensor& other, const std::string& m) {
   return div_inplace(self, other, m);
 }

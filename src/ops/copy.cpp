@@ -184,16 +184,4 @@ Tensor& Tensor::resize_(IntArrayRef new_sizes, std::optional<MemoryFormat> fmt) 
   return *this;
 }
 
-Tensor Tensor::detach() const {
-  auto impl2 =
-      std::make_shared<TensorImpl>(storage(), dtype(), sizes(), strides(), storage_offset());
-  return Tensor(std::move(impl2));
-}
-
-Tensor& Tensor::detach_() {
-  impl()->set_requires_grad(false);
-  impl()->set_autograd_meta(nullptr);
-  return *this;
-}
-
 }  // namespace ember

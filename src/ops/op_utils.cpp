@@ -190,4 +190,47 @@ DimVector wrap_dims(IntArrayRef dims, int64_t ndim, bool empty_means_all) {
   return out;
 }
 
+// PyTorch's Type::toString(), which expand()'s message prints: "torch.FloatTensor" for the
+// dtypes with a legacy tensor type, "CPUBoolType" / "MetaFloatType" otherwise.
+std::string legacy_type_name(DType t, const Device& d) {
+  const char* scalar = "";
+  bool legacy = true;
+  switch (t) {
+    case DType::Bool:
+      scalar = "Bool";
+      legacy = false;
+      break;
+    case DType::UInt8:
+      scalar = "Byte";
+      break;
+    case DType::Int8:
+      scalar = "Char";
+      break;
+    case DType::Int16:
+      scalar = "Short";
+      break;
+    case DType::Int32:
+      scalar = "Int";
+      break;
+    case DType::Int64:
+      scalar = "Long";
+      break;
+    case DType::Float16:
+      scalar = "Half";
+      break;
+    case DType::BFloat16:
+      scalar = "BFloat16";
+      legacy = false;
+      break;
+    case DType::Float32:
+      scalar = "Float";
+      break;
+    case DType::Float64:
+      scalar = "Double";
+      break;
+  }
+  if (d.is_cpu() && legacy) return detail::str_cat("torch.", scalar, "Tensor");
+  return detail::str_cat(d.is_cpu() ? "CPU" : d.is_meta() ? "Meta" : "CUDA", scalar, "Type");
+}
+
 }  // namespace ember::ops

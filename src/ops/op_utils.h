@@ -52,4 +52,7 @@ bool may_overlap(const Tensor& a, const Tensor& b);
 // Wraps a list of dims (dedup check, range check); empty means all dims.
 DimVector wrap_dims(IntArrayRef dims, int64_t ndim, bool empty_means_all = true);
 
+// PyTorch's Type::toString(): "torch.FloatTensor", or "CPUBoolType" where no legacy name exists.
+std::string legacy_type_name(DType t, const Device& d);
+
 }  // namespace ember::ops

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <vector>
 
+#include "ember/autograd/node.h"
+
 namespace ember {
 
 namespace {
@@ -327,7 +329,10 @@ std::string Tensor::str() const {
     if (!default_dtype) suffixes.push_back("dtype=" + to_string(t));
     body = Printer(*this, o).str(indent);
   }
-  if (requires_grad()) suffixes.push_back("requires_grad=True");
+  if (auto fn = grad_fn())
+    suffixes.push_back("grad_fn=<" + fn->name() + ">");
+  else if (requires_grad())
+    suffixes.push_back("requires_grad=True");
   return add_suffixes(prefix + body, suffixes, indent, o.linewidth);
 }
 

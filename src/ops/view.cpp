@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "ember/core/grad_mode.h"
 #include "ember/ops/factory.h"
 #include "ops/op_utils.h"
 
@@ -9,52 +10,17 @@ namespace ember {
 
 namespace {
 
-// PyTorch's Type::toString(), which expand()'s message prints: "torch.FloatTensor" for the
-// dtypes with a legacy tensor type, "CPUBoolType" / "MetaFloatType" otherwise.
-std::string legacy_type_name(DType t, const Device& d) {
-  const char* scalar = "";
-  bool legacy = true;
-  switch (t) {
-    case DType::Bool:
-      scalar = "Bool";
-      legacy = false;
-      break;
-    case DType::UInt8:
-      scalar = "Byte";
-      break;
-    case DType::Int8:
-      scalar = "Char";
-      break;
-    case DType::Int16:
-      scalar = "Short";
-      break;
-    case DType::Int32:
-      scalar = "Int";
-      break;
-    case DType::Int64:
-      scalar = "Long";
-      break;
-    case DType::Float16:
-      scalar = "Half";
-      break;
-    case DType::BFloat16:
-      scalar = "BFloat16";
-      legacy = false;
-      break;
-    case DType::Float32:
-      scalar = "Float";
-      break;
-    case DType::Float64:
-      scalar = "Double";
-      break;
-  }
-  if (d.is_cpu() && legacy) return detail::str_cat("torch.", scalar, "Tensor");
-  return detail::str_cat(d.is_cpu() ? "CPU" : d.is_meta() ? "Meta" : "CUDA", scalar, "Type");
-}
-
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>(base.storage(), base.dtype(), sizes, strides, offset);
-  impl->set_requires_grad(base.requires_grad());
+  TensorImpl* b = base.impl();
+  auto impl = std::make_shared<TensorImpl>(b->storage(), b->dtype(), sizes, strides, offset);
+  // Views share the version counter and remember the root of their view chain,
+  // so autograd sees in-place changes made through any of them.
+  impl->set_version_counter(b->version_counter());
+  const ViewCreationMeta meta = is_inference_mode_enabled() ? ViewCreationMeta::InferenceMode
+                                : !is_grad_enabled()        ? ViewCreationMeta::NoGradMode
+                                : b->is_view()              ? b->view_creation_meta()
+                                                            : ViewCreationMeta::Default;
+  impl->set_view_base(b->is_view() ? b->view_base() : base.impl_ptr(), meta);
   return Tensor(std::move(impl));
 }
 
@@ -287,8 +253,8 @@ Tensor Tensor::mT() const {
 Tensor Tensor::expand(IntArrayRef target) const {
   const int64_t nd = dim();
   const int64_t nt = static_cast<int64_t>(target.size());
-  EMBER_CHECK(nt >= nd, RuntimeError, "expand(", legacy_type_name(dtype(), device()), "{", sizes(),
-              "}, size=", target, "): the number of sizes provided (", nt,
+  EMBER_CHECK(nt >= nd, RuntimeError, "expand(", ops::legacy_type_name(dtype(), device()), "{",
+              sizes(), "}, size=", target, "): the number of sizes provided (", nt,
               ") must be greater or equal to the number of dimensions in the tensor (", nd, ")");
   DimVector sz(nt), st(nt);
   for (int64_t i = nt - 1; i >= 0; --i) {

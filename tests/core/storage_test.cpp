@@ -131,10 +131,12 @@ TEST(Storage, ViewsShareOneStorage) {
   EXPECT_EQ(x.storage().get(), v.storage().get());
   EXPECT_EQ(x.storage().get(), s.storage().get());
   EXPECT_EQ(x.storage().use_count(), before + 2);
-  EXPECT_EQ(x.use_count(), 1);  // each view has its own TensorImpl
-  Tensor h = x;                 // a handle copy shares the impl
+  // each view has its own TensorImpl and keeps x's as its _base
+  EXPECT_EQ(x.use_count(), 3);
+  EXPECT_TRUE(v._base().is_same(x));
+  Tensor h = x;  // a handle copy shares the impl
   EXPECT_TRUE(h.is_same(x));
-  EXPECT_EQ(x.use_count(), 2);
+  EXPECT_EQ(x.use_count(), 4);
   s.fill_(2.0);
   EXPECT_EQ(v.at({0, 1}).to_double(), 2.0);
   EXPECT_EQ(static_cast<char*>(s.data_ptr()) - static_cast<char*>(x.data_ptr()), 16);

@@ -567,5 +567,8 @@ TEST(View, ViewsKeepStorageAlive) {
     v = x.view({2, 3}).select(0, 1);
   }
   EXPECT_EQ(vals(v), (std::vector<double>{3, 4, 5}));
-  EXPECT_EQ(v.storage().use_count(), 1);
+  // v and its _base (x, the root of the view chain) hold the storage.
+  EXPECT_EQ(v.storage().use_count(), 2);
+  EXPECT_EQ(v._base().storage().get(), v.storage().get());
+  EXPECT_FALSE(v._base().is_view());
 }

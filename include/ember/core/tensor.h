@@ -3,11 +3,13 @@
 // handle; views share storage. The methods mirror torch.Tensor's; they are
 // implemented by the ops layer (src/ops/), each next to its free function.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "ember/core/dtype.h"
 #include "ember/core/error.h"
 #include "ember/core/memory_format.h"
+#include "ember/core/removable_handle.h"
 #include "ember/core/scalar.h"
 #include "ember/core/tensor_impl.h"
 #include "ember/core/tensor_options.h"
@@ -24,6 +27,9 @@ namespace ember {
 
 class Tensor;
 class Generator;
+namespace autograd {
+class Node;
+}
 using TensorList = ArrayRef<Tensor>;
 
 // A slice for Tensor::index: Slice(start, stop, step) with Python's defaults.
@@ -113,10 +119,56 @@ class Tensor {
     return data_ptr<T>();
   }
 
-  // ---- autograd flags (the autograd layer adds graph state)
-  bool requires_grad() const { return checked()->requires_grad(); }
+  // ---- autograd (autograd/tensor_autograd.cpp), with torch.Tensor's semantics
+  bool requires_grad() const {
+    const TensorImpl* i = checked();
+    return i->requires_grad() || (i->is_view() && i->view_base()->requires_grad());
+  }
+  // Only leaves may change the flag; only floating-point tensors may require grad.
   Tensor& requires_grad_(bool r = true);
   void set_requires_grad(bool r) { requires_grad_(r); }
+  bool is_leaf() const;
+  // The accumulated gradient (undefined until a backward reaches this leaf).
+  const Tensor& grad() const;
+  Tensor& mutable_grad() const;
+  // x.grad = g (an undefined g resets it); g must match in shape, dtype and device.
+  void set_grad(const Tensor& g) const;
+  // The node that made this tensor (nullptr for leaves and tensors without history).
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  uint32_t output_nr() const { return checked()->output_nr(); }
+  // Keep .grad for a non-leaf during backward.
+  void retain_grad() const;
+  bool retains_grad() const;
+  // Computes the gradient of this tensor w.r.t. the leaves of its graph and
+  // accumulates it into their .grad (torch.Tensor.backward).
+  void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false, const std::vector<Tensor>& inputs = {}) const;
+  // hook(grad) runs when this tensor's gradient is computed; returning a tensor
+  // replaces the gradient (return nothing, or an undefined tensor, to keep it).
+  template <typename F>
+  RemovableHandle register_hook(F&& hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<F, const Tensor&>>) {
+      return register_hook_impl([h = std::forward<F>(hook)](const Tensor& g) {
+        h(g);
+        return Tensor();
+      });
+    } else {
+      return register_hook_impl(std::function<Tensor(const Tensor&)>(std::forward<F>(hook)));
+    }
+  }
+  // hook(leaf) runs after a gradient has been accumulated into leaf.grad.
+  RemovableHandle register_post_accumulate_grad_hook(std::function<void(Tensor&)> hook) const;
+  // x.data: the same data without history, with its own version counter, so
+  // that changes through it are invisible to autograd.
+  Tensor data() const;
+  // x.data = new_data: this tensor now holds new_data's storage and geometry,
+  // keeping its own autograd identity.
+  void set_data(const Tensor& new_data) const;
+  uint32_t _version() const { return checked()->version(); }
+  bool is_inference() const { return checked()->is_inference(); }
+  bool is_view() const { return checked()->is_view(); }
+  // The tensor this one is a view of (undefined if it is not a view).
+  Tensor _base() const;
 
   // ---- element access (ops/copy.cpp)
   Scalar item() const;
@@ -381,6 +433,7 @@ class Tensor {
   }
   static size_t element_size_of(DType t) { return ember::element_size(t); }
   void check_dtype_access(DType want) const;
+  RemovableHandle register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;
 
   TensorImplPtr impl_;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // The object a Tensor handle points to: storage, offset, sizes, strides, dtype,
-// and the autograd state (owned by the autograd layer).
+// and the autograd state (interpreted by the autograd layer).
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -11,7 +12,19 @@
 
 namespace ember {
 
-struct AutogradMeta;  // defined by the autograd layer
+namespace autograd {
+class Node;
+struct AutogradMeta;
+}  // namespace autograd
+
+// Counts in-place modifications. Shared by a tensor and all its views, so a
+// change through any of them is seen by autograd's saved-tensor checks.
+struct VersionCounter {
+  std::atomic<uint32_t> version{0};
+};
+
+// How a view came to be; decides whether autograd allows modifying it in place.
+enum class ViewCreationMeta : uint8_t { Default, MultipleViews, NoGradMode, InferenceMode };
 
 class TensorImpl {
  public:
@@ -45,10 +58,48 @@ class TensorImpl {
   void set_storage(StoragePtr s) { storage_ = std::move(s); }
   void set_dtype(DType t) { dtype_ = t; }
 
-  bool requires_grad() const { return requires_grad_; }
+  // ---- autograd state. A leaf requires grad by its flag; any other tensor
+  // because it has a grad_fn (its gradient flows to input output_nr of it).
+  bool requires_grad() const { return requires_grad_ || grad_fn_ != nullptr; }
+  bool leaf_requires_grad() const { return requires_grad_; }
   void set_requires_grad(bool r) { requires_grad_ = r; }
-  const std::shared_ptr<AutogradMeta>& autograd_meta() const { return autograd_meta_; }
-  void set_autograd_meta(std::shared_ptr<AutogradMeta> m) { autograd_meta_ = std::move(m); }
+  const std::shared_ptr<autograd::Node>& raw_grad_fn() const { return grad_fn_; }
+  uint32_t output_nr() const { return output_nr_; }
+  void set_grad_fn(std::shared_ptr<autograd::Node> fn, uint32_t output_nr) {
+    grad_fn_ = std::move(fn);
+    output_nr_ = output_nr;
+  }
+  const std::shared_ptr<autograd::AutogradMeta>& autograd_meta() const { return autograd_meta_; }
+  void set_autograd_meta(std::shared_ptr<autograd::AutogradMeta> m) {
+    autograd_meta_ = std::move(m);
+  }
+
+  // Version counter, made on first need (a tensor nobody saved or viewed needs none).
+  uint32_t version() const { return version_ ? version_->version.load() : 0; }
+  void bump_version() {
+    if (version_) version_->version.fetch_add(1, std::memory_order_relaxed);
+  }
+  const std::shared_ptr<VersionCounter>& version_counter() {
+    if (!version_) version_ = std::make_shared<VersionCounter>();
+    return version_;
+  }
+  void set_version_counter(std::shared_ptr<VersionCounter> v) { version_ = std::move(v); }
+
+  // Views: the tensor at the root of the view chain, and how the view was made.
+  bool is_view() const { return view_base_ != nullptr; }
+  const std::shared_ptr<TensorImpl>& view_base() const { return view_base_; }
+  ViewCreationMeta view_creation_meta() const { return creation_meta_; }
+  void set_view_creation_meta(ViewCreationMeta m) { creation_meta_ = m; }
+  void set_view_base(std::shared_ptr<TensorImpl> base, ViewCreationMeta m) {
+    view_base_ = std::move(base);
+    creation_meta_ = m;
+  }
+  // The base's version when this view's grad_fn was last set; a newer base
+  // version means the base was modified in place and grad_fn must be rebuilt.
+  uint32_t view_attr_version() const { return view_attr_version_; }
+  void set_view_attr_version(uint32_t v) { view_attr_version_ = v; }
+
+  bool is_inference() const { return is_inference_; }
 
  private:
   void refresh();
@@ -64,7 +115,14 @@ class TensorImpl {
   bool is_channels_last_3d_ = false;
   bool is_dense_ = true;
   bool requires_grad_ = false;
-  std::shared_ptr<AutogradMeta> autograd_meta_;
+  bool is_inference_ = false;
+  ViewCreationMeta creation_meta_ = ViewCreationMeta::Default;
+  uint32_t output_nr_ = 0;
+  uint32_t view_attr_version_ = 0;
+  std::shared_ptr<autograd::Node> grad_fn_;
+  std::shared_ptr<VersionCounter> version_;
+  std::shared_ptr<TensorImpl> view_base_;
+  std::shared_ptr<autograd::AutogradMeta> autograd_meta_;
 };
 
 using TensorImplPtr = std::shared_ptr<TensorImpl>;
