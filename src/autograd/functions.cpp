@@ -40,6 +40,11 @@ void AccumulateGrad::run_pre_hooks(variable_list& grads) {
   Node::run_pre_hooks(grads);
 }
 
+bool AccumulateGrad::has_pre_hooks() const {
+  const AutogradMeta* m = get_autograd_meta(variable_);
+  return (m && !m->leaf_hooks.empty()) || Node::has_pre_hooks();
+}
+
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};

@@ -33,6 +33,7 @@ class AccumulateGrad final : public Node {
   std::string name() const override { return "AccumulateGrad"; }
   variable_list apply(variable_list&& grads) override;
   void run_pre_hooks(variable_list& grads) override;
+  bool has_pre_hooks() const override;
   const Tensor& variable() const { return variable_; }
 
  private:

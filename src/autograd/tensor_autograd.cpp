@@ -57,7 +57,13 @@ Edge gradient_edge(const Tensor& t) {
 void set_history(const Tensor& out, const std::shared_ptr<Node>& node) {
   TensorImpl* impl = out.impl();
   impl->set_grad_fn(node, node->add_input_metadata(out));
-  if (impl->is_view()) impl->set_view_attr_version(impl->version());
+  if (impl->is_view()) {
+    impl->set_view_attr_version(impl->version());
+    // Ops compute their outputs untracked; a view made there is still a
+    // tracked view of the op (not a no-grad-mode view).
+    if (impl->view_creation_meta() == ViewCreationMeta::NoGradMode)
+      impl->set_view_creation_meta(ViewCreationMeta::Default);
+  }
 }
 
 void check_inplace(const Tensor& self) {

@@ -99,7 +99,7 @@ class Node : public std::enable_shared_from_this<Node> {
   void clear_retains_grad_hook(uint32_t input_nr);
 
   // Used by the engine.
-  bool has_pre_hooks() const {
+  virtual bool has_pre_hooks() const {
     return !tensor_pre_hooks_.empty() || !retains_grad_hooks_.empty() || !pre_hooks_.empty();
   }
   bool has_post_hooks() const { return !post_hooks_.empty(); }
