@@ -70,7 +70,13 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& node);
 
 // Before writing into self: PyTorch's checks on in-place ops (leaves that
 // require grad, views of them, views that forbid in-place, inference tensors).
-void check_inplace(const Tensor& self);
+// `others` are the op's other tensor inputs (a view that does not require grad
+// may still not be written from one that does, if the view forbids it).
+void check_inplace_impl(const Tensor& self, bool requires_grad);
+template <typename... Ts>
+void check_inplace(const Tensor& self, const Ts&... others) {
+  check_inplace_impl(self, grad_needed(self, others...));
+}
 // After writing into self: bumps its version; with a node, that node becomes
 // self's history (through CopySlices on the base when self is a view).
 void finish_inplace(const Tensor& self, const std::shared_ptr<Node>& node = nullptr);

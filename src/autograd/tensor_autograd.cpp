@@ -66,7 +66,7 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& node) {
   }
 }
 
-void check_inplace(const Tensor& self) {
+void check_inplace_impl(const Tensor& self, bool requires_grad) {
   TensorImpl* impl = self.impl();
   if (impl->is_inference()) {
     EMBER_CHECK(is_inference_mode_enabled(), RuntimeError,
@@ -74,13 +74,9 @@ void check_inplace(const Tensor& self) {
                 "make a clone to get a normal tensor before doing inplace update.See "
                 "https://github.com/pytorch/rfcs/pull/17 for more details.");
   }
-  if (!is_grad_enabled()) return;
+  if (!requires_grad) return;  // false when grad mode is off
+  // Same order as PyTorch's check_inplace: how the view was made, then leaves.
   if (impl->is_view()) {
-    const auto& base = impl->view_base();
-    if (!self.requires_grad()) return;
-    EMBER_CHECK(!(base->leaf_requires_grad() && !base->raw_grad_fn()), RuntimeError,
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                "operation.");
     switch (impl->view_creation_meta()) {
       case ViewCreationMeta::MultipleViews:
         throw RuntimeError(detail::str_cat(
@@ -103,10 +99,14 @@ void check_inplace(const Tensor& self) {
       default:
         break;
     }
-  } else {
-    EMBER_CHECK(!(impl->leaf_requires_grad() && !impl->raw_grad_fn()), RuntimeError,
-                "a leaf Variable that requires grad is being used in an in-place operation.");
+    const auto& base = impl->view_base();
+    EMBER_CHECK(!(self.requires_grad() && base->leaf_requires_grad() && !base->raw_grad_fn()),
+                RuntimeError,
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation.");
   }
+  EMBER_CHECK(!(impl->leaf_requires_grad() && !grad_fn_of(self)), RuntimeError,
+              "a leaf Variable that requires grad is being used in an in-place operation.");
 }
 
 void finish_inplace(const Tensor& self, const std::shared_ptr<Node>& node) {

@@ -74,11 +74,9 @@ class TensorImpl {
     autograd_meta_ = std::move(m);
   }
 
-  // Version counter, made on first need (a tensor nobody saved or viewed needs none).
+  // Version counter, made on first need (first save, view or in-place change).
   uint32_t version() const { return version_ ? version_->version.load() : 0; }
-  void bump_version() {
-    if (version_) version_->version.fetch_add(1, std::memory_order_relaxed);
-  }
+  void bump_version() { version_counter()->version.fetch_add(1, std::memory_order_relaxed); }
   const std::shared_ptr<VersionCounter>& version_counter() {
     if (!version_) version_ = std::make_shared<VersionCounter>();
     return version_;
