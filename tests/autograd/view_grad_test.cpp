@@ -118,6 +118,10 @@ TEST(ViewGrad, Names) {
   EXPECT_EQ(name_of(a.bfloat16()), "ToCopyBackward0");
   EXPECT_EQ(name_of(a.to(kFloat64, false, /*copy=*/true)), "ToCopyBackward0");
   EXPECT_FALSE(a.to(kInt64).requires_grad());
+  Tensor n4 = dinput({2, 3, 4, 5}, 4);
+  EXPECT_EQ(name_of(n4.to(MemoryFormat::ChannelsLast)), "ToCopyBackward0");
+  EXPECT_EQ(name_of(n4.contiguous(MemoryFormat::ChannelsLast)), "CloneBackward0");
+  EXPECT_EQ(name_of(n4.clone(MemoryFormat::ChannelsLast)), "CloneBackward0");
   EXPECT_TRUE(a.contiguous().is_same(a));
   EXPECT_EQ(name_of(a.t().contiguous()), "CloneBackward0");
   EXPECT_EQ(name_of(v.unsqueeze(1).t().contiguous()), "TBackward0");
