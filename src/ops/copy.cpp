@@ -1,6 +1,9 @@
-// copy_, to, clone, contiguous, fill_, item, resize_, detach.
+// copy_, to, clone, contiguous, fill_, item, resize_, with their autograd
+// nodes (CopyBackwards, ToCopyBackward0, CloneBackward0, FillBackward2/3,
+// ZeroBackward0). detach lives in autograd/tensor_autograd.cpp.
 #include <cstring>
 
+#include "autograd/record.h"
 #include "ember/ops/factory.h"
 #include "kernels/cpu/convert.h"
 #include "kernels/cpu/copy.h"
@@ -27,27 +30,28 @@ Overlap overlap_status(const Tensor& a, const Tensor& b) {
   return Overlap::Partial;
 }
 
-}  // namespace
+using autograd::FormulaNodeBase;
+using autograd::variable_list;
 
-Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
-  EMBER_CHECK(src.defined(), RuntimeError, "copy_: the source tensor is undefined");
-  DimVector bshape = ops::broadcast_shapes(sizes(), src.sizes());
-  EMBER_CHECK(bshape == DimVector(sizes()), RuntimeError, "output with shape ", sizes(),
+// The data movement of copy_: no autograd, no version bump.
+void copy_data(const Tensor& self, const Tensor& src) {
+  DimVector bshape = ops::broadcast_shapes(self.sizes(), src.sizes());
+  EMBER_CHECK(bshape == DimVector(self.sizes()), RuntimeError, "output with shape ", self.sizes(),
               " doesn't match the broadcast shape ", bshape);
   check_device_available(src.device());
-  if (is_meta()) return *this;  // copying into meta is shape-only
+  if (self.is_meta()) return;  // copying into meta is shape-only
   EMBER_CHECK(!src.is_meta(), NotImplementedError, "Cannot copy out of meta tensor; no data!");
-  EMBER_CHECK(!ops::has_internal_overlap(*this), RuntimeError,
+  EMBER_CHECK(!ops::has_internal_overlap(self), RuntimeError,
               "unsupported operation: more than one element of the written-to tensor refers to a "
               "single memory location. Please clone() the tensor before performing the operation.");
-  if (numel() == 0 || is_same(src)) return *this;
+  if (self.numel() == 0 || self.is_same(src)) return;
   Tensor s = src;
-  switch (overlap_status(*this, src)) {
+  switch (overlap_status(self, src)) {
     case Overlap::No:
       break;
     case Overlap::Full:
       // The same elements in the same order: nothing to do unless converting.
-      if (dtype() == src.dtype() && sizes() == src.sizes()) return *this;
+      if (self.dtype() == src.dtype() && self.sizes() == src.sizes()) return;
       s = src.clone(MemoryFormat::Contiguous);
       break;
     case Overlap::Partial:
@@ -62,8 +66,78 @@ Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
       s = src.clone(MemoryFormat::Contiguous);
       break;
   }
-  s = ops::expand_to(s, sizes());
-  kernels::copy_kernel(*this, s);
+  s = ops::expand_to(s, self.sizes());
+  kernels::copy_kernel(self, s);
+}
+
+void fill_data(const Tensor& self, const Scalar& value) {
+  if (self.is_meta()) return;
+  EMBER_CHECK(!ops::has_internal_overlap(self), RuntimeError,
+              "unsupported operation: more than one element of the written-to tensor refers to a "
+              "single memory location. Please clone() the tensor before performing the operation.");
+  kernels::fill_kernel(self, value);
+}
+
+// An in-place op whose result no longer depends on self's old values: its
+// self-gradient is zero. `name` is PyTorch's node; a value tensor (fill_'s)
+// gets the sum of the gradient, as every element was set to it.
+template <typename Write>
+Tensor& overwrite(Tensor& self, const char* name, const Write& write,
+                  const Tensor* value = nullptr) {
+  autograd::check_inplace(self);
+  const Tensor none;
+  const Tensor& v = value ? *value : none;
+  if (!autograd::grad_needed(self, v) || !self.is_floating_point()) {
+    write();
+    autograd::finish_inplace(self);
+    return self;
+  }
+  std::shared_ptr<autograd::Node> node;
+  if (value) {
+    node = autograd::make_node(
+        name,
+        [](FormulaNodeBase& n, variable_list& g) {
+          return variable_list{n.needs_input_grad(0) ? zeros_like(g[0]) : Tensor(),
+                               n.needs_input_grad(1) ? g[0].sum() : Tensor()};
+        },
+        self, v);
+  } else {
+    node = autograd::make_node(
+        name, [](FormulaNodeBase&, variable_list& g) { return variable_list{zeros_like(g[0])}; },
+        self);
+  }
+  autograd::untracked([&] {
+    write();
+    return 0;
+  });
+  autograd::finish_inplace(self, node);
+  return self;
+}
+
+}  // namespace
+
+Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
+  EMBER_CHECK(src.defined(), RuntimeError, "copy_: the source tensor is undefined");
+  autograd::check_inplace(*this);
+  if (!autograd::grad_needed(*this, src) || !is_floating_point()) {
+    copy_data(*this, src);
+    autograd::finish_inplace(*this);
+    return *this;
+  }
+  // grad_src is g itself: the engine sums it down to src's shape (broadcast
+  // copies) and casts it to src's dtype.
+  auto node = autograd::make_node(
+      "CopyBackwards",
+      [](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{n.needs_input_grad(0) ? zeros_like(g[0]) : Tensor(),
+                             n.needs_input_grad(1) ? g[0] : Tensor()};
+      },
+      *this, src);
+  autograd::untracked([&] {
+    copy_data(*this, src);
+    return 0;
+  });
+  autograd::finish_inplace(*this, node);
   return *this;
 }
 
@@ -86,9 +160,18 @@ Tensor Tensor::to(const Device& dev, std::optional<DType> dt, bool, bool copy,
     EMBER_CHECK(r.is_meta(), NotImplementedError,
                 "Cannot copy out of meta tensor; no data! Please use to_empty() to move a module "
                 "off the meta device.");
-    return r;
+  } else {
+    copy_data(r, *this);
   }
-  r.copy_(*this);
+  // Integer results never get history.
+  if (!autograd::grad_needed(*this) || !r.is_floating_point()) return r;
+  auto node = autograd::make_node(
+      "ToCopyBackward0",
+      [dt = dtype(), from = device()](FormulaNodeBase&, variable_list& g) {
+        return variable_list{g[0].to(from, dt)};
+      },
+      *this);
+  autograd::set_history(r, node);
   return r;
 }
 
@@ -100,7 +183,12 @@ Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy) const {
 
 Tensor Tensor::clone(MemoryFormat fmt) const {
   Tensor r = empty_like(*this, {.memory_format = fmt});
-  if (!is_meta()) r.copy_(*this);
+  if (!is_meta()) copy_data(r, *this);
+  if (!autograd::grad_needed(*this)) return r;
+  auto node = autograd::make_node(
+      "CloneBackward0", [](FormulaNodeBase&, variable_list& g) { return variable_list{g[0]}; },
+      *this);
+  autograd::set_history(r, node);
   return r;
 }
 
@@ -112,27 +200,25 @@ Tensor Tensor::contiguous(MemoryFormat fmt) const {
 }
 
 Tensor& Tensor::fill_(const Scalar& value) {
-  if (is_meta()) return *this;
-  EMBER_CHECK(!ops::has_internal_overlap(*this), RuntimeError,
-              "unsupported operation: more than one element of the written-to tensor refers to a "
-              "single memory location. Please clone() the tensor before performing the operation.");
-  kernels::fill_kernel(*this, value);
-  return *this;
+  return overwrite(*this, "FillBackward2", [&] { fill_data(*this, value); });
 }
 
 Tensor& Tensor::fill_(const Tensor& value) {
   EMBER_CHECK(value.dim() == 0, RuntimeError,
               "fill_ only supports 0-dimension value tensor but got tensor with ", value.dim(),
               " dimensions.");
-  return fill_(value.item());
+  // The value's gradient is the sum of the filled elements' gradients.
+  return overwrite(
+      *this, "FillBackward3", [&] { fill_data(*this, value.item()); }, &value);
 }
 
 Tensor& Tensor::zero_() {
-  if (!is_meta() && is_non_overlapping_and_dense() && numel()) {
-    std::memset(data_ptr(), 0, nbytes());
-    return *this;
-  }
-  return fill_(0);
+  return overwrite(*this, "ZeroBackward0", [&] {
+    if (!is_meta() && is_non_overlapping_and_dense() && numel())
+      std::memset(data_ptr(), 0, nbytes());
+    else
+      fill_data(*this, 0);
+  });
 }
 
 Scalar Tensor::item() const {

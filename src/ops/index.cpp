@@ -1,8 +1,11 @@
 // index_select, gather, scatter, scatter_add, index_add, one_hot: argument
 // checks with PyTorch's messages, then the loops in kernels/cpu/index.cpp.
 // In-place ops check every argument and every index before writing anything.
+// Autograd: IndexSelectBackward0, GatherBackward0, ScatterBackward0/1,
+// ScatterAddBackward0, IndexAddBackward0 (out of place and in place).
 #include "ember/ops/index.h"
 
+#include "autograd/record.h"
 #include "ember/ops/factory.h"
 #include "kernels/cpu/index.h"
 #include "ops/op_utils.h"
@@ -204,9 +207,7 @@ void index_add_impl(const Tensor& self, int64_t dim, const Tensor& index, const 
   kernels::scatter_add_kernel({sv, iv, rv}, w, alpha);
 }
 
-}  // namespace
-
-Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
+Tensor index_select_impl(const Tensor& self, int64_t dim, const Tensor& index) {
   ops::check_same_device("index_select()", {self, index});
   dim = wrap_dim(dim, self.dim());
   EMBER_CHECK(index.dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector");
@@ -242,7 +243,7 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
+Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index) {
   ops::check_same_device("gather()", {self, index});
   dim = wrap_dim(dim, self.dim());
   Tensor out = empty(index.sizes(), {.dtype = self.dtype(), .device = self.device()});
@@ -263,33 +264,169 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-  ops::check_same_device("scatter", {self, index, src});
-  Tensor out = scatter_target(self);
-  scatter_impl(out, dim, index, &src, 0, ScatterMode::Copy);
+using autograd::FormulaNodeBase;
+using autograd::variable_list;
+
+// The gradients of the indexed ops, for (self, other) with the index saved
+// first; a node with only a self edge uses the first.
+variable_list scatter_grads(FormulaNodeBase& n, const variable_list& g, int64_t d) {
+  Tensor index = n.saved(0);
+  return {n.needs_input_grad(0) ? g[0].scatter(d, index, 0) : Tensor(),
+          n.needs_input_grad(1) ? g[0].gather(d, index) : Tensor()};
+}
+
+variable_list scatter_add_grads(FormulaNodeBase& n, const variable_list& g, int64_t d) {
+  return {n.needs_input_grad(0) ? g[0] : Tensor(),
+          n.needs_input_grad(1) ? g[0].gather(d, n.saved(0)) : Tensor()};
+}
+
+// The source's gradient is its rows of g (summed down to its shape by the
+// engine when the source broadcasts), times alpha. A 0-dim source gets the
+// one selected element as 0-dim.
+variable_list index_add_grads(FormulaNodeBase& n, const variable_list& g, int64_t d,
+                              const Scalar& alpha, bool scalar_source) {
+  Tensor gs;
+  if (n.needs_input_grad(1)) {
+    gs = g[0].index_select(d, n.saved(0));
+    if (scalar_source) gs = gs.reshape({});
+    if (alpha.to_double() != 1.0) gs = gs * alpha;
+  }
+  return {n.needs_input_grad(0) ? g[0] : Tensor(), gs};
+}
+
+// A node named `name` with edges to self (and other, when given), the index
+// saved; `grads(n, g)` returns gradients for (self, other).
+template <typename Grads>
+std::shared_ptr<autograd::Node> index_node(const char* name, const Tensor& self,
+                                           const Tensor* other, const Tensor& index, Grads grads) {
+  auto fn = [grads](FormulaNodeBase& n, variable_list& g) {
+    variable_list r = grads(n, g);
+    r.resize(n.num_outputs());
+    return r;
+  };
+  auto node =
+      other ? autograd::make_node(name, fn, self, *other) : autograd::make_node(name, fn, self);
+  node->save(index);
+  return node;
+}
+
+// Out of place: out = impl(), recorded when self or other requires grad.
+template <typename Impl, typename Grads>
+Tensor record(const char* name, const Tensor& self, const Tensor* other, const Tensor& index,
+              const Impl& impl, Grads grads) {
+  const Tensor none;
+  if (!autograd::grad_needed(self, other ? *other : none)) return impl();
+  Tensor out = autograd::untracked(impl);
+  if (!out.is_floating_point()) return out;
+  autograd::set_history(out, index_node(name, self, other, index, std::move(grads)));
   return out;
+}
+
+// In place: impl() writes into self.
+template <typename Impl, typename Grads>
+Tensor& record_(const char* name, Tensor& self, const Tensor* other, const Tensor& index,
+                const Impl& impl, Grads grads) {
+  autograd::check_inplace(self);
+  const Tensor none;
+  if (!autograd::grad_needed(self, other ? *other : none) || !self.is_floating_point()) {
+    impl();
+    autograd::finish_inplace(self);
+    return self;
+  }
+  auto node = index_node(name, self, other, index, std::move(grads));
+  autograd::untracked([&] {
+    impl();
+    return 0;
+  });
+  autograd::finish_inplace(self, node);
+  return self;
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
+  if (!autograd::grad_needed(self)) return index_select_impl(self, dim, index);
+  Tensor out = autograd::untracked([&] { return index_select_impl(self, dim, index); });
+  const int64_t d = wrap_dim(dim, self.dim());
+  auto node = autograd::make_node(
+      "IndexSelectBackward0",
+      [in = DimVector(self.sizes()), d](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{zeros(in, g[0].options()).index_add(d, n.saved(0), g[0])};
+      },
+      self);
+  node->save(index);
+  autograd::set_history(out, node);
+  return out;
+}
+
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
+  if (!autograd::grad_needed(self)) return gather_impl(self, dim, index);
+  Tensor out = autograd::untracked([&] { return gather_impl(self, dim, index); });
+  const int64_t d = wrap_dim(dim, self.dim());
+  auto node = autograd::make_node(
+      "GatherBackward0",
+      [in = DimVector(self.sizes()), d](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{zeros(in, g[0].options()).scatter_add(d, n.saved(0), g[0])};
+      },
+      self);
+  node->save(index);
+  autograd::set_history(out, node);
+  return out;
+}
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  const int64_t d = wrap_dim(dim, self.dim());
+  return record(
+      "ScatterBackward0", self, &src, index,
+      [&] {
+        ops::check_same_device("scatter", {self, index, src});
+        Tensor out = scatter_target(self);
+        scatter_impl(out, dim, index, &src, 0, ScatterMode::Copy);
+        return out;
+      },
+      [d](FormulaNodeBase& n, const variable_list& g) { return scatter_grads(n, g, d); });
 }
 
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
-  ops::check_same_device("scatter", {self, index});
-  Tensor out = scatter_target(self);
-  scatter_impl(out, dim, index, nullptr, value, ScatterMode::Fill);
-  return out;
+  const int64_t d = wrap_dim(dim, self.dim());
+  return record(
+      "ScatterBackward1", self, nullptr, index,
+      [&] {
+        ops::check_same_device("scatter", {self, index});
+        Tensor out = scatter_target(self);
+        scatter_impl(out, dim, index, nullptr, value, ScatterMode::Fill);
+        return out;
+      },
+      [d](FormulaNodeBase& n, const variable_list& g) { return scatter_grads(n, g, d); });
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-  ops::check_same_device("scatter_add", {self, index, src});
-  Tensor out = scatter_target(self);
-  scatter_impl(out, dim, index, &src, 0, ScatterMode::Add);
-  return out;
+  const int64_t d = wrap_dim(dim, self.dim());
+  return record(
+      "ScatterAddBackward0", self, &src, index,
+      [&] {
+        ops::check_same_device("scatter_add", {self, index, src});
+        Tensor out = scatter_target(self);
+        scatter_impl(out, dim, index, &src, 0, ScatterMode::Add);
+        return out;
+      },
+      [d](FormulaNodeBase& n, const variable_list& g) { return scatter_add_grads(n, g, d); });
 }
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                  const Scalar& alpha) {
-  ops::check_same_device("index_add()", {self, index, source});
-  Tensor out = scatter_target(self);
-  index_add_impl(out, dim, index, source, alpha);
-  return out;
+  const int64_t d = wrap_dim(dim, self.dim());
+  return record(
+      "IndexAddBackward0", self, &source, index,
+      [&] {
+        ops::check_same_device("index_add()", {self, index, source});
+        Tensor out = scatter_target(self);
+        index_add_impl(out, dim, index, source, alpha);
+        return out;
+      },
+      [d, alpha, scalar = source.dim() == 0](FormulaNodeBase& n, const variable_list& g) {
+        return index_add_grads(n, g, d, alpha, scalar);
+      });
 }
 
 Tensor one_hot(const Tensor& indices, int64_t num_classes) {
@@ -336,19 +473,28 @@ Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Scalar& value) co
   return ember::scatter(*this, dim, index, value);
 }
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) {
-  scatter_impl(*this, dim, index, &src, 0, ScatterMode::Copy);
-  return *this;
+  const int64_t d = wrap_dim(dim, this->dim());
+  return record_(
+      "ScatterBackward0", *this, &src, index,
+      [&] { scatter_impl(*this, dim, index, &src, 0, ScatterMode::Copy); },
+      [d](FormulaNodeBase& n, const variable_list& g) { return scatter_grads(n, g, d); });
 }
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value) {
-  scatter_impl(*this, dim, index, nullptr, value, ScatterMode::Fill);
-  return *this;
+  const int64_t d = wrap_dim(dim, this->dim());
+  return record_(
+      "ScatterBackward1", *this, nullptr, index,
+      [&] { scatter_impl(*this, dim, index, nullptr, value, ScatterMode::Fill); },
+      [d](FormulaNodeBase& n, const variable_list& g) { return scatter_grads(n, g, d); });
 }
 Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
   return ember::scatter_add(*this, dim, index, src);
 }
 Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) {
-  scatter_impl(*this, dim, index, &src, 0, ScatterMode::Add);
-  return *this;
+  const int64_t d = wrap_dim(dim, this->dim());
+  return record_(
+      "ScatterAddBackward0", *this, &src, index,
+      [&] { scatter_impl(*this, dim, index, &src, 0, ScatterMode::Add); },
+      [d](FormulaNodeBase& n, const variable_list& g) { return scatter_add_grads(n, g, d); });
 }
 Tensor Tensor::index_add(int64_t dim, const Tensor& index, const Tensor& source,
                          const Scalar& alpha) const {
@@ -356,8 +502,13 @@ Tensor Tensor::index_add(int64_t dim, const Tensor& index, const Tensor& source,
 }
 Tensor& Tensor::index_add_(int64_t dim, const Tensor& index, const Tensor& source,
                            const Scalar& alpha) {
-  index_add_impl(*this, dim, index, source, alpha);
-  return *this;
+  const int64_t d = wrap_dim(dim, this->dim());
+  return record_(
+      "IndexAddBackward0", *this, &source, index,
+      [&] { index_add_impl(*this, dim, index, source, alpha); },
+      [d, alpha, scalar = source.dim() == 0](FormulaNodeBase& n, const variable_list& g) {
+        return index_add_grads(n, g, d, alpha, scalar);
+      });
 }
 
 }  // namespace ember

@@ -3,7 +3,9 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/record.h"
 #include "ember/ops/factory.h"
+#include "kernels/cpu/copy.h"
 #include "kernels/cpu/random.h"
 #include "ops/op_utils.h"
 
@@ -165,26 +167,40 @@ void check_no_internal_overlap(const Tensor& t) {
 
 // Runs kernel(dense) on self: directly when self is dense (memory order), else
 // on a contiguous temporary copied into self. Meta and empty tensors: no-op.
+// An in-place fill for autograd: the caller ran check_inplace first; a self
+// that requires grad gets `name` (PyTorch's node), whose gradient is zero.
 template <typename Kernel>
-Tensor& fill_with(Tensor& self, const Kernel& kernel) {
-  if (self.is_meta() || self.numel() == 0) return self;
-  check_no_internal_overlap(self);
-  if (self.is_non_overlapping_and_dense()) {
-    kernel(self);
-  } else {
-    Tensor tmp = empty(self.sizes(), {.dtype = self.dtype(), .device = self.device()});
-    kernel(tmp);
-    self.copy_(tmp);
+Tensor& fill_with(Tensor& self, const char* name, const Kernel& kernel) {
+  std::shared_ptr<autograd::Node> node;
+  if (autograd::grad_needed(self) && self.is_floating_point()) {
+    node = autograd::make_node(
+        name,
+        [](autograd::FormulaNodeBase&, autograd::variable_list& g) {
+          return autograd::variable_list{zeros_like(g[0])};
+        },
+        self);
   }
+  if (!self.is_meta() && self.numel() != 0) {
+    check_no_internal_overlap(self);
+    if (self.is_non_overlapping_and_dense()) {
+      kernel(self);
+    } else {
+      Tensor tmp = empty(self.sizes(), {.dtype = self.dtype(), .device = self.device()});
+      kernel(tmp);
+      kernels::copy_kernel(self, tmp);
+    }
+  }
+  autograd::finish_inplace(self, node);
   return self;
 }
 
 // Allocates with the options (requires_grad checked up front, as PyTorch does),
-// then fills a detached alias so the fill is no autograd event.
+// then fills an alias without history or shared version (t.data()) so the
+// fill is no autograd event and the new tensor is at version 0.
 template <typename Fill>
 Tensor make_filled(IntArrayRef sizes, const TensorOptions& options, const Fill& fill) {
   Tensor t = empty(sizes, options);
-  Tensor d = t.requires_grad() ? t.detach() : t;
+  Tensor d = t.requires_grad() ? t.data() : t;
   fill(d);
   return t;
 }
@@ -192,7 +208,7 @@ Tensor make_filled(IntArrayRef sizes, const TensorOptions& options, const Fill& 
 template <typename Fill>
 Tensor make_like(const Tensor& like, const LikeOptions& options, const Fill& fill) {
   Tensor t = empty_like(like, options);
-  Tensor d = t.requires_grad() ? t.detach() : t;
+  Tensor d = t.requires_grad() ? t.data() : t;
   fill(d);
   return t;
 }
@@ -202,6 +218,7 @@ Tensor make_like(const Tensor& like, const LikeOptions& options, const Fill& fil
 // ---- in-place fills
 
 Tensor& Tensor::uniform_(double from, double to, Generator* gen) {
+  autograd::check_inplace(*this);
   const DType t = dtype();
   EMBER_CHECK(ember::is_floating_point(t), TypeError,
               "\"check_uniform_bounds\" not implemented for '", scalar_type_name(t), "'");
@@ -215,26 +232,32 @@ Tensor& Tensor::uniform_(double from, double to, Generator* gen) {
               scalar_type_name(t), ">::max(), but found to=", to, " and from=", from,
               " which result in to-from to exceed the limit");
   Generator& g = gen_or_default(gen);
-  return fill_with(*this, [&](const Tensor& d) { kernels::uniform_kernel(d, from, to, g); });
+  return fill_with(*this, "UniformBackward0",
+                   [&](const Tensor& d) { kernels::uniform_kernel(d, from, to, g); });
 }
 
 Tensor& Tensor::normal_(double mean, double std, Generator* gen) {
+  autograd::check_inplace(*this);
   const DType t = dtype();
   EMBER_CHECK(ember::is_floating_point(t), TypeError, "\"normal_kernel_cpu\" not implemented for '",
               scalar_type_name(t), "'");
   EMBER_CHECK(std >= 0.0, RuntimeError, "normal expects std >= 0.0, but found std ", std);
   Generator& g = gen_or_default(gen);
-  return fill_with(*this, [&](const Tensor& d) { kernels::normal_kernel(d, mean, std, g); });
+  return fill_with(*this, "NormalBackward0",
+                   [&](const Tensor& d) { kernels::normal_kernel(d, mean, std, g); });
 }
 
 Tensor& Tensor::bernoulli_(double p, Generator* gen) {
+  autograd::check_inplace(*this);
   EMBER_CHECK(p >= 0 && p <= 1, RuntimeError,
               "bernoulli_ expects p to be in [0, 1], but got p=", p);
   Generator& g = gen_or_default(gen);
-  return fill_with(*this, [&](const Tensor& d) { kernels::bernoulli_scalar_kernel(d, p, g); });
+  return fill_with(*this, "BernoulliBackward2",
+                   [&](const Tensor& d) { kernels::bernoulli_scalar_kernel(d, p, g); });
 }
 
 Tensor& Tensor::random_(int64_t from, int64_t to, Generator* gen) {
+  autograd::check_inplace(*this);
   EMBER_CHECK(from < to, RuntimeError,
               "random_ expects 'from' to be less than 'to', but got from=", from, " >= to=", to);
   const DType t = dtype();
@@ -249,7 +272,7 @@ Tensor& Tensor::random_(int64_t from, int64_t to, Generator* gen) {
   }
   const uint64_t range = static_cast<uint64_t>(to) - static_cast<uint64_t>(from);
   Generator& g = gen_or_default(gen);
-  return fill_with(*this,
+  return fill_with(*this, "RandomBackward0",
                    [&](const Tensor& d) { kernels::random_from_to_kernel(d, from, range, g); });
 }
 

@@ -1,8 +1,11 @@
-// cat and stack, with PyTorch's checks, type promotion and output layout.
+// cat and stack, with PyTorch's checks, type promotion and output layout, and
+// their autograd nodes (CatBackward0, StackBackward0).
 #include <vector>
 
+#include "autograd/record.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/index.h"
+#include "kernels/cpu/copy.h"
 #include "kernels/cpu/index.h"
 #include "ops/op_utils.h"
 
@@ -38,9 +41,10 @@ DimVector format_perm(MemoryFormat fmt, int64_t ndim) {
   return perm;
 }
 
-}  // namespace
+using autograd::FormulaNodeBase;
+using autograd::variable_list;
 
-Tensor cat(TensorList tensors, int64_t dim) {
+Tensor cat_impl(TensorList tensors, int64_t dim) {
   EMBER_CHECK(!tensors.empty(), RuntimeError, "torch.cat(): expected a non-empty list of Tensors");
   for (size_t i = 0; i < tensors.size(); ++i) {
     EMBER_CHECK(tensors[i].defined(), RuntimeError, "torch.cat(): tensor at position ", i,
@@ -101,13 +105,13 @@ Tensor cat(TensorList tensors, int64_t dim) {
   for (const auto& t : tensors) {
     if (cat_skipped(t)) continue;
     const int64_t n = t.sizes()[dim];
-    if (n > 0 && t.numel() > 0) out.narrow(dim, offset, n).copy_(t);
+    if (n > 0 && t.numel() > 0) kernels::copy_kernel(out.narrow(dim, offset, n), t);
     offset += n;
   }
   return out;
 }
 
-Tensor stack(TensorList tensors, int64_t dim) {
+Tensor stack_impl(TensorList tensors, int64_t dim) {
   EMBER_CHECK(!tensors.empty(), RuntimeError, "stack expects a non-empty TensorList");
   const int64_t nd = tensors[0].dim();
   dim = wrap_dim(dim, nd + 1);
@@ -115,16 +119,80 @@ Tensor stack(TensorList tensors, int64_t dim) {
     EMBER_CHECK(tensors[i].sizes() == tensors[0].sizes(), RuntimeError,
                 "stack expects each tensor to be equal size, but got ", tensors[0].sizes(),
                 " at entry 0 and ", tensors[i].sizes(), " at entry ", i);
+  Tensor c;
   if (dim < nd) {
-    // As PyTorch: cat along dim, then split that dim with a view (always possible).
-    DimVector sizes(tensors[0].sizes());
-    sizes.insert(static_cast<size_t>(dim), static_cast<int64_t>(tensors.size()));
-    return cat(tensors, dim).view(sizes);
+    // As PyTorch: cat along dim, then split that dim (always possible without a copy).
+    c = cat_impl(tensors, dim);
+  } else {
+    std::vector<Tensor> parts;
+    parts.reserve(tensors.size());
+    for (const auto& t : tensors) parts.push_back(t.unsqueeze(dim));
+    c = cat_impl(parts, dim);
   }
-  std::vector<Tensor> parts;
-  parts.reserve(tensors.size());
-  for (const auto& t : tensors) parts.push_back(t.unsqueeze(dim));
-  return cat(parts, dim);
+  DimVector sizes(tensors[0].sizes());
+  sizes.insert(static_cast<size_t>(dim), static_cast<int64_t>(tensors.size()));
+  Tensor v = c.view(sizes);
+  // The result owns its storage: not a view of the temporary it was made in.
+  return Tensor(std::make_shared<TensorImpl>(c.storage(), c.dtype(), v.sizes(), v.strides(),
+                                             v.storage_offset()));
+}
+
+}  // namespace
+
+Tensor cat(TensorList tensors, int64_t dim) {
+  if (!autograd::grad_needed_list(tensors)) return cat_impl(tensors, dim);
+  Tensor out = autograd::untracked([&] { return cat_impl(tensors, dim); });
+  if (!out.is_floating_point()) return out;
+  // Each input's gradient is its slice of g; a skipped input (1-D empty) gets
+  // an empty gradient, as PyTorch's cat_tensors_backward.
+  std::vector<int64_t> lengths;  // along dim; -1: skipped
+  int64_t d = 0;
+  bool found = false;
+  for (const auto& t : tensors) {
+    if (cat_skipped(t)) {
+      lengths.push_back(-1);
+      continue;
+    }
+    if (!found) d = wrap_dim(dim, t.dim());
+    found = true;
+    lengths.push_back(t.sizes()[d]);
+  }
+  auto node = autograd::make_node_list(
+      "CatBackward0",
+      [lengths, d](FormulaNodeBase& n, variable_list& g) {
+        variable_list r(lengths.size());
+        int64_t offset = 0;
+        for (size_t i = 0; i < lengths.size(); ++i) {
+          if (lengths[i] < 0) {
+            if (n.needs_input_grad(i)) r[i] = zeros({0}, g[0].options());
+            continue;
+          }
+          if (n.needs_input_grad(i)) r[i] = g[0].narrow(d, offset, lengths[i]);
+          offset += lengths[i];
+        }
+        return r;
+      },
+      tensors);
+  autograd::set_history(out, node);
+  return out;
+}
+
+Tensor stack(TensorList tensors, int64_t dim) {
+  if (!autograd::grad_needed_list(tensors)) return stack_impl(tensors, dim);
+  Tensor out = autograd::untracked([&] { return stack_impl(tensors, dim); });
+  if (!out.is_floating_point()) return out;
+  const int64_t d = wrap_dim(dim, tensors[0].dim() + 1);
+  auto node = autograd::make_node_list(
+      "StackBackward0",
+      [d](FormulaNodeBase& n, variable_list& g) {
+        variable_list r(n.num_outputs());
+        for (size_t i = 0; i < r.size(); ++i)
+          if (n.needs_input_grad(i)) r[i] = g[0].select(d, static_cast<int64_t>(i));
+        return r;
+      },
+      tensors);
+  autograd::set_history(out, node);
+  return out;
 }
 
 }  // namespace ember

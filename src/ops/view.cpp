@@ -1,9 +1,17 @@
 // Views: every function here returns a tensor sharing storage with its input.
+// Each view function is split in two: the geometry (a *_view helper that makes
+// the view and records nothing) and the public op, which records PyTorch's
+// backward node when its input requires grad. Views are made with grad mode as
+// the caller has it (never under untracked), so that their creation meta tells
+// check_inplace how they came to be.
 #include <algorithm>
 #include <numeric>
 
+#include "autograd/record.h"
 #include "ember/core/grad_mode.h"
 #include "ember/ops/factory.h"
+#include "ember/ops/index.h"
+#include "ember/ops/reduce.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -93,24 +101,250 @@ std::optional<DimVector> compute_stride(IntArrayRef oldshape, IntArrayRef oldstr
   return newstride;
 }
 
-}  // namespace
+using autograd::FormulaNodeBase;
+using autograd::variable_list;
 
-Tensor Tensor::view(IntArrayRef shape) const {
-  DimVector sz = infer_size(shape, numel());
-  auto st = compute_stride(sizes(), strides(), sz);
+// Records `out`, a view of self made by a view function, with a one-input node.
+template <typename F>
+Tensor record_view(const Tensor& self, Tensor out, const char* name, F fn) {
+  if (!autograd::grad_needed(self)) return out;
+  auto node = autograd::make_node(name, std::move(fn), self);
+  autograd::set_history(out, node);
+  return out;
+}
+
+// A tensor sharing t's storage and geometry that is not a view (PyTorch's
+// _unsafe_view, and stack's result): autograd treats it as a fresh tensor.
+Tensor plain_alias(const Tensor& t, IntArrayRef sizes, IntArrayRef strides) {
+  TensorImpl* i = t.impl();
+  return Tensor(
+      std::make_shared<TensorImpl>(i->storage(), i->dtype(), sizes, strides, i->storage_offset()));
+}
+
+// ---- the geometry of each view (no autograd)
+
+Tensor view_view(const Tensor& self, IntArrayRef sz) {
+  auto st = compute_stride(self.sizes(), self.strides(), sz);
   EMBER_CHECK(st.has_value(), RuntimeError,
               "view size is not compatible with input tensor's size and stride (at least one "
               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
-  return make_view(*this, sz, *st, storage_offset());
+  return make_view(self, sz, *st, self.storage_offset());
+}
+
+// Drops the listed (wrapped) dims of size 1.
+Tensor squeeze_view(const Tensor& self, const std::vector<bool>& listed) {
+  DimVector sz, st;
+  for (int64_t i = 0; i < self.dim(); ++i) {
+    if (listed[i] && self.sizes()[i] == 1) continue;
+    sz.push_back(self.sizes()[i]);
+    st.push_back(self.strides()[i]);
+  }
+  return make_view(self, sz, st, self.storage_offset());
+}
+
+Tensor unsqueeze_view(const Tensor& self, int64_t d) {
+  DimVector sz(self.sizes()), st(self.strides());
+  const int64_t new_stride = d >= self.dim() ? 1 : sz[d] * st[d];
+  sz.insert(d, 1);
+  st.insert(d, new_stride);
+  return make_view(self, sz, st, self.storage_offset());
+}
+
+Tensor transpose_view(const Tensor& self, int64_t d0, int64_t d1) {
+  DimVector sz(self.sizes()), st(self.strides());
+  if (self.dim() > 0) {
+    std::swap(sz[d0], sz[d1]);
+    std::swap(st[d0], st[d1]);
+  }
+  return make_view(self, sz, st, self.storage_offset());
+}
+
+// d wrapped; start, end already resolved to [0, size].
+Tensor slice_view(const Tensor& self, int64_t d, int64_t start, int64_t end, int64_t step) {
+  DimVector sz(self.sizes()), st(self.strides());
+  sz[d] = (end - start + step - 1) / step;
+  st[d] = self.strides()[d] * step;
+  return make_view(self, sz, st, self.storage_offset() + start * self.strides()[d]);
+}
+
+// d wrapped, index in [0, size).
+Tensor select_view(const Tensor& self, int64_t d, int64_t index) {
+  DimVector sz(self.sizes()), st(self.strides());
+  const int64_t off = self.storage_offset() + index * self.strides()[d];
+  sz.erase(d);
+  st.erase(d);
+  return make_view(self, sz, st, off);
+}
+
+// ---- gradients of views, written with public ops so that they are
+// themselves differentiable (create_graph).
+
+// zeros of `sizes` whose `part` (a view of it) holds g: the adjoint of taking that view.
+template <typename Part>
+Tensor scatter_into_zeros(const Tensor& g, IntArrayRef sizes, Part part) {
+  Tensor r = zeros(sizes, g.options());
+  part(r).copy_(g);
+  return r;
+}
+
+// Reinserts the size-1 dims that squeeze removed (PyTorch's unsqueeze_to).
+Tensor unsqueeze_to(Tensor g, IntArrayRef sizes, const std::vector<bool>& listed) {
+  for (int64_t i = 0; i < static_cast<int64_t>(sizes.size()); ++i)
+    if (listed[i] && sizes[i] == 1) g = g.unsqueeze(i);
+  return g;
+}
+
+// PyTorch's _maybe_overlapping_memory: whether a (sizes, strides) geometry may
+// map two elements to one memory location.
+bool maybe_overlapping(IntArrayRef sizes, IntArrayRef strides) {
+  std::vector<size_t> order(sizes.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return strides[a] < strides[b]; });
+  int64_t max_index_in_slice = 0;
+  for (auto i : order) {
+    if (strides[i] <= max_index_in_slice) return true;
+    max_index_in_slice += strides[i] * (sizes[i] - 1);
+  }
+  return false;
+}
+
+int64_t min_storage_size(IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  int64_t n = offset + 1;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) return offset;
+    n += (sizes[i] - 1) * strides[i];
+  }
+  return n;
+}
+
+// Gradient of self.as_strided(sizes, strides, offset) w.r.t. self (whose
+// geometry is `in`): PyTorch's as_strided_backward. The gradient is scattered
+// into a tensor standing for the shared storage (summing where the output
+// overlaps itself), then read back with the input's geometry (averaging where
+// the input overlaps itself).
+Tensor as_strided_grad(Tensor g, const autograd::Geometry& in, IntArrayRef sizes,
+                       IntArrayRef strides, int64_t offset) {
+  DimVector out_sizes, out_strides;
+  for (int64_t i = g.dim() - 1; i >= 0; --i) {
+    if (sizes[i] == 0) return zeros(in.sizes, g.options());
+    if (sizes[i] == 1) {
+      g = g.squeeze(i);
+    } else if (strides[i] == 0) {
+      const int64_t d[1] = {i};
+      g = g.sum(IntArrayRef(d, 1));
+    } else {
+      out_sizes.insert(0, sizes[i]);
+      out_strides.insert(0, strides[i]);
+    }
+  }
+  DimVector in_sizes, in_strides;
+  for (size_t i = 0; i < in.sizes.size(); ++i) {
+    if (in.sizes[i] == 0) return zeros(in.sizes, g.options());
+    if (in.sizes[i] != 1) {
+      in_sizes.push_back(in.sizes[i]);
+      in_strides.push_back(in.strides[i]);
+    }
+  }
+  const bool out_overlap = maybe_overlapping(out_sizes, out_strides);
+  const bool in_overlap = maybe_overlapping(in_sizes, in_strides);
+  const int64_t shared = std::min(in.offset, offset);
+  const int64_t in_off = in.offset - shared, out_off = offset - shared;
+  const int64_t n = std::max(min_storage_size(in_sizes, in_strides, in_off),
+                             min_storage_size(out_sizes, out_strides, out_off));
+  Tensor storage = zeros({n}, g.options());
+  Tensor positions;
+  if (out_overlap || in_overlap) positions = arange(n, {.dtype = kInt64, .device = g.device()});
+  if (out_overlap) {
+    Tensor at = positions.as_strided(out_sizes, out_strides, out_off).reshape({-1});
+    storage.index_add_(0, at, g.reshape({-1}));
+  } else {
+    storage.as_strided(out_sizes, out_strides, out_off).copy_(g);
+  }
+  if (in_overlap) {
+    Tensor at = positions.as_strided(in_sizes, in_strides, in_off).reshape({-1});
+    Tensor count = zeros({n}, g.options());
+    count.index_add_(0, at, ones({1}, g.options()).expand(at.sizes()));
+    storage = storage / count;  // NaN where the input never reads
+  }
+  return storage.as_strided(in.sizes, in.strides, in_off);
+}
+
+// One node for the several views a split/unbind returns: the gradient of the
+// input is the outputs' gradients (zeros where none flowed) put back together.
+// The outputs are marked as such even without history (as PyTorch's creation
+// meta): modifying one in place stays an error once the base gets history.
+std::vector<Tensor> record_multi(const Tensor& self, std::vector<Tensor> outs, const char* name,
+                                 int64_t d, bool stacked) {
+  autograd::mark_multiple_views(outs);
+  if (!autograd::grad_needed(self) || outs.empty()) return outs;
+  std::vector<DimVector> shapes;
+  for (const auto& o : outs) shapes.emplace_back(o.sizes());
+  auto node = autograd::make_node(
+      name,
+      [shapes, d, stacked](FormulaNodeBase&, variable_list& g) {
+        TensorOptions opt;
+        for (const auto& t : g)
+          if (t.defined()) opt = t.options();
+        std::vector<Tensor> parts;
+        for (size_t i = 0; i < shapes.size(); ++i)
+          parts.push_back(g[i].defined() ? g[i] : zeros(shapes[i], opt));
+        return variable_list{stacked ? stack(parts, d) : cat(parts, d)};
+      },
+      self);
+  for (const auto& o : outs) autograd::set_history(o, node);
+  return outs;
+}
+
+Tensor alias(const Tensor& self) {
+  return record_view(self, make_view(self, self.sizes(), self.strides(), self.storage_offset()),
+                     "AliasBackward0",
+                     [](FormulaNodeBase&, variable_list& g) { return variable_list{g[0]}; });
+}
+
+std::vector<Tensor> split_views(const Tensor& self, IntArrayRef split_sizes, int64_t d) {
+  std::vector<Tensor> out;
+  int64_t start = 0;
+  for (auto s : split_sizes) {
+    out.push_back(slice_view(self, d, start, start + s, 1));
+    start += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor Tensor::view(IntArrayRef shape) const {
+  Tensor out = view_view(*this, infer_size(shape, numel()));
+  return record_view(*this, out, "ViewBackward0",
+                     [sz = DimVector(sizes())](FormulaNodeBase&, variable_list& g) {
+                       return variable_list{g[0].reshape(sz)};
+                     });
 }
 
 Tensor Tensor::view_as(const Tensor& other) const { return view(other.sizes()); }
 
 Tensor Tensor::reshape(IntArrayRef shape) const {
   DimVector sz = infer_size(shape, numel());
-  if (auto st = compute_stride(sizes(), strides(), sz))
-    return make_view(*this, sz, *st, storage_offset());
-  return clone(MemoryFormat::Contiguous).view(sz);
+  if (auto st = compute_stride(sizes(), strides(), sz)) {
+    return record_view(*this, make_view(*this, sz, *st, storage_offset()), "ReshapeAliasBackward0",
+                       [in = DimVector(sizes())](FormulaNodeBase&, variable_list& g) {
+                         return variable_list{g[0].reshape(in)};
+                       });
+  }
+  // As PyTorch: a contiguous clone (CloneBackward0), then _unsafe_view of it,
+  // which is not a view for autograd (UnsafeViewBackward0).
+  Tensor c = clone(MemoryFormat::Contiguous);
+  Tensor out = plain_alias(c, sz, *compute_stride(c.sizes(), c.strides(), sz));
+  if (!autograd::grad_needed(c)) return out;
+  auto node = autograd::make_node(
+      "UnsafeViewBackward0",
+      [in = DimVector(c.sizes())](FormulaNodeBase&, variable_list& g) {
+        return variable_list{g[0].reshape(in)};
+      },
+      c);
+  autograd::set_history(out, node);
+  return out;
 }
 
 Tensor Tensor::reshape_as(const Tensor& other) const { return reshape(other.sizes()); }
@@ -158,41 +392,41 @@ Tensor Tensor::unflatten(int64_t d, IntArrayRef new_sizes) const {
   return view(shape);
 }
 
+namespace {
+
+// squeeze(), squeeze(dim), squeeze(dims): PyTorch's SqueezeBackward0/1/2.
+Tensor squeeze_rec(const Tensor& self, std::vector<bool> listed, const char* name) {
+  return record_view(self, squeeze_view(self, listed), name,
+                     [in = DimVector(self.sizes()), listed](FormulaNodeBase&, variable_list& g) {
+                       return variable_list{unsqueeze_to(g[0], in, listed)};
+                     });
+}
+
+}  // namespace
+
 Tensor Tensor::squeeze() const {
-  DimVector sz, st;
-  for (int64_t i = 0; i < dim(); ++i)
-    if (sizes()[i] != 1) {
-      sz.push_back(sizes()[i]);
-      st.push_back(strides()[i]);
-    }
-  return make_view(*this, sz, st, storage_offset());
+  return squeeze_rec(*this, std::vector<bool>(dim(), true), "SqueezeBackward0");
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
-  int64_t dd[1] = {d};
-  return squeeze(IntArrayRef(dd, 1));
+  std::vector<bool> listed(dim(), false);
+  const int64_t w = wrap_dim(d, dim());
+  if (dim() > 0) listed[w] = true;
+  return squeeze_rec(*this, std::move(listed), "SqueezeBackward1");
 }
 
 Tensor Tensor::squeeze(IntArrayRef dims) const {
-  const int64_t nd = dim();
-  DimVector wrapped = ops::wrap_dims(dims, nd, false);
-  DimVector sz, st;
-  for (int64_t i = 0; i < nd; ++i) {
-    const bool listed = std::find(wrapped.begin(), wrapped.end(), i) != wrapped.end();
-    if (listed && sizes()[i] == 1) continue;
-    sz.push_back(sizes()[i]);
-    st.push_back(strides()[i]);
-  }
-  return make_view(*this, sz, st, storage_offset());
+  std::vector<bool> listed(dim(), false);
+  for (auto w : ops::wrap_dims(dims, dim(), false))
+    if (dim() > 0) listed[w] = true;
+  return squeeze_rec(*this, std::move(listed), "SqueezeBackward2");
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
   d = wrap_dim(d, dim() + 1);
-  DimVector sz(sizes()), st(strides());
-  const int64_t new_stride = d >= dim() ? 1 : sizes()[d] * strides()[d];
-  sz.insert(d, 1);
-  st.insert(d, new_stride);
-  return make_view(*this, sz, st, storage_offset());
+  return record_view(
+      *this, unsqueeze_view(*this, d), "UnsqueezeBackward0",
+      [d](FormulaNodeBase&, variable_list& g) { return variable_list{g[0].squeeze(d)}; });
 }
 
 Tensor Tensor::permute(IntArrayRef dims) const {
@@ -201,7 +435,7 @@ Tensor Tensor::permute(IntArrayRef dims) const {
               "permute(sparse_coo): number of dimensions in the tensor input does not match the "
               "length of the desired ordering of dimensions i.e. input.dim() = ",
               nd, " is not equal to len(dims) = ", dims.size());
-  DimVector sz(nd), st(nd);
+  DimVector sz(nd), st(nd), inverse(nd);
   std::vector<bool> seen(nd, false);
   for (int64_t i = 0; i < nd; ++i) {
     const int64_t d = wrap_dim(dims[i], nd);
@@ -209,15 +443,19 @@ Tensor Tensor::permute(IntArrayRef dims) const {
     seen[d] = true;
     sz[i] = sizes()[d];
     st[i] = strides()[d];
+    inverse[d] = i;
   }
-  return make_view(*this, sz, st, storage_offset());
+  return record_view(*this, make_view(*this, sz, st, storage_offset()), "PermuteBackward0",
+                     [inverse](FormulaNodeBase&, variable_list& g) {
+                       return variable_list{g[0].permute(inverse)};
+                     });
 }
 
 Tensor Tensor::movedim(int64_t source, int64_t destination) const {
   const int64_t nd = dim();
   source = wrap_dim(source, nd);
   destination = wrap_dim(destination, nd);
-  if (nd == 0) return make_view(*this, sizes(), strides(), storage_offset());
+  if (nd == 0) return alias(*this);
   DimVector order;
   for (int64_t i = 0; i < nd; ++i)
     if (i != source) order.push_back(i);
@@ -229,18 +467,17 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   const int64_t nd = dim();
   d0 = wrap_dim(d0, nd);
   d1 = wrap_dim(d1, nd);
-  DimVector sz(sizes()), st(strides());
-  if (nd == 0) return make_view(*this, sz, st, storage_offset());
-  std::swap(sz[d0], sz[d1]);
-  std::swap(st[d0], st[d1]);
-  return make_view(*this, sz, st, storage_offset());
+  return record_view(*this, transpose_view(*this, d0, d1), "TransposeBackward0",
+                     [d0, d1](FormulaNodeBase&, variable_list& g) {
+                       return variable_list{g[0].transpose(d0, d1)};
+                     });
 }
 
 Tensor Tensor::t() const {
   EMBER_CHECK(dim() <= 2, RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is ",
               dim(), "D");
-  if (dim() < 2) return make_view(*this, sizes(), strides(), storage_offset());
-  return transpose(0, 1);
+  return record_view(*this, transpose_view(*this, 0, dim() < 2 ? 0 : 1), "TBackward0",
+                     [](FormulaNodeBase&, variable_list& g) { return variable_list{g[0].t()}; });
 }
 
 Tensor Tensor::mT() const {
@@ -285,7 +522,10 @@ Tensor Tensor::expand(IntArrayRef target) const {
       st[i] = 0;
     }
   }
-  return make_view(*this, sz, st, storage_offset());
+  return record_view(*this, make_view(*this, sz, st, storage_offset()), "ExpandBackward0",
+                     [in = DimVector(sizes())](FormulaNodeBase&, variable_list& g) {
+                       return variable_list{autograd::sum_to(g[0], in)};
+                     });
 }
 
 Tensor Tensor::expand_as(const Tensor& other) const { return expand(other.sizes()); }
@@ -311,11 +551,11 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   EMBER_CHECK(index >= -size && index < size, IndexError, "select(): index ", index,
               " out of range for tensor of size ", sizes(), " at dimension ", d);
   if (index < 0) index += size;
-  DimVector sz(sizes()), st(strides());
-  const int64_t off = storage_offset() + index * strides()[d];
-  sz.erase(d);
-  st.erase(d);
-  return make_view(*this, sz, st, off);
+  return record_view(*this, select_view(*this, d, index), "SelectBackward0",
+                     [in = DimVector(sizes()), d, index](FormulaNodeBase&, variable_list& g) {
+                       return variable_list{scatter_into_zeros(
+                           g[0], in, [&](const Tensor& r) { return r.select(d, index); })};
+                     });
 }
 
 Tensor Tensor::slice(int64_t d, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt,
@@ -329,10 +569,12 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start_opt, std::optional<
   if (end < 0) end += size;
   start = std::clamp<int64_t>(start, 0, size);
   end = std::clamp<int64_t>(end, start, size);
-  DimVector sz(sizes()), st(strides());
-  sz[d] = (end - start + step - 1) / step;
-  st[d] = strides()[d] * step;
-  return make_view(*this, sz, st, storage_offset() + start * strides()[d]);
+  return record_view(
+      *this, slice_view(*this, d, start, end, step), "SliceBackward0",
+      [in = DimVector(sizes()), d, start, end, step](FormulaNodeBase&, variable_list& g) {
+        return variable_list{scatter_into_zeros(
+            g[0], in, [&](const Tensor& r) { return r.slice(d, start, end, step); })};
+      });
 }
 
 Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::optional<int64_t> off_opt) const {
@@ -358,7 +600,11 @@ Tensor Tensor::as_strided(IntArrayRef sz, IntArrayRef st, std::optional<int64_t>
                 ", and itemsize ", element_size(), " requiring a storage size of ", need,
                 " are out of bounds for storage of size ", storage()->nbytes());
   }
-  return make_view(*this, sz, st, off);
+  return record_view(*this, make_view(*this, sz, st, off), "AsStridedBackward0",
+                     [in = autograd::Geometry::of(*this), osz = DimVector(sz), ost = DimVector(st),
+                      off](FormulaNodeBase&, variable_list& g) {
+                       return variable_list{as_strided_grad(g[0], in, osz, ost, off)};
+                     });
 }
 
 std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
@@ -371,15 +617,11 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
               "split_size can only be 0 if dimension "
               "size is 0, but got dimension size of ",
               size);
-  std::vector<Tensor> out;
   // A size-0 dim splits into one empty piece (PyTorch keeps at least one split).
-  if (size == 0) {
-    out.push_back(narrow(d, 0, 0));
-    return out;
-  }
-  for (int64_t s = 0; s < size; s += split_size)
-    out.push_back(narrow(d, s, std::min(split_size, size - s)));
-  return out;
+  DimVector pieces;
+  if (size == 0) pieces.push_back(0);
+  for (int64_t s = 0; s < size; s += split_size) pieces.push_back(std::min(split_size, size - s));
+  return record_multi(*this, split_views(*this, pieces, d), "SplitBackward0", d, false);
 }
 
 std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t d) const {
@@ -401,13 +643,8 @@ std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes, int64_t d)
   EMBER_CHECK(total == size, RuntimeError,
               "split_with_sizes expects split_sizes to sum exactly to ", size,
               " (input tensor's size at dimension ", d, "), but got split_sizes=", split_sizes);
-  std::vector<Tensor> out;
-  int64_t start = 0;
-  for (auto s : split_sizes) {
-    out.push_back(narrow(d, start, s));
-    start += s;
-  }
-  return out;
+  return record_multi(*this, split_views(*this, split_sizes, d), "SplitWithSizesBackward0", d,
+                      false);
 }
 
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
@@ -429,8 +666,8 @@ std::vector<Tensor> Tensor::unbind(int64_t d) const {
   d = wrap_dim(d, dim());
   std::vector<Tensor> out;
   out.reserve(sizes()[d]);
-  for (int64_t i = 0; i < sizes()[d]; ++i) out.push_back(select(d, i));
-  return out;
+  for (int64_t i = 0; i < sizes()[d]; ++i) out.push_back(select_view(*this, d, i));
+  return record_multi(*this, std::move(out), "UnbindBackward0", d, true);
 }
 
 Tensor Tensor::diagonal(int64_t offset, int64_t dim1_in, int64_t dim2_in) const {
@@ -455,13 +692,20 @@ Tensor Tensor::diagonal(int64_t offset, int64_t dim1_in, int64_t dim2_in) const 
     }
   sz.push_back(diag_size);
   st.push_back(strides()[dim1] + strides()[dim2]);
-  return make_view(*this, sz, st, off);
+  return record_view(
+      *this, make_view(*this, sz, st, off), "DiagonalBackward0",
+      [in = DimVector(sizes()), offset, dim1, dim2](FormulaNodeBase&, variable_list& g) {
+        return variable_list{scatter_into_zeros(
+            g[0], in, [&](const Tensor& r) { return r.diagonal(offset, dim1, dim2); })};
+      });
 }
 
 Tensor Tensor::index(std::initializer_list<TensorIndex> indices) const {
   return index(ArrayRef<TensorIndex>(indices));
 }
 
+// A composite of the recorded select / slice / unsqueeze, as PyTorch's
+// indexing; an index that changes nothing (x[...]) gives an alias.
 Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
   int64_t consumed = 0, ellipses = 0;
   for (const auto& ix : indices) {
@@ -505,7 +749,7 @@ Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
         break;
     }
   }
-  return r;
+  return r.is_same(*this) ? alias(*this) : r;
 }
 
 }  // namespace ember
