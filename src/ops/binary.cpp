@@ -1,6 +1,8 @@
 // add, sub, mul, div, remainder, fmod, floor_divide, pow, atan2, maximum,
-// minimum, lerp and the bitwise ops: argument checks, type promotion and output
-// allocation. The loops are in kernels/cpu/binary.cpp.
+// minimum, lerp and the bitwise ops: argument checks, type promotion, output
+// allocation and the autograd formulas (PyTorch's node names). The loops are in
+// kernels/cpu/binary.cpp.
+#include <cmath>
 #include <vector>
 
 #include "autograd/record.h"
@@ -285,6 +287,234 @@ Tensor mul_rec(const Arg& a, const Arg& b) {
   return out;
 }
 
+DimVector shape_of(const Arg& a) { return a.is_scalar ? DimVector() : DimVector(a.t.sizes()); }
+TensorOptions options_of(const Tensor& g) { return {.dtype = g.dtype(), .device = g.device()}; }
+
+// A node whose gradients are zeros (division with a rounding mode).
+auto zero_grad_node(const char* name, const Arg& a, const Arg& b) {
+  return autograd::make_node(
+      name,
+      [sa = shape_of(a), sb = shape_of(b)](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{n.needs_input_grad(0) ? zeros(sa, options_of(g[0])) : Tensor(),
+                             n.needs_input_grad(1) ? zeros(sb, options_of(g[0])) : Tensor()};
+      },
+      a.t, b.t);
+}
+
+// A node for an op PyTorch has no derivative for: backward raises.
+auto not_implemented_node(const char* op, const Arg& a, const Arg& b) {
+  return autograd::make_node(
+      "torch::autograd::NotImplemented",
+      [op](FormulaNodeBase&, variable_list&) -> variable_list {
+        throw RuntimeError(detail::str_cat("derivative for aten::", op, " is not implemented"));
+      },
+      a.t, b.t);
+}
+
+// DivBackward0: d(a / b) = g / b, -g * (out / b). saved: [b, out].
+auto div_node(const Arg& a, const Arg& b) {
+  return autograd::make_node(
+      "DivBackward0",
+      [sb = b.s, b_num = b.is_scalar](FormulaNodeBase& n, variable_list& g) {
+        Tensor ga, gb;
+        if (n.needs_input_grad(0)) ga = b_num ? g[0] / sb : g[0] / n.saved(0);
+        if (n.needs_input_grad(1)) gb = g[0] * (n.saved(1) / n.saved(0)) * -1;
+        return variable_list{ga, gb};
+      },
+      a.t, b.t);
+}
+
+Tensor div_rec(const Arg& a, const Arg& b, const std::string& mode) {
+  if (!autograd::grad_needed(a.t, b.t)) return div_impl(a, b, mode);
+  Tensor out = autograd::untracked([&] { return div_impl(a, b, mode); });
+  if (!mode.empty()) {
+    autograd::set_history(out, zero_grad_node("DivBackward2", a, b));
+    return out;
+  }
+  auto node = div_node(a, b);
+  node->save(b.is_scalar ? Tensor() : b.t);
+  autograd::set_history(out, node);
+  node->save_output(autograd::requires_grad(b.t) ? out : Tensor());
+  return out;
+}
+
+// remainder (rounding = "floor") and fmod ("trunc"): d(a mod b) = g, -g * div(a, b, rounding).
+Tensor mod_rec(const Arg& a, const Arg& b, BinaryOp op) {
+  if (!autograd::grad_needed(a.t, b.t)) return mod_impl(a, b, op);
+  Tensor out = autograd::untracked([&] { return mod_impl(a, b, op); });
+  const bool rem = op == BinaryOp::Remainder;
+  if (a.is_scalar) {  // remainder(Scalar, Tensor): PyTorch has no formula
+    autograd::set_history(out, not_implemented_node("remainder", a, b));
+    return out;
+  }
+  const char* name = rem ? (b.is_scalar ? "RemainderBackward0" : "RemainderBackward1")
+                         : (b.is_scalar ? "FmodBackward0" : "FmodBackward1");
+  auto node = autograd::make_node(
+      name,
+      [rem](FormulaNodeBase& n, variable_list& g) {
+        Tensor gb;
+        if (n.needs_input_grad(1))
+          gb = g[0] * n.saved(0).div(n.saved(1), rem ? "floor" : "trunc") * -1;
+        return variable_list{n.needs_input_grad(0) ? g[0] : Tensor(), gb};
+      },
+      a.t, b.t);
+  const bool want_b = autograd::requires_grad(b.t);
+  node->save(want_b ? a.t : Tensor());
+  node->save(want_b ? b.t : Tensor());
+  autograd::set_history(out, node);
+  return out;
+}
+
+Tensor floor_divide_rec(const Arg& a, const Arg& b) {
+  if (!autograd::grad_needed(a.t, b.t)) return div_impl(a, b, "floor");
+  Tensor out = autograd::untracked([&] { return div_impl(a, b, "floor"); });
+  autograd::set_history(out, not_implemented_node("floor_divide", a, b));
+  return out;
+}
+
+// ---- pow
+
+// d(x ** e) / dx times g (PowBackward0): 0 for e == 0 (x is then not saved),
+// else g * e * x ** (e - 1).
+Tensor pow_scalar_grad(const Tensor& g, const Tensor& x, const Scalar& e) {
+  if (is_zero(e)) return zeros_like(g);
+  const double ed = e.to_double();
+  return g * (x.pow(ed - 1) * ed);
+}
+
+// PowBackward1's gradients. x: the base as it was, out: the result.
+Tensor pow_base_grad(const Tensor& g, const Tensor& x, const Tensor& e) {
+  return where(e.eq(0), 0, g * (e * x.pow(e - 1)));
+}
+Tensor pow_exponent_grad(const Tensor& g, const Tensor& x, const Tensor& e, const Tensor& out) {
+  const Tensor xo = x.dtype() == out.dtype() ? x : x.to(out.dtype());
+  return g * where(x.eq(0).logical_and(e.ge(0)), 0, out * xo.log());
+}
+
+// saved: [the base as it was, exponent, out]
+variable_list pow_tensor_formula(FormulaNodeBase& n, variable_list& g) {
+  Tensor gx, ge;
+  if (n.needs_input_grad(0)) gx = pow_base_grad(g[0], n.saved(0), n.saved(1));
+  if (n.needs_input_grad(1)) ge = pow_exponent_grad(g[0], n.saved(0), n.saved(1), n.saved(2));
+  return variable_list{gx, ge};
+}
+
+Tensor pow_ts_rec(const Tensor& base, const Scalar& e) {
+  if (!autograd::grad_needed(base)) return pow_tensor_scalar(base, e, nullptr);
+  Tensor out = autograd::untracked([&] { return pow_tensor_scalar(base, e, nullptr); });
+  auto node = autograd::make_node(
+      "PowBackward0",
+      [e](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{pow_scalar_grad(g[0], n.saved(0), e)};
+      },
+      base);
+  node->save(is_zero(e) ? Tensor() : base);
+  autograd::set_history(out, node);
+  return out;
+}
+
+Tensor pow_tt_impl(const Tensor& base, const Tensor& exponent) {
+  const DType dt = promote(base, exponent);
+  check_not_bool(dt, "pow");
+  return run_binary("pow", base, exponent, dt, dt, binary_fn(BinaryOp::Pow, dt));
+}
+
+Tensor pow_tt_rec(const Tensor& base, const Tensor& exponent) {
+  if (!autograd::grad_needed(base, exponent)) return pow_tt_impl(base, exponent);
+  Tensor out = autograd::untracked([&] { return pow_tt_impl(base, exponent); });
+  auto node = autograd::make_node("PowBackward1", pow_tensor_formula, base, exponent);
+  node->save(base);
+  node->save(exponent);
+  autograd::set_history(out, node);
+  node->save_output(autograd::requires_grad(exponent) ? out : Tensor());
+  return out;
+}
+
+Tensor pow_st_impl(const Scalar& base, const Tensor& exponent) {
+  const DType dt = promote(base, exponent);
+  if (is_one(base)) {  // 1 ** x is 1, even for NaN x
+    Tensor out = alloc_out(exponent.sizes(), dt, {exponent});
+    if (!out.is_meta()) out.fill_(1);
+    return out;
+  }
+  check_not_bool(dt, "pow");
+  return run_binary("pow", base, exponent, dt, dt, binary_fn(BinaryOp::Pow, dt));
+}
+
+// PowBackward2: d(b ** e) / de = out * log(b), and 0 where b == 0 and e >= 0.
+Tensor pow_st_rec(const Scalar& base, const Tensor& exponent) {
+  if (!autograd::grad_needed(exponent)) return pow_st_impl(base, exponent);
+  Tensor out = autograd::untracked([&] { return pow_st_impl(base, exponent); });
+  const bool base_zero = is_zero(base);
+  const double log_base = std::log(base.to_double());
+  auto node = autograd::make_node(
+      "PowBackward2",
+      [base_zero, log_base](FormulaNodeBase& n, variable_list& g) {
+        const Tensor out = n.saved(1);
+        if (base_zero) return variable_list{g[0] * where(n.saved(0).ge(0), 0, out * log_base)};
+        return variable_list{g[0] * (out * log_base)};
+      },
+      exponent);
+  node->save(base_zero ? exponent : Tensor());
+  autograd::set_history(out, node);
+  node->save_output(out);
+  return out;
+}
+
+// ---- atan2, maximum / minimum, lerp
+
+Tensor atan2_impl(const Tensor& a, const Tensor& b) {
+  const DType common = promote(a, b);
+  const DType dt = is_floating_point(common) ? common : get_default_dtype();
+  return run_binary("atan2", a, b, dt, dt, binary_fn(BinaryOp::Atan2, dt));
+}
+
+Tensor atan2_rec(const Tensor& a, const Tensor& b) {
+  if (!autograd::grad_needed(a, b)) return atan2_impl(a, b);
+  Tensor out = autograd::untracked([&] { return atan2_impl(a, b); });
+  auto node = autograd::make_node(
+      "Atan2Backward0",
+      [](FormulaNodeBase& n, variable_list& g) {
+        const Tensor x = n.saved(0), y = n.saved(1);
+        const Tensor recip = 1 / (x * x + y * y);
+        Tensor ga, gb;
+        if (n.needs_input_grad(0)) ga = g[0] * y * recip;
+        if (n.needs_input_grad(1)) gb = g[0] * x * recip * -1;
+        return variable_list{ga, gb};
+      },
+      a, b);
+  node->save(a);
+  node->save(b);
+  autograd::set_history(out, node);
+  return out;
+}
+
+// maximum / minimum: the gradient goes to the larger (smaller) input, half to each on ties.
+Tensor max_min_rec(bool is_max, const Tensor& a, const Tensor& b) {
+  auto impl = [&] {
+    const DType dt = promote(a, b);
+    return run_binary(is_max ? "maximum" : "minimum", a, b, dt, dt,
+                      binary_fn(is_max ? BinaryOp::Maximum : BinaryOp::Minimum, dt));
+  };
+  if (!autograd::grad_needed(a, b)) return impl();
+  Tensor out = autograd::untracked(impl);
+  auto node = autograd::make_node(
+      is_max ? "MaximumBackward0" : "MinimumBackward0",
+      [is_max](FormulaNodeBase& n, variable_list& g) {
+        const Tensor x = n.saved(0), y = n.saved(1);
+        const Tensor shared = where(x.eq(y), g[0] / 2, g[0]);
+        Tensor ga, gb;
+        if (n.needs_input_grad(0)) ga = where(is_max ? x.lt(y) : x.gt(y), 0, shared);
+        if (n.needs_input_grad(1)) gb = where(is_max ? x.gt(y) : x.lt(y), 0, shared);
+        return variable_list{ga, gb};
+      },
+      a, b);
+  node->save(a);
+  node->save(b);
+  autograd::set_history(out, node);
+  return out;
+}
+
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
@@ -316,37 +546,22 @@ Tensor mul(const Tensor& a, const Tensor& b) { return mul_rec(a, b); }
 Tensor mul(const Tensor& a, const Scalar& b) { return mul_rec(a, b); }
 Tensor mul(const Scalar& a, const Tensor& b) { return mul(b, a); }
 
-Tensor div(const Tensor& a, const Tensor& b, const std::string& m) { return div_impl(a, b, m); }
-Tensor div(const Tensor& a, const Scalar& b, const std::string& m) { return div_impl(a, b, m); }
-Tensor div(const Scalar& a, const Tensor& b, const std::string& m) { return div_impl(a, b, m); }
-Tensor true_divide(const Tensor& a, const Tensor& b) { return div_impl(a, b, ""); }
+Tensor div(const Tensor& a, const Tensor& b, const std::string& m) { return div_rec(a, b, m); }
+Tensor div(const Tensor& a, const Scalar& b, const std::string& m) { return div_rec(a, b, m); }
+Tensor div(const Scalar& a, const Tensor& b, const std::string& m) { return div_rec(a, b, m); }
+Tensor true_divide(const Tensor& a, const Tensor& b) { return div_rec(a, b, ""); }
 
-Tensor remainder(const Tensor& a, const Tensor& b) { return mod_impl(a, b, BinaryOp::Remainder); }
-Tensor remainder(const Tensor& a, const Scalar& b) { return mod_impl(a, b, BinaryOp::Remainder); }
-Tensor remainder(const Scalar& a, const Tensor& b) { return mod_impl(a, b, BinaryOp::Remainder); }
-Tensor fmod(const Tensor& a, const Tensor& b) { return mod_impl(a, b, BinaryOp::Fmod); }
-Tensor fmod(const Tensor& a, const Scalar& b) { return mod_impl(a, b, BinaryOp::Fmod); }
-Tensor floor_divide(const Tensor& a, const Tensor& b) { return div_impl(a, b, "floor"); }
-Tensor floor_divide(const Tensor& a, const Scalar& b) { return div_impl(a, b, "floor"); }
+Tensor remainder(const Tensor& a, const Tensor& b) { return mod_rec(a, b, BinaryOp::Remainder); }
+Tensor remainder(const Tensor& a, const Scalar& b) { return mod_rec(a, b, BinaryOp::Remainder); }
+Tensor remainder(const Scalar& a, const Tensor& b) { return mod_rec(a, b, BinaryOp::Remainder); }
+Tensor fmod(const Tensor& a, const Tensor& b) { return mod_rec(a, b, BinaryOp::Fmod); }
+Tensor fmod(const Tensor& a, const Scalar& b) { return mod_rec(a, b, BinaryOp::Fmod); }
+Tensor floor_divide(const Tensor& a, const Tensor& b) { return floor_divide_rec(a, b); }
+Tensor floor_divide(const Tensor& a, const Scalar& b) { return floor_divide_rec(a, b); }
 
-Tensor pow(const Tensor& base, const Tensor& exponent) {
-  const DType dt = promote(base, exponent);
-  check_not_bool(dt, "pow");
-  return run_binary("pow", base, exponent, dt, dt, binary_fn(BinaryOp::Pow, dt));
-}
-Tensor pow(const Tensor& base, const Scalar& exponent) {
-  return pow_tensor_scalar(base, exponent, nullptr);
-}
-Tensor pow(const Scalar& base, const Tensor& exponent) {
-  const DType dt = promote(base, exponent);
-  if (is_one(base)) {  // 1 ** x is 1, even for NaN x
-    Tensor out = alloc_out(exponent.sizes(), dt, {exponent});
-    if (!out.is_meta()) out.fill_(1);
-    return out;
-  }
-  check_not_bool(dt, "pow");
-  return run_binary("pow", base, exponent, dt, dt, binary_fn(BinaryOp::Pow, dt));
-}
+Tensor pow(const Tensor& base, const Tensor& exponent) { return pow_tt_rec(base, exponent); }
+Tensor pow(const Tensor& base, const Scalar& exponent) { return pow_ts_rec(base, exponent); }
+Tensor pow(const Scalar& base, const Tensor& exponent) { return pow_st_rec(base, exponent); }
 Tensor float_power(const Tensor& base, const Tensor& exponent) {
   return pow(base.to(kFloat64), exponent.to(kFloat64));
 }
@@ -403,11 +618,75 @@ Tensor& mul_rec_(Tensor& self, const Arg& other) {
       },
       self, other.t);
   node->save(!o_num ? other.t : Tensor());
-  // The other operand's gradient needs self as it was before the write.
-  node->save(autograd::requires_grad(other.t) ? autograd::untracked([&] { return self.clone(); })
-                                              : Tensor());
+  // The other operand's gradient needs self as it was before the write (the
+  // clone is recorded, so that double backward reaches self's history).
+  node->save(autograd::requires_grad(other.t) ? self.clone() : Tensor());
   autograd::untracked(kernel);
   autograd::finish_inplace(self, node);
+  return self;
+}
+
+Tensor& div_rec_(Tensor& self, const Arg& other, const std::string& mode) {
+  autograd::check_inplace(self);
+  auto kernel = [&]() -> Tensor& { return div_inplace(self, other, mode); };
+  if (!autograd::grad_needed(self, other.t)) {
+    kernel();
+    autograd::finish_inplace(self);
+    return self;
+  }
+  if (!mode.empty()) {
+    auto node = zero_grad_node("DivBackward2", self, other);
+    autograd::untracked(kernel);
+    autograd::finish_inplace(self, node);
+    return self;
+  }
+  auto node = div_node(self, other);
+  node->save(other.is_scalar ? Tensor() : other.t);
+  autograd::untracked(kernel);
+  autograd::finish_inplace(self, node);
+  node->save_output(autograd::requires_grad(other.t) ? self : Tensor());
+  return self;
+}
+
+Tensor& pow_ts_rec_(Tensor& self, const Scalar& e) {
+  autograd::check_inplace(self);
+  auto kernel = [&] { return pow_tensor_scalar(self, e, &self); };
+  if (!autograd::grad_needed(self)) {
+    kernel();
+    autograd::finish_inplace(self);
+    return self;
+  }
+  auto node = autograd::make_node(
+      "PowBackward0",
+      [e](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{pow_scalar_grad(g[0], n.saved(0), e)};
+      },
+      self);
+  // The base as it was (a recorded clone: double backward reaches self's history).
+  node->save(is_zero(e) ? Tensor() : self.clone());
+  autograd::untracked(kernel);
+  autograd::finish_inplace(self, node);
+  return self;
+}
+
+Tensor& pow_tt_rec_(Tensor& self, const Tensor& exponent) {
+  autograd::check_inplace(self);
+  auto kernel = [&]() -> Tensor& {
+    const DType dt = promote(self, exponent);
+    check_not_bool(dt, "pow");
+    return run_binary_("pow_", self, exponent, dt, binary_fn(BinaryOp::Pow, dt));
+  };
+  if (!autograd::grad_needed(self, exponent)) {
+    kernel();
+    autograd::finish_inplace(self);
+    return self;
+  }
+  auto node = autograd::make_node("PowBackward1", pow_tensor_formula, self, exponent);
+  node->save(self.clone());  // the base as it was
+  node->save(exponent);
+  autograd::untracked(kernel);
+  autograd::finish_inplace(self, node);
+  node->save_output(autograd::requires_grad(exponent) ? self : Tensor());
   return self;
 }
 
@@ -428,35 +707,17 @@ Tensor& sub_(Tensor& self, const Scalar& other, const Scalar& alpha) {
 Tensor& mul_(Tensor& self, const Tensor& other) { return mul_rec_(self, other); }
 Tensor& mul_(Tensor& self, const Scalar& other) { return mul_rec_(self, other); }
 Tensor& div_(Tensor& self, const Tensor& other, const std::string& m) {
-  return div_inplace(self, other, m);
+  return div_rec_(self, other, m);
 }
 Tensor& div_(Tensor& self, const Scalar& other, const std::string& m) {
-  return div_inplace(self, other, m);
+  return div_rec_(self, other, m);
 }
-Tensor& pow_(Tensor& self, const Scalar& exponent) {
-  pow_tensor_scalar(self, exponent, &self);
-  return self;
-}
-Tensor& pow_(Tensor& self, const Tensor& exponent) {
-  const DType dt = promote(self, exponent);
-  check_not_bool(dt, "pow");
-  return run_binary_("pow_", self, exponent, dt, binary_fn(BinaryOp::Pow, dt));
-}
+Tensor& pow_(Tensor& self, const Scalar& exponent) { return pow_ts_rec_(self, exponent); }
+Tensor& pow_(Tensor& self, const Tensor& exponent) { return pow_tt_rec_(self, exponent); }
 
-Tensor atan2(const Tensor& a, const Tensor& b) {
-  const DType common = promote(a, b);
-  const DType dt = is_floating_point(common) ? common : get_default_dtype();
-  return run_binary("atan2", a, b, dt, dt, binary_fn(BinaryOp::Atan2, dt));
-}
-
-Tensor maximum(const Tensor& a, const Tensor& b) {
-  const DType dt = promote(a, b);
-  return run_binary("maximum", a, b, dt, dt, binary_fn(BinaryOp::Maximum, dt));
-}
-Tensor minimum(const Tensor& a, const Tensor& b) {
-  const DType dt = promote(a, b);
-  return run_binary("minimum", a, b, dt, dt, binary_fn(BinaryOp::Minimum, dt));
-}
+Tensor atan2(const Tensor& a, const Tensor& b) { return atan2_rec(a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b) { return max_min_rec(true, a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return max_min_rec(false, a, b); }
 
 namespace {
 void check_lerp_dtypes(const Tensor& start, const Tensor& other, const char* what,
@@ -469,14 +730,16 @@ void check_lerp_dtypes(const Tensor& start, const Tensor& other, const char* wha
 }
 }  // namespace
 
-Tensor lerp(const Tensor& start, const Tensor& end, const Scalar& weight) {
+namespace {
+
+Tensor lerp_scalar_impl(const Tensor& start, const Tensor& end, const Scalar& weight) {
   check_lerp_dtypes(start, end, "end", "lerp_kernel_scalar");
   const DType dt = start.dtype();
   return run_binary("lerp", start, end, dt, dt,
                     [&](const TensorIter& it) { kernels::lerp_scalar_kernel(it, dt, weight); });
 }
 
-Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
+Tensor lerp_tensor_impl(const Tensor& start, const Tensor& end, const Tensor& weight) {
   check_lerp_dtypes(start, end, "end", "lerp_kernel_tensor");
   check_lerp_dtypes(start, weight, "weight", "lerp_kernel_tensor");
   check_devices("lerp", {start, end, weight});
@@ -488,6 +751,46 @@ Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
                                                  kernels::as_operand(end, dt, shape),
                                                  kernels::as_operand(weight, dt, shape)}),
                               dt);
+  return out;
+}
+
+}  // namespace
+
+// LerpBackward0: d lerp = g * (1 - w), g * w.
+Tensor lerp(const Tensor& start, const Tensor& end, const Scalar& weight) {
+  if (!autograd::grad_needed(start, end)) return lerp_scalar_impl(start, end, weight);
+  Tensor out = autograd::untracked([&] { return lerp_scalar_impl(start, end, weight); });
+  auto node = autograd::make_node(
+      "LerpBackward0",
+      [weight](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{n.needs_input_grad(0) ? g[0] * (1 - weight.to_double()) : Tensor(),
+                             n.needs_input_grad(1) ? g[0] * weight : Tensor()};
+      },
+      start, end);
+  autograd::set_history(out, node);
+  return out;
+}
+
+// LerpBackward1: d lerp = g * (1 - w), g * w, g * (end - start).
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
+  if (!autograd::grad_needed(start, end, weight)) return lerp_tensor_impl(start, end, weight);
+  Tensor out = autograd::untracked([&] { return lerp_tensor_impl(start, end, weight); });
+  auto node = autograd::make_node(
+      "LerpBackward1",
+      [](FormulaNodeBase& n, variable_list& g) {
+        Tensor gs, ge, gw;
+        // saved: [start, end, weight]
+        if (n.needs_input_grad(0)) gs = g[0] * (1 - n.saved(2));
+        if (n.needs_input_grad(1)) ge = g[0] * n.saved(2);
+        if (n.needs_input_grad(2)) gw = g[0] * (n.saved(1) - n.saved(0));
+        return variable_list{gs, ge, gw};
+      },
+      start, end, weight);
+  const bool want_w = autograd::requires_grad(weight);
+  node->save(want_w ? start : Tensor());
+  node->save(want_w ? end : Tensor());
+  node->save(autograd::requires_grad(start) || autograd::requires_grad(end) ? weight : Tensor());
+  autograd::set_history(out, node);
   return out;
 }
 
