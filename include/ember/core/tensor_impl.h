@@ -88,9 +88,11 @@ class TensorImpl {
   const std::shared_ptr<TensorImpl>& view_base() const { return view_base_; }
   ViewCreationMeta view_creation_meta() const { return creation_meta_; }
   void set_view_creation_meta(ViewCreationMeta m) { creation_meta_ = m; }
+  // Call after set_version_counter (the view starts at the shared version).
   void set_view_base(std::shared_ptr<TensorImpl> base, ViewCreationMeta m) {
     view_base_ = std::move(base);
     creation_meta_ = m;
+    view_attr_version_ = version();
   }
   // The base's version when this view's grad_fn was last set; a newer base
   // version means the base was modified in place and grad_fn must be rebuilt.
