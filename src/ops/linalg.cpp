@@ -415,7 +415,8 @@ Tensor unsafe_view(const Tensor& t, IntArrayRef shape, const char* name = "Unsaf
 // mm / mv, or a batched bmm, with views and reshapes around them, so the
 // graph is made of those ops' nodes.
 Tensor matmul_composite(const Tensor& t1, const Tensor& t2) {
-  (void)plan_matmul(t1, t2);  // PyTorch's checks and messages (views only, no work)
+  // PyTorch's checks and messages (the plan's views are not recorded).
+  autograd::untracked([&] { return plan_matmul(t1, t2); });
   const int64_t d1 = t1.dim(), d2 = t2.dim();
   if (d1 == 1 && d2 == 1) return dot(t1, t2);
   if (d1 == 2 && d2 == 1) return mv(t1, t2);

@@ -331,3 +331,27 @@ TEST(CompareGrad, ComparisonsAndLogicalOpsAreNotRecorded) {
     EXPECT_FALSE(t.grad_fn());
   }
 }
+
+// In place on a view of a non-leaf (CopySlices). Needs the views' own nodes
+// (view family).
+TEST(CompareGrad, InplaceOnView) {
+  Tensor m = mask_of({4}, 170);
+  EXPECT_TRUE(gradcheck(
+      [&](const std::vector<Tensor>& in) {
+        Tensor y = fresh(in[0]);
+        Tensor row = y.select(0, 1);
+        row.clamp_(-0.3, 0.3);
+        Tensor col = y.select(1, 2);
+        col.masked_fill_(m.slice(0, 0, 3), 1.0);
+        return y;
+      },
+      {leaf({3, 4}, 171)}));
+  EXPECT_TRUE(gradcheck(
+      [&](const std::vector<Tensor>& in) {
+        Tensor y = fresh(in[0]);
+        Tensor row = y.select(0, 0);
+        clamp_(row, in[1], in[2]);
+        return y;
+      },
+      {leaf({3, 4}, 172), leaf({4}, 173), leaf({4}, 174)}));
+}

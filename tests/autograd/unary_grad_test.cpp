@@ -355,3 +355,24 @@ TEST(UnaryGrad, Float32GradientsKeepTheDtype) {
   Tensor ref = 1 - tanh(x.detach()) * tanh(x.detach());
   EXPECT_TRUE(x.grad().allclose(ref));
 }
+
+// In place on a view of a non-leaf: the base's history becomes CopySlices
+// around the op's node. Needs the views' own nodes (view family).
+TEST(UnaryGrad, InplaceOnView) {
+  for (const auto& c : inplace_cases()) {
+    EXPECT_TRUE(gradcheck(
+        [&](const std::vector<Tensor>& in) {
+          Tensor y = fresh(in[0]);
+          Tensor row = y.select(0, 1);
+          c.fn(row);
+          return y;
+        },
+        {leaf({3, 4}, c.domain, 95)}))
+        << c.op;
+    Tensor y = fresh(leaf({3, 4}, c.domain, 96));
+    Tensor col = y.t().select(0, 2);
+    c.fn(col);
+    ASSERT_TRUE(y.grad_fn()) << c.op;
+    EXPECT_EQ(y.grad_fn()->name(), "CopySlices") << c.op;
+  }
+}
