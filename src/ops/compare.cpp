@@ -464,7 +464,8 @@ std::shared_ptr<FormulaNodeBase> masked_fill_node(const Tensor& x, const Tensor&
 
 Tensor masked_fill_rec(const Tensor& x, const Tensor& mask, const Scalar& value,
                        const Tensor* value_t) {
-  if (!autograd::grad_needed(x, value_t ? *value_t : Tensor()))
+  // Only floating results get history (an integer x filled from a value that requires grad).
+  if (!x.is_floating_point() || !autograd::grad_needed(x, value_t ? *value_t : Tensor()))
     return masked_fill_impl(x, mask, value);
   Tensor out = autograd::untracked([&] { return masked_fill_impl(x, mask, value); });
   auto node = masked_fill_node(x, mask, value_t);
@@ -475,7 +476,7 @@ Tensor masked_fill_rec(const Tensor& x, const Tensor& mask, const Scalar& value,
 Tensor& masked_fill_rec_(Tensor& x, const Tensor& mask, const Scalar& value,
                          const Tensor* value_t) {
   autograd::check_inplace(x);
-  if (!autograd::grad_needed(x, value_t ? *value_t : Tensor())) {
+  if (!x.is_floating_point() || !autograd::grad_needed(x, value_t ? *value_t : Tensor())) {
     masked_fill_raw(x, mask, value);
     autograd::finish_inplace(x);
     return x;

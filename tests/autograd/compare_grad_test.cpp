@@ -355,3 +355,17 @@ TEST(CompareGrad, InplaceOnView) {
       },
       {leaf({3, 4}, 172), leaf({4}, 173), leaf({4}, 174)}));
 }
+
+// Only floating results get history: an integer tensor filled from a value
+// that requires grad has none (PyTorch asserts internally there).
+TEST(MaskedFillGrad, IntegerResultHasNoHistory) {
+  Tensor x = tensor({0, 0, 0});
+  Tensor m = tensor({true, false, true});
+  Tensor v = d({2}).reshape({}).requires_grad_();
+  Tensor y = masked_fill(x, m, v);
+  EXPECT_FALSE(y.requires_grad());
+  EXPECT_TRUE(y.equal(tensor({2, 0, 2})));
+  masked_fill_(x, m, v);
+  EXPECT_FALSE(x.requires_grad());
+  EXPECT_TRUE(x.equal(tensor({2, 0, 2})));
+}
