@@ -6,8 +6,10 @@
 #include <limits>
 #include <vector>
 
+#include "autograd/record.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
+#include "ember/ops/reduce.h"
 #include "kernels/cpu/binary.h"
 #include "kernels/cpu/compare.h"
 #include "ops/elementwise_args.h"
@@ -273,24 +275,37 @@ bool equal(const Tensor& a, const Tensor& b) {
   return all_true(eq(a, b));
 }
 
-// ---- where
+// ---- autograd
 
-Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
-  return where_impl(condition, Arg(a), Arg(b));
-}
-Tensor where(const Tensor& condition, const Tensor& a, const Scalar& b) {
-  return where_impl(condition, Arg(a), Arg(b));
-}
-Tensor where(const Tensor& condition, const Scalar& a, const Tensor& b) {
-  return where_impl(condition, Arg(a), Arg(b));
-}
-Tensor where(const Tensor& condition, const Scalar& a, const Scalar& b) {
-  return where_impl(condition, Arg(a), Arg(b));
+namespace {
+
+using autograd::FormulaNodeBase;
+using autograd::variable_list;
+
+// g where `keep` is true, 0 elsewhere.
+Tensor grad_where(const Tensor& keep, const Tensor& g) { return where(keep, g, 0); }
+
+Tensor where_rec(const Tensor& condition, const Arg& a, const Arg& b) {
+  if (!autograd::grad_needed(a.t, b.t)) return where_impl(condition, a, b);
+  Tensor out = autograd::untracked([&] { return where_impl(condition, a, b); });
+  // The condition is not differentiable: edges go to a and b only.
+  auto node = autograd::make_node(
+      "WhereBackward0",
+      [](FormulaNodeBase& n, variable_list& g) {
+        const Tensor c = n.saved(0);
+        return variable_list{n.needs_input_grad(0) ? where(c, g[0], 0) : Tensor(),
+                             n.needs_input_grad(1) ? where(c, 0, g[0]) : Tensor()};
+      },
+      a.t, b.t);
+  node->save(condition);
+  autograd::set_history(out, node);
+  return out;
 }
 
-// ---- clamp
+// ---- clamp with number bounds
 
-Tensor clamp(const Tensor& x, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+Tensor clamp_scalar_impl(const Tensor& x, const std::optional<Scalar>& lo,
+                         const std::optional<Scalar>& hi) {
   const ClampPlan p = plan_clamp(x, lo, hi);
   Tensor out = alloc_out(x.sizes(), p.dtype, {x});
   if (out.is_meta() || out.numel() == 0) return out;
@@ -300,37 +315,104 @@ Tensor clamp(const Tensor& x, const std::optional<Scalar>& lo, const std::option
   return out;
 }
 
-Tensor& clamp_(Tensor& x, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
-  const ClampPlan p = plan_clamp(x, lo, hi);
-  // PyTorch's clamp_ allows no promotion at all (its message names the C++ type).
-  EMBER_CHECK(p.dtype == x.dtype(), RuntimeError, "result type ", scalar_type_name(p.dtype),
-              " can't be cast to the desired output type ", kernels::typemeta_name(x.dtype()));
-  if (x.is_meta()) return x;
-  kernels::check_no_internal_overlap(x);
-  if (x.numel() == 0) return x;
-  if (p.fill_nan) return x.fill_(std::numeric_limits<double>::quiet_NaN());
-  kernels::clamp_scalar_kernel(TensorIter(x.sizes(), {x, x}), p.dtype, lo, hi);
-  return x;
+// The node of clamp(x, lo, hi) with number bounds: g where lo <= x <= hi
+// (x is the node's saved tensor 0).
+auto clamp_scalar_node(const char* name, const Tensor& x, const std::optional<Scalar>& lo,
+                       const std::optional<Scalar>& hi) {
+  return autograd::make_node(
+      name,
+      [lo, hi](FormulaNodeBase& n, variable_list& g) {
+        const Tensor s = n.saved(0);
+        const Tensor keep = lo && hi ? logical_and(s >= *lo, s <= *hi) : lo ? s >= *lo : s <= *hi;
+        return variable_list{grad_where(keep, g[0])};
+      },
+      x);
 }
 
-Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
-  return clamp_tensor_impl(x, lo, hi, nullptr);
+// clamp with number bounds, recorded as `name` (ClampBackward1, ClampMinBackward0, ...).
+Tensor clamp_scalar_rec(const char* name, const Tensor& x, const std::optional<Scalar>& lo,
+                        const std::optional<Scalar>& hi) {
+  if (!autograd::grad_needed(x)) return clamp_scalar_impl(x, lo, hi);
+  Tensor out = autograd::untracked([&] { return clamp_scalar_impl(x, lo, hi); });
+  auto node = clamp_scalar_node(name, x, lo, hi);
+  node->save(x);
+  autograd::set_history(out, node);
+  return out;
 }
-Tensor& clamp_(Tensor& x, const Tensor& lo, const Tensor& hi) {
-  clamp_tensor_impl(x, lo, hi, &x);
-  return x;
+
+// ---- clamp with tensor bounds
+
+// Gradients of clamp(x, lo, hi) with tensor bounds (one may be undefined): to
+// x where it is inside, to lo where x is below it (and lo < hi), to hi where x
+// is above it (or hi < lo, where hi wins). Saved: x, lo, hi.
+struct ClampWanted {
+  bool x, lo, hi;
+};
+variable_list clamp_tensor_grads(FormulaNodeBase& n, const Tensor& g, ClampWanted want) {
+  const Tensor x = n.saved(0), lo = n.saved(1), hi = n.saved(2);
+  Tensor gx, glo, ghi;
+  if (lo.defined() && hi.defined()) {
+    if (want.x) gx = grad_where(logical_and(x >= lo, x <= hi), g);
+    if (want.lo) glo = grad_where(logical_and(x < lo, lo < hi), g);
+    if (want.hi) ghi = grad_where(logical_or(x > hi, hi < lo), g);
+  } else if (lo.defined()) {
+    if (want.x) gx = grad_where(x >= lo, g);
+    if (want.lo) glo = grad_where(x < lo, g);
+  } else {
+    if (want.x) gx = grad_where(x <= hi, g);
+    if (want.hi) ghi = grad_where(x > hi, g);
+  }
+  return {gx, glo, ghi};
 }
-Tensor clamp_min(const Tensor& x, const Scalar& lo) { return clamp(x, lo, std::nullopt); }
-Tensor clamp_min(const Tensor& x, const Tensor& lo) { return clamp(x, lo, Tensor()); }
-Tensor clamp_max(const Tensor& x, const Scalar& hi) { return clamp(x, std::nullopt, hi); }
-Tensor clamp_max(const Tensor& x, const Tensor& hi) { return clamp(x, Tensor(), hi); }
-Tensor clip(const Tensor& x, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
-  return clamp(x, lo, hi);
+
+// clamp(x, lo, hi) with tensor bounds: ClampBackward0, edges (x, lo, hi).
+std::shared_ptr<FormulaNodeBase> clamp_tensor_node(const Tensor& x, const Tensor& lo,
+                                                   const Tensor& hi) {
+  return autograd::make_node(
+      "ClampBackward0",
+      [](FormulaNodeBase& n, variable_list& g) {
+        return clamp_tensor_grads(
+            n, g[0], {n.needs_input_grad(0), n.needs_input_grad(1), n.needs_input_grad(2)});
+      },
+      x, lo, hi);
+}
+
+// clamp_min / clamp_max with a tensor bound: ClampMinBackward1 /
+// ClampMaxBackward1, edges (x, bound).
+std::shared_ptr<FormulaNodeBase> clamp_bound_node(const Tensor& x, const Tensor& bound,
+                                                  bool is_min) {
+  return autograd::make_node(
+      is_min ? "ClampMinBackward1" : "ClampMaxBackward1",
+      [is_min](FormulaNodeBase& n, variable_list& g) {
+        const bool wx = n.needs_input_grad(0), wb = n.needs_input_grad(1);
+        variable_list r = clamp_tensor_grads(n, g[0], {wx, is_min && wb, !is_min && wb});
+        return variable_list{r[0], is_min ? r[1] : r[2]};
+      },
+      x, bound);
+}
+
+std::shared_ptr<FormulaNodeBase> clamp_any_node(const Tensor& x, const Tensor& lo, const Tensor& hi,
+                                                bool one_bound) {
+  if (!one_bound) return clamp_tensor_node(x, lo, hi);
+  return clamp_bound_node(x, lo.defined() ? lo : hi, lo.defined());
+}
+
+// one_bound: clamp_min / clamp_max (their own node names and edges).
+Tensor clamp_tensor_rec(const Tensor& x, const Tensor& lo, const Tensor& hi, bool one_bound) {
+  if (!autograd::grad_needed(x, lo, hi)) return clamp_tensor_impl(x, lo, hi, nullptr);
+  Tensor out = autograd::untracked([&] { return clamp_tensor_impl(x, lo, hi, nullptr); });
+  auto node = clamp_any_node(x, lo, hi, one_bound);
+  node->save(x);
+  node->save(lo);
+  node->save(hi);
+  autograd::set_history(out, node);
+  return out;
 }
 
 // ---- masked_fill
 
-Tensor& masked_fill_(Tensor& x, const Tensor& mask, const Scalar& value) {
+// The raw write (no autograd): x[mask] = value.
+Tensor& masked_fill_raw(Tensor& x, const Tensor& mask, const Scalar& value) {
   Tensor m = mask_operand(mask);
   check_devices("masked_fill_", {x, m});
   const DimVector shape = ops::broadcast_shapes(x.sizes(), m.sizes());
@@ -347,12 +429,8 @@ Tensor& masked_fill_(Tensor& x, const Tensor& mask, const Scalar& value) {
   return x;
 }
 
-Tensor& masked_fill_(Tensor& x, const Tensor& mask, const Tensor& value) {
-  return masked_fill_(x, mask, value_of(value));
-}
-
-// A contiguous copy of x broadcast with the mask, as PyTorch's masked_fill.
-Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
+// A contiguous copy of x broadcast with the mask, then filled (PyTorch's masked_fill).
+Tensor masked_fill_impl(const Tensor& x, const Tensor& mask, const Scalar& value) {
   const Tensor m = mask_operand(mask);
   check_devices("masked_fill", {x, m});
   const DimVector shape = ops::broadcast_shapes(x.sizes(), m.sizes());
@@ -361,11 +439,151 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
   Tensor out = empty(shape, {.dtype = x.dtype(), .device = meta ? kMeta : x.device()});
   if (meta) return out;
   out.copy_(x);
-  return masked_fill_(out, m, value);
+  return masked_fill_raw(out, m, value);
 }
 
+// masked_fill's node: MaskedFillBackward0 (a number value: edge x) or
+// MaskedFillBackward1 (a 0-dim tensor value: edges x, value). Saved: the mask.
+std::shared_ptr<FormulaNodeBase> masked_fill_node(const Tensor& x, const Tensor& mask,
+                                                  const Tensor* value) {
+  auto formula = [](FormulaNodeBase& n, variable_list& g) {
+    const Tensor m = n.saved(0);
+    variable_list r{n.needs_input_grad(0) ? g[0].masked_fill(m, 0) : Tensor()};
+    if (n.num_outputs() > 1)
+      r.push_back(n.needs_input_grad(1) ? where(m, g[0], 0).sum() : Tensor());
+    return r;
+  };
+  std::shared_ptr<FormulaNodeBase> node;
+  if (value)
+    node = autograd::make_node("MaskedFillBackward1", formula, x, *value);
+  else
+    node = autograd::make_node("MaskedFillBackward0", formula, x);
+  node->save(mask_operand(mask));
+  return node;
+}
+
+Tensor masked_fill_rec(const Tensor& x, const Tensor& mask, const Scalar& value,
+                       const Tensor* value_t) {
+  // Only floating results get history (an integer x filled from a value that requires grad).
+  if (!x.is_floating_point() || !autograd::grad_needed(x, value_t ? *value_t : Tensor()))
+    return masked_fill_impl(x, mask, value);
+  Tensor out = autograd::untracked([&] { return masked_fill_impl(x, mask, value); });
+  auto node = masked_fill_node(x, mask, value_t);
+  autograd::set_history(out, node);
+  return out;
+}
+
+Tensor& masked_fill_rec_(Tensor& x, const Tensor& mask, const Scalar& value,
+                         const Tensor* value_t) {
+  autograd::check_inplace(x);
+  if (!x.is_floating_point() || !autograd::grad_needed(x, value_t ? *value_t : Tensor())) {
+    masked_fill_raw(x, mask, value);
+    autograd::finish_inplace(x);
+    return x;
+  }
+  auto node = masked_fill_node(x, mask, value_t);
+  autograd::untracked([&] { return masked_fill_raw(x, mask, value); });
+  autograd::finish_inplace(x, node);
+  return x;
+}
+
+}  // namespace
+
+// ---- where (a number operand has no edge; two numbers: nothing to record)
+
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  return where_rec(condition, Arg(a), Arg(b));
+}
+Tensor where(const Tensor& condition, const Tensor& a, const Scalar& b) {
+  return where_rec(condition, Arg(a), Arg(b));
+}
+Tensor where(const Tensor& condition, const Scalar& a, const Tensor& b) {
+  return where_rec(condition, Arg(a), Arg(b));
+}
+Tensor where(const Tensor& condition, const Scalar& a, const Scalar& b) {
+  return where_impl(condition, Arg(a), Arg(b));
+}
+
+// ---- clamp
+
+Tensor clamp(const Tensor& x, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+  return clamp_scalar_rec("ClampBackward1", x, lo, hi);
+}
+
+Tensor& clamp_(Tensor& x, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+  autograd::check_inplace(x);
+  const ClampPlan p = plan_clamp(x, lo, hi);
+  // PyTorch's clamp_ allows no promotion at all (its message names the C++ type).
+  EMBER_CHECK(p.dtype == x.dtype(), RuntimeError, "result type ", scalar_type_name(p.dtype),
+              " can't be cast to the desired output type ", kernels::typemeta_name(x.dtype()));
+  auto write = [&] {
+    if (x.is_meta()) return;
+    kernels::check_no_internal_overlap(x);
+    if (x.numel() == 0) return;
+    if (p.fill_nan)
+      x.fill_(std::numeric_limits<double>::quiet_NaN());
+    else
+      kernels::clamp_scalar_kernel(TensorIter(x.sizes(), {x, x}), p.dtype, lo, hi);
+  };
+  if (!autograd::grad_needed(x)) {
+    write();
+    autograd::finish_inplace(x);
+    return x;
+  }
+  auto node = clamp_scalar_node("ClampBackward1", x, lo, hi);
+  node->save(autograd::untracked([&] { return x.clone(); }));
+  autograd::untracked(write);
+  autograd::finish_inplace(x, node);
+  return x;
+}
+
+Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
+  return clamp_tensor_rec(x, lo, hi, false);
+}
+Tensor& clamp_(Tensor& x, const Tensor& lo, const Tensor& hi) {
+  autograd::check_inplace(x);
+  if (!autograd::grad_needed(x, lo, hi)) {
+    clamp_tensor_impl(x, lo, hi, &x);
+    autograd::finish_inplace(x);
+    return x;
+  }
+  auto node = clamp_tensor_node(x, lo, hi);
+  node->save(autograd::untracked([&] { return x.clone(); }));
+  node->save(lo);
+  node->save(hi);
+  autograd::untracked([&] { return clamp_tensor_impl(x, lo, hi, &x); });
+  autograd::finish_inplace(x, node);
+  return x;
+}
+Tensor clamp_min(const Tensor& x, const Scalar& lo) {
+  return clamp_scalar_rec("ClampMinBackward0", x, lo, std::nullopt);
+}
+Tensor clamp_min(const Tensor& x, const Tensor& lo) {
+  return clamp_tensor_rec(x, lo, Tensor(), true);
+}
+Tensor clamp_max(const Tensor& x, const Scalar& hi) {
+  return clamp_scalar_rec("ClampMaxBackward0", x, std::nullopt, hi);
+}
+Tensor clamp_max(const Tensor& x, const Tensor& hi) {
+  return clamp_tensor_rec(x, Tensor(), hi, true);
+}
+Tensor clip(const Tensor& x, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+  return clamp(x, lo, hi);
+}
+
+// ---- masked_fill
+
+Tensor& masked_fill_(Tensor& x, const Tensor& mask, const Scalar& value) {
+  return masked_fill_rec_(x, mask, value, nullptr);
+}
+Tensor& masked_fill_(Tensor& x, const Tensor& mask, const Tensor& value) {
+  return masked_fill_rec_(x, mask, value_of(value), &value);
+}
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
+  return masked_fill_rec(x, mask, value, nullptr);
+}
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
-  return masked_fill(x, mask, value_of(value));
+  return masked_fill_rec(x, mask, value_of(value), &value);
 }
 
 // ---- Tensor methods

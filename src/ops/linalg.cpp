@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "autograd/record.h"
+#include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
 #include "kernels/cpu/gemm.h"
 #include "ops/op_utils.h"
@@ -264,40 +266,271 @@ Plan plan_addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Tens
   return {shape, shape, mat1, mat2, mat1.dtype(), mat1.device(), "addmm_impl_cpu_"};
 }
 
+// ---- autograd
+
+using autograd::FormulaNodeBase;
+using autograd::variable_list;
+
+bool is_one(const Scalar& s) {
+  return s.is_floating_point() ? s.to_double() == 1.0 : s.to_long() == 1;
+}
+Tensor maybe_multiply(const Tensor& t, const Scalar& s) { return is_one(s) ? t : t * s; }
+
+// A matrix stored column by column (the transpose of a contiguous one).
+bool is_column_major(const Tensor& t) {
+  return t.dim() == 2 && t.stride(0) == 1 && t.stride(1) == t.size(0);
+}
+
+// Gradients of mat1 @ mat2 (PyTorch's mm_mat1_backward / mm_mat2_backward):
+// products of transposed views (BLAS reads them through its flags, nothing is
+// copied), laid out as the input was, so a column-major input (a weight seen
+// through .t()) gets a column-major gradient and its .grad needs no copy.
+Tensor mm_mat1_grad(const Tensor& g, const Tensor& mat2, bool mat1_column_major,
+                    const Scalar& alpha) {
+  if (mat1_column_major) return maybe_multiply(mat2.mm(g.t()).t(), alpha);
+  return maybe_multiply(g.mm(mat2.t()), alpha);
+}
+Tensor mm_mat2_grad(const Tensor& g, const Tensor& mat1, bool mat2_column_major,
+                    const Scalar& alpha) {
+  if (mat2_column_major) return maybe_multiply(g.t().mm(mat1).t(), alpha);
+  return maybe_multiply(mat1.t().mm(g), alpha);
+}
+
+// The inputs a product's gradients read: a's gradient needs b and b's needs a.
+template <typename NodePtr>
+void save_operands(const NodePtr& node, const Tensor& a, const Tensor& b) {
+  node->save(autograd::requires_grad(a) ? b : Tensor());
+  node->save(autograd::requires_grad(b) ? a : Tensor());
+}
+
+// mat1 @ mat2 as PyTorch's mm / addmm record it; `bias` (addmm's self) may be undefined.
+Tensor mm_rec(const Tensor* bias, const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
+              const Scalar& alpha) {
+  auto impl = [&] {
+    if (!bias) return run(plan_mm(mat1, mat2));
+    Tensor init;
+    Plan p = plan_addmm(*bias, mat1, mat2, init);
+    return run(p, &init, beta, alpha);
+  };
+  const bool record =
+      bias ? autograd::grad_needed(*bias, mat1, mat2) : autograd::grad_needed(mat1, mat2);
+  if (!record) return impl();
+  Tensor out = autograd::untracked(impl);
+  const bool cm1 = is_column_major(mat1), cm2 = is_column_major(mat2);
+  std::shared_ptr<FormulaNodeBase> node;
+  if (!bias) {
+    node = autograd::make_node(
+        "MmBackward0",
+        [cm1, cm2](FormulaNodeBase& n, variable_list& g) {
+          return variable_list{
+              n.needs_input_grad(0) ? mm_mat1_grad(g[0], n.saved(0), cm1, 1) : Tensor(),
+              n.needs_input_grad(1) ? mm_mat2_grad(g[0], n.saved(1), cm2, 1) : Tensor()};
+        },
+        mat1, mat2);
+  } else {
+    // self's gradient is beta g at the product's shape: the engine sums it
+    // down to self's (a bias row gets g summed over the batch).
+    node = autograd::make_node(
+        "AddmmBackward0",
+        [cm1, cm2, beta, alpha](FormulaNodeBase& n, variable_list& g) {
+          return variable_list{
+              n.needs_input_grad(0) ? maybe_multiply(g[0], beta) : Tensor(),
+              n.needs_input_grad(1) ? mm_mat1_grad(g[0], n.saved(0), cm1, alpha) : Tensor(),
+              n.needs_input_grad(2) ? mm_mat2_grad(g[0], n.saved(1), cm2, alpha) : Tensor()};
+        },
+        *bias, mat1, mat2);
+  }
+  save_operands(node, mat1, mat2);
+  autograd::set_history(out, node);
+  return out;
+}
+
+// batch1 @ batch2 (BmmBackward0) or beta self + alpha batch1 @ batch2 (BaddbmmBackward0).
+Tensor bmm_rec(const Tensor* self, const Tensor& b1, const Tensor& b2, const Scalar& beta,
+               const Scalar& alpha) {
+  auto impl = [&] {
+    if (!self) return run(plan_bmm(b1, b2));
+    check_defined(*self, "baddbmm", "self");
+    Plan p = plan_bmm(b1, b2, "baddbmm");
+    ops::check_same_device("baddbmm", {*self, b1});
+    check_scalar_type(b1, *self);
+    Tensor init = self->expand(p.out_shape);
+    return run(p, &init, beta, alpha);
+  };
+  const bool record = self ? autograd::grad_needed(*self, b1, b2) : autograd::grad_needed(b1, b2);
+  if (!record) return impl();
+  Tensor out = autograd::untracked(impl);
+  std::shared_ptr<FormulaNodeBase> node;
+  if (!self) {
+    node = autograd::make_node(
+        "BmmBackward0",
+        [](FormulaNodeBase& n, variable_list& g) {
+          return variable_list{n.needs_input_grad(0) ? g[0].bmm(n.saved(0).mT()) : Tensor(),
+                               n.needs_input_grad(1) ? n.saved(1).mT().bmm(g[0]) : Tensor()};
+        },
+        b1, b2);
+  } else {
+    node = autograd::make_node(
+        "BaddbmmBackward0",
+        [beta, alpha](FormulaNodeBase& n, variable_list& g) {
+          return variable_list{
+              n.needs_input_grad(0) ? maybe_multiply(g[0], beta) : Tensor(),
+              n.needs_input_grad(1) ? maybe_multiply(g[0].bmm(n.saved(0).mT()), alpha) : Tensor(),
+              n.needs_input_grad(2) ? maybe_multiply(n.saved(1).mT().bmm(g[0]), alpha) : Tensor()};
+        },
+        *self, b1, b2);
+  }
+  save_operands(node, b1, b2);
+  autograd::set_history(out, node);
+  return out;
+}
+
+// t (contiguous, fresh: nobody else holds it) with a new shape, sharing its
+// storage but not tracked as a view of it: PyTorch's _unsafe_view, which
+// matmul's results go through, so that an in-place op on the result is an
+// ordinary in-place op (no CopySlices). Recorded as `name` (UnsafeViewBackward0,
+// or SqueezeBackward3 for the squeeze_ PyTorch does on 1-D @ 2-D).
+Tensor unsafe_view(const Tensor& t, IntArrayRef shape, const char* name = "UnsafeViewBackward0") {
+  DimVector strides(shape.size());
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= std::max<int64_t>(shape[i], 1);
+  }
+  Tensor out(
+      std::make_shared<TensorImpl>(t.storage(), t.dtype(), shape, strides, t.storage_offset()));
+  if (!autograd::grad_needed(t)) return out;
+  const DimVector in_shape(t.sizes());
+  auto node = autograd::make_node(
+      name,
+      [in_shape](FormulaNodeBase&, variable_list& g) {
+        return variable_list{g[0].reshape(in_shape)};
+      },
+      t);
+  autograd::set_history(out, node);
+  return out;
+}
+
+// torch.matmul with autograd, as PyTorch composes it: dot, mv, mm, a folded
+// mm / mv, or a batched bmm, with views and reshapes around them, so the
+// graph is made of those ops' nodes.
+Tensor matmul_composite(const Tensor& t1, const Tensor& t2) {
+  // PyTorch's checks and messages (the plan's views are not recorded).
+  autograd::untracked([&] { return plan_matmul(t1, t2); });
+  const int64_t d1 = t1.dim(), d2 = t2.dim();
+  if (d1 == 1 && d2 == 1) return dot(t1, t2);
+  if (d1 == 2 && d2 == 1) return mv(t1, t2);
+  if (d1 == 1 && d2 == 2)
+    return unsafe_view(mm(t1.unsqueeze(0), t2), {t2.size(1)}, "SqueezeBackward3");
+  if (d1 == 2 && d2 == 2) return mm(t1, t2);
+  if (d1 >= 3 && d2 <= 2) {
+    // Fold t1's batch into its rows: one mm / mv.
+    IntArrayRef sizes = t1.sizes();
+    DimVector out_shape(sizes.begin(), sizes.end() - 1);
+    const Tensor folded = t1.reshape({product(out_shape), sizes.back()});
+    if (d2 == 1) return unsafe_view(mv(folded, t2), out_shape);
+    out_shape.push_back(t2.size(1));
+    return unsafe_view(mm(folded, t2), out_shape);
+  }
+  // Batched: broadcast the batch dims, flatten them, one bmm.
+  const int64_t n = d1 > 1 ? t1.size(-2) : 1, m1 = t1.size(-1);
+  const int64_t m2 = d2 > 1 ? t2.size(-2) : t2.size(0), p = d2 > 1 ? t2.size(-1) : 1;
+  const DimVector batch = ops::broadcast_shapes(t1.sizes().slice(0, std::max<int64_t>(d1 - 2, 0)),
+                                                t2.sizes().slice(0, std::max<int64_t>(d2 - 2, 0)));
+  const int64_t bs = product(batch);
+  DimVector s1(batch), s2(batch), out_shape(batch);
+  s1.push_back(n);
+  s1.push_back(m1);
+  s2.push_back(m2);
+  s2.push_back(p);
+  if (d1 > 1) out_shape.push_back(n);
+  if (d2 > 1) out_shape.push_back(p);
+  const Tensor a = t1.expand(s1).reshape({bs, n, m1});
+  const Tensor b = (d2 == 1 ? t2.unsqueeze(-1) : t2).expand(s2).reshape({bs, m2, p});
+  return unsafe_view(bmm(a, b), out_shape);
+}
+
 }  // namespace
 
-Tensor mm(const Tensor& self, const Tensor& mat2) { return run(plan_mm(self, mat2)); }
+Tensor mm(const Tensor& self, const Tensor& mat2) { return mm_rec(nullptr, self, mat2, 0, 1); }
 
-Tensor bmm(const Tensor& self, const Tensor& mat2) { return run(plan_bmm(self, mat2)); }
+Tensor bmm(const Tensor& self, const Tensor& mat2) { return bmm_rec(nullptr, self, mat2, 0, 1); }
 
-Tensor matmul(const Tensor& self, const Tensor& other) { return run(plan_matmul(self, other)); }
+Tensor matmul(const Tensor& self, const Tensor& other) {
+  if (autograd::grad_needed(self, other)) return matmul_composite(self, other);
+  return run(plan_matmul(self, other));
+}
 
-Tensor mv(const Tensor& self, const Tensor& vec) { return run(plan_mv(self, vec)); }
+Tensor mv(const Tensor& self, const Tensor& vec) {
+  if (!autograd::grad_needed(self, vec)) return run(plan_mv(self, vec));
+  Tensor out = autograd::untracked([&] { return run(plan_mv(self, vec)); });
+  auto node = autograd::make_node(
+      "MvBackward0",
+      [](FormulaNodeBase& n, variable_list& g) {
+        // self: the outer product g vec^T; vec: self^T g.
+        return variable_list{n.needs_input_grad(0) ? g[0].unsqueeze(1) * n.saved(0) : Tensor(),
+                             n.needs_input_grad(1) ? n.saved(1).t().mv(g[0]) : Tensor()};
+      },
+      self, vec);
+  save_operands(node, self, vec);
+  autograd::set_history(out, node);
+  return out;
+}
 
-Tensor dot(const Tensor& self, const Tensor& other) { return run(plan_dot(self, other)); }
+Tensor dot(const Tensor& self, const Tensor& other) {
+  if (!autograd::grad_needed(self, other)) return run(plan_dot(self, other));
+  Tensor out = autograd::untracked([&] { return run(plan_dot(self, other)); });
+  auto node = autograd::make_node(
+      "DotBackward0",
+      [](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{n.needs_input_grad(0) ? g[0] * n.saved(0) : Tensor(),
+                             n.needs_input_grad(1) ? g[0] * n.saved(1) : Tensor()};
+      },
+      self, other);
+  save_operands(node, self, other);
+  autograd::set_history(out, node);
+  return out;
+}
 
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
              const Scalar& alpha) {
-  Tensor init;
-  Plan p = plan_addmm(self, mat1, mat2, init);
-  return run(p, &init, beta, alpha);
+  return mm_rec(&self, mat1, mat2, beta, alpha);
 }
 
 Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta,
                const Scalar& alpha) {
-  check_defined(self, "baddbmm", "self");
-  Plan p = plan_bmm(batch1, batch2, "baddbmm");
-  ops::check_same_device("baddbmm", {self, batch1});
-  check_scalar_type(batch1, self);
-  Tensor init = self.expand(p.out_shape);
-  return run(p, &init, beta, alpha);
+  return bmm_rec(&self, batch1, batch2, beta, alpha);
 }
+
+namespace {
+
+// linear with autograd, composed as PyTorch composes it: addmm for a 2-D (or
+// contiguous 3-D, flattened) input with a bias (AddmmBackward0, one fused
+// product), matmul without a bias (MmBackward0 for 2-D), else matmul then an
+// in-place bias add (AddBackward0).
+Tensor linear_composite(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  const Tensor wt = weight.t();
+  if (!bias.defined()) return matmul(input, wt);
+  if (input.dim() == 2) return addmm(bias, input, wt);
+  if (input.dim() == 3 && input.is_contiguous() && wt.dim() == 2) {
+    const Tensor flat = input.view({input.size(0) * input.size(1), input.size(2)});
+    return addmm(bias, flat, wt).view({input.size(0), input.size(1), wt.size(1)});
+  }
+  Tensor out = matmul(input, wt);
+  ops::check_same_device("linear", {input, bias});
+  out.add_(bias);
+  return out;
+}
+
+}  // namespace
 
 Tensor linear(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias_opt) {
   check_defined(input, "linear", "input");
   check_defined(weight, "linear", "weight");
-  const Tensor wt = weight.t();  // a view: BLAS reads weight as W^T through its flag
   const bool has_bias = bias_opt && bias_opt->defined();
+  if (autograd::grad_needed(input, weight, has_bias ? *bias_opt : Tensor()))
+    return linear_composite(input, weight, has_bias ? *bias_opt : Tensor());
+  const Tensor wt = weight.t();  // a view: BLAS reads weight as W^T through its flag
   if (!has_bias) return matmul(input, wt);
   const Tensor& bias = *bias_opt;
   // As PyTorch: 2-D input (and contiguous 3-D input, folded to 2-D) is addmm(bias, x, W^T).

@@ -2,6 +2,10 @@
 // default dtype; rounding is the identity on integers), in-place checks and
 // output allocation. The loops are in kernels/cpu/unary.cpp.
 #include "kernels/cpu/unary.h"
+
+#include <numbers>
+
+#include "autograd/record.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
 #include "kernels/cpu/binary.h"
@@ -99,57 +103,193 @@ Tensor predicate(UnaryPredicate op, const Tensor& x) {
   return out;
 }
 
+// ---- autograd: one input, one output; the formula sees the incoming
+// gradient and the one tensor it saved (the input or the output, or none).
+
+using autograd::FormulaNodeBase;
+using autograd::variable_list;
+
+enum class Saves { Nothing, Input, Output };
+
+template <typename Grad>
+auto unary_node(const char* name, const Tensor& x, Saves saves, Grad grad) {
+  return autograd::make_node(
+      name,
+      [saves, grad](FormulaNodeBase& n, variable_list& g) {
+        return variable_list{grad(g[0], saves == Saves::Nothing ? Tensor() : n.saved(0))};
+      },
+      x);
+}
+
+// out = impl(), recorded as `name` with d out / d x applied by grad(g, saved).
+template <typename Impl, typename Grad>
+Tensor recorded(const char* name, const Tensor& x, Saves saves, const Impl& impl, Grad grad) {
+  if (!autograd::grad_needed(x)) return impl();
+  Tensor out = autograd::untracked(impl);
+  auto node = unary_node(name, x, saves, grad);
+  if (saves == Saves::Input) node->save(x);
+  autograd::set_history(out, node);
+  if (saves == Saves::Output) node->save_output(out);
+  return out;
+}
+
+// x = impl() in place. The version is bumped whether or not anything is
+// recorded; an input the formula needs is saved (cloned) before the write.
+template <typename Impl, typename Grad>
+Tensor& recorded_(const char* name, Tensor& x, Saves saves, const Impl& impl, Grad grad) {
+  autograd::check_inplace(x);
+  if (!autograd::grad_needed(x)) {
+    impl();
+    autograd::finish_inplace(x);
+    return x;
+  }
+  auto node = unary_node(name, x, saves, grad);
+  if (saves == Saves::Input) node->save(autograd::untracked([&] { return x.clone(); }));
+  autograd::untracked(impl);
+  autograd::finish_inplace(x, node);
+  if (saves == Saves::Output) node->save_output(x);
+  return x;
+}
+
+// The formulas (PyTorch's derivatives.yaml); s is the saved input or output.
+Tensor zero_grad(const Tensor& g, const Tensor&) { return zeros_like(g); }
+Tensor neg_grad(const Tensor& g, const Tensor&) { return g.neg(); }
+Tensor abs_grad(const Tensor& g, const Tensor& x) { return g * x.sign(); }
+Tensor relu_grad(const Tensor& g, const Tensor& y) { return where(y > 0, g, 0); }
+Tensor frac_grad(const Tensor& g, const Tensor&) { return g; }
+Tensor square_grad(const Tensor& g, const Tensor& x) { return g * (x * 2.0); }
+Tensor sqrt_grad(const Tensor& g, const Tensor& y) { return g / (y * 2.0); }
+Tensor rsqrt_grad(const Tensor& g, const Tensor& y) { return g * (y * y * y) * -0.5; }
+Tensor exp_grad(const Tensor& g, const Tensor& y) { return g * y; }
+Tensor exp2_grad(const Tensor& g, const Tensor& y) { return g * y * std::numbers::ln2; }
+Tensor expm1_grad(const Tensor& g, const Tensor& y) { return g * (y + 1); }
+Tensor log_grad(const Tensor& g, const Tensor& x) { return g / x; }
+Tensor log2_grad(const Tensor& g, const Tensor& x) { return g / (x * std::numbers::ln2); }
+Tensor log10_grad(const Tensor& g, const Tensor& x) { return g / (x * std::numbers::ln10); }
+Tensor log1p_grad(const Tensor& g, const Tensor& x) { return g / (x + 1); }
+Tensor sin_grad(const Tensor& g, const Tensor& x) { return g * x.cos(); }
+Tensor cos_grad(const Tensor& g, const Tensor& x) { return g * x.sin().neg(); }
+Tensor tan_grad(const Tensor& g, const Tensor& y) { return g * (y * y + 1); }
+Tensor asin_grad(const Tensor& g, const Tensor& x) { return g * (1 - x * x).rsqrt(); }
+Tensor acos_grad(const Tensor& g, const Tensor& x) { return g * (1 - x * x).rsqrt().neg(); }
+Tensor atan_grad(const Tensor& g, const Tensor& x) { return g / (x * x + 1); }
+Tensor sinh_grad(const Tensor& g, const Tensor& x) { return g * x.cosh(); }
+Tensor cosh_grad(const Tensor& g, const Tensor& x) { return g * x.sinh(); }
+Tensor tanh_grad(const Tensor& g, const Tensor& y) { return g * (1 - y * y); }
+Tensor asinh_grad(const Tensor& g, const Tensor& x) { return g * (x * x + 1).rsqrt(); }
+Tensor acosh_grad(const Tensor& g, const Tensor& x) { return g * (x * x - 1).rsqrt(); }
+Tensor atanh_grad(const Tensor& g, const Tensor& x) { return g / (1 - x * x); }
+Tensor sigmoid_grad(const Tensor& g, const Tensor& y) { return g * (1 - y) * y; }
+Tensor erf_grad(const Tensor& g, const Tensor& x) {
+  return g * (x * x).neg().exp() * (2.0 * std::numbers::inv_sqrtpi);
+}
+Tensor erfc_grad(const Tensor& g, const Tensor& x) {
+  return g * (x * x).neg().exp() * (-2.0 * std::numbers::inv_sqrtpi);
+}
+Tensor erfinv_grad(const Tensor& g, const Tensor& x) {
+  const Tensor y = x.erfinv();
+  return g * (y * y).exp() * (0.5 / std::numbers::inv_sqrtpi);
+}
+Tensor reciprocal_grad(const Tensor& g, const Tensor& y) { return g.neg() * (y * y); }
+
 }  // namespace
 
 // ---- functions with their own dtype rules
 
 Tensor neg(const Tensor& x) {
   check_neg(x);
-  return unary_out(UnaryOp::Neg, x, x.dtype());
+  return recorded(
+      "NegBackward0", x, Saves::Nothing, [&] { return unary_out(UnaryOp::Neg, x, x.dtype()); },
+      neg_grad);
 }
 Tensor negative(const Tensor& x) { return neg(x); }
 Tensor& neg_(Tensor& x) {
   check_neg(x);
-  return unary_inplace(UnaryOp::Neg, x, x.dtype());
+  return recorded_(
+      "NegBackward0", x, Saves::Nothing, [&] { unary_inplace(UnaryOp::Neg, x, x.dtype()); },
+      neg_grad);
 }
 Tensor abs(const Tensor& x) {
   check_not_bool(x, "abs_cpu");
-  return unary_out(UnaryOp::Abs, x, x.dtype());
+  return recorded(
+      "AbsBackward0", x, Saves::Input, [&] { return unary_out(UnaryOp::Abs, x, x.dtype()); },
+      abs_grad);
 }
 Tensor& abs_(Tensor& x) {
   check_not_bool(x, "abs_cpu");
-  return unary_inplace(UnaryOp::Abs, x, x.dtype());
+  return recorded_(
+      "AbsBackward0", x, Saves::Input, [&] { unary_inplace(UnaryOp::Abs, x, x.dtype()); },
+      abs_grad);
 }
 Tensor relu(const Tensor& x) {
   check_relu(x);
-  return unary_out(UnaryOp::Relu, x, x.dtype());
+  return recorded(
+      "ReluBackward0", x, Saves::Output, [&] { return unary_out(UnaryOp::Relu, x, x.dtype()); },
+      relu_grad);
 }
 Tensor& relu_(Tensor& x) {
   check_relu(x);
-  return unary_inplace(UnaryOp::Relu, x, x.dtype());
+  return recorded_(
+      "ReluBackward0", x, Saves::Output, [&] { unary_inplace(UnaryOp::Relu, x, x.dtype()); },
+      relu_grad);
 }
-Tensor sign(const Tensor& x) { return unary_out(UnaryOp::Sign, x, x.dtype()); }
+Tensor sign(const Tensor& x) {
+  return recorded(
+      "SignBackward0", x, Saves::Nothing, [&] { return unary_out(UnaryOp::Sign, x, x.dtype()); },
+      zero_grad);
+}
 Tensor frac(const Tensor& x) {
   EMBER_CHECK(x.is_floating_point(), TypeError, "\"frac_cpu\" not implemented for '",
               scalar_type_name(x.dtype()), "'");
-  return unary_out(UnaryOp::Frac, x, x.dtype());
+  return recorded(
+      "FracBackward0", x, Saves::Nothing, [&] { return unary_out(UnaryOp::Frac, x, x.dtype()); },
+      frac_grad);
 }
 Tensor bitwise_not(const Tensor& x) {
   EMBER_CHECK(!x.is_floating_point(), TypeError, "\"bitwise_not_cpu\" not implemented for '",
               scalar_type_name(x.dtype()), "'");
   return unary_out(UnaryOp::BitwiseNot, x, x.dtype());
 }
-Tensor square(const Tensor& x) { return pow(x, 2); }
+// pow(x, 2), recorded as PyTorch records it (PowBackward0, 2 x g).
+Tensor square(const Tensor& x) {
+  return recorded(
+      "PowBackward0", x, Saves::Input, [&] { return pow(x, 2); }, square_grad);
+}
 
-Tensor floor(const Tensor& x) { return rounding(UnaryOp::Floor, x); }
-Tensor ceil(const Tensor& x) { return rounding(UnaryOp::Ceil, x); }
-Tensor round(const Tensor& x) { return rounding(UnaryOp::Round, x); }
-Tensor trunc(const Tensor& x) { return rounding(UnaryOp::Trunc, x); }
-Tensor& floor_(Tensor& x) { return rounding_(UnaryOp::Floor, x); }
-Tensor& ceil_(Tensor& x) { return rounding_(UnaryOp::Ceil, x); }
-Tensor& round_(Tensor& x) { return rounding_(UnaryOp::Round, x); }
-Tensor& trunc_(Tensor& x) { return rounding_(UnaryOp::Trunc, x); }
+Tensor floor(const Tensor& x) {
+  return recorded(
+      "FloorBackward0", x, Saves::Nothing, [&] { return rounding(UnaryOp::Floor, x); }, zero_grad);
+}
+Tensor ceil(const Tensor& x) {
+  return recorded(
+      "CeilBackward0", x, Saves::Nothing, [&] { return rounding(UnaryOp::Ceil, x); }, zero_grad);
+}
+Tensor round(const Tensor& x) {
+  return recorded(
+      "RoundBackward0", x, Saves::Nothing, [&] { return rounding(UnaryOp::Round, x); }, zero_grad);
+}
+Tensor trunc(const Tensor& x) {
+  return recorded(
+      "TruncBackward0", x, Saves::Nothing, [&] { return rounding(UnaryOp::Trunc, x); }, zero_grad);
+}
+Tensor& floor_(Tensor& x) {
+  return recorded_(
+      "FloorBackward0", x, Saves::Nothing, [&] { rounding_(UnaryOp::Floor, x); }, zero_grad);
+}
+Tensor& ceil_(Tensor& x) {
+  return recorded_(
+      "CeilBackward0", x, Saves::Nothing, [&] { rounding_(UnaryOp::Ceil, x); }, zero_grad);
+}
+Tensor& round_(Tensor& x) {
+  return recorded_(
+      "RoundBackward0", x, Saves::Nothing, [&] { rounding_(UnaryOp::Round, x); }, zero_grad);
+}
+Tensor& trunc_(Tensor& x) {
+  return recorded_(
+      "TruncBackward0", x, Saves::Nothing, [&] { rounding_(UnaryOp::Trunc, x); }, zero_grad);
+}
 
+// Predicates: bool results, never recorded.
 Tensor isnan(const Tensor& x) { return predicate(UnaryPredicate::IsNan, x); }
 Tensor isinf(const Tensor& x) { return predicate(UnaryPredicate::IsInf, x); }
 Tensor isfinite(const Tensor& x) { return predicate(UnaryPredicate::IsFinite, x); }
@@ -157,48 +297,56 @@ Tensor logical_not(const Tensor& x) { return predicate(UnaryPredicate::LogicalNo
 
 // ---- floating math: integer and bool inputs give the default floating dtype
 
-#define EMBER_FLOAT_UNARY(NAME, OP)                                                          \
-  Tensor NAME(const Tensor& x) { return unary_out(UnaryOp::OP, x, float_dtype(x.dtype())); } \
+#define EMBER_FLOAT_UNARY(NAME, OP, NODE, SAVES)                                                  \
+  Tensor NAME(const Tensor& x) {                                                                  \
+    return recorded(                                                                              \
+        NODE, x, Saves::SAVES, [&] { return unary_out(UnaryOp::OP, x, float_dtype(x.dtype())); }, \
+        NAME##_grad);                                                                             \
+  }                                                                                               \
   Tensor Tensor::NAME() const { return ember::NAME(*this); }
-#define EMBER_FLOAT_UNARY_INPLACE(NAME, OP) \
-  Tensor& NAME##_(Tensor& x) { return unary_inplace(UnaryOp::OP, x, float_dtype(x.dtype())); }
+#define EMBER_FLOAT_UNARY_INPLACE(NAME, OP, NODE, SAVES)                                       \
+  Tensor& NAME##_(Tensor& x) {                                                                 \
+    return recorded_(                                                                          \
+        NODE, x, Saves::SAVES, [&] { unary_inplace(UnaryOp::OP, x, float_dtype(x.dtype())); }, \
+        NAME##_grad);                                                                          \
+  }
 
-EMBER_FLOAT_UNARY(sqrt, Sqrt)
-EMBER_FLOAT_UNARY(rsqrt, Rsqrt)
-EMBER_FLOAT_UNARY(exp, Exp)
-EMBER_FLOAT_UNARY(exp2, Exp2)
-EMBER_FLOAT_UNARY(expm1, Expm1)
-EMBER_FLOAT_UNARY(log, Log)
-EMBER_FLOAT_UNARY(log2, Log2)
-EMBER_FLOAT_UNARY(log10, Log10)
-EMBER_FLOAT_UNARY(log1p, Log1p)
-EMBER_FLOAT_UNARY(sin, Sin)
-EMBER_FLOAT_UNARY(cos, Cos)
-EMBER_FLOAT_UNARY(tan, Tan)
-EMBER_FLOAT_UNARY(asin, Asin)
-EMBER_FLOAT_UNARY(acos, Acos)
-EMBER_FLOAT_UNARY(atan, Atan)
-EMBER_FLOAT_UNARY(sinh, Sinh)
-EMBER_FLOAT_UNARY(cosh, Cosh)
-EMBER_FLOAT_UNARY(tanh, Tanh)
-EMBER_FLOAT_UNARY(asinh, Asinh)
-EMBER_FLOAT_UNARY(acosh, Acosh)
-EMBER_FLOAT_UNARY(atanh, Atanh)
-EMBER_FLOAT_UNARY(sigmoid, Sigmoid)
-EMBER_FLOAT_UNARY(erf, Erf)
-EMBER_FLOAT_UNARY(erfc, Erfc)
-EMBER_FLOAT_UNARY(erfinv, Erfinv)
-EMBER_FLOAT_UNARY(reciprocal, Reciprocal)
+EMBER_FLOAT_UNARY(sqrt, Sqrt, "SqrtBackward0", Output)
+EMBER_FLOAT_UNARY(rsqrt, Rsqrt, "RsqrtBackward0", Output)
+EMBER_FLOAT_UNARY(exp, Exp, "ExpBackward0", Output)
+EMBER_FLOAT_UNARY(exp2, Exp2, "Exp2Backward0", Output)
+EMBER_FLOAT_UNARY(expm1, Expm1, "Expm1Backward0", Output)
+EMBER_FLOAT_UNARY(log, Log, "LogBackward0", Input)
+EMBER_FLOAT_UNARY(log2, Log2, "Log2Backward0", Input)
+EMBER_FLOAT_UNARY(log10, Log10, "Log10Backward0", Input)
+EMBER_FLOAT_UNARY(log1p, Log1p, "Log1PBackward0", Input)
+EMBER_FLOAT_UNARY(sin, Sin, "SinBackward0", Input)
+EMBER_FLOAT_UNARY(cos, Cos, "CosBackward0", Input)
+EMBER_FLOAT_UNARY(tan, Tan, "TanBackward0", Output)
+EMBER_FLOAT_UNARY(asin, Asin, "AsinBackward0", Input)
+EMBER_FLOAT_UNARY(acos, Acos, "AcosBackward0", Input)
+EMBER_FLOAT_UNARY(atan, Atan, "AtanBackward0", Input)
+EMBER_FLOAT_UNARY(sinh, Sinh, "SinhBackward0", Input)
+EMBER_FLOAT_UNARY(cosh, Cosh, "CoshBackward0", Input)
+EMBER_FLOAT_UNARY(tanh, Tanh, "TanhBackward0", Output)
+EMBER_FLOAT_UNARY(asinh, Asinh, "AsinhBackward0", Input)
+EMBER_FLOAT_UNARY(acosh, Acosh, "AcoshBackward0", Input)
+EMBER_FLOAT_UNARY(atanh, Atanh, "AtanhBackward0", Input)
+EMBER_FLOAT_UNARY(sigmoid, Sigmoid, "SigmoidBackward0", Output)
+EMBER_FLOAT_UNARY(erf, Erf, "ErfBackward0", Input)
+EMBER_FLOAT_UNARY(erfc, Erfc, "ErfcBackward0", Input)
+EMBER_FLOAT_UNARY(erfinv, Erfinv, "ErfinvBackward0", Input)
+EMBER_FLOAT_UNARY(reciprocal, Reciprocal, "ReciprocalBackward0", Output)
 
-EMBER_FLOAT_UNARY_INPLACE(sqrt, Sqrt)
-EMBER_FLOAT_UNARY_INPLACE(rsqrt, Rsqrt)
-EMBER_FLOAT_UNARY_INPLACE(exp, Exp)
-EMBER_FLOAT_UNARY_INPLACE(log, Log)
-EMBER_FLOAT_UNARY_INPLACE(sin, Sin)
-EMBER_FLOAT_UNARY_INPLACE(cos, Cos)
-EMBER_FLOAT_UNARY_INPLACE(tanh, Tanh)
-EMBER_FLOAT_UNARY_INPLACE(sigmoid, Sigmoid)
-EMBER_FLOAT_UNARY_INPLACE(reciprocal, Reciprocal)
+EMBER_FLOAT_UNARY_INPLACE(sqrt, Sqrt, "SqrtBackward0", Output)
+EMBER_FLOAT_UNARY_INPLACE(rsqrt, Rsqrt, "RsqrtBackward0", Output)
+EMBER_FLOAT_UNARY_INPLACE(exp, Exp, "ExpBackward0", Output)
+EMBER_FLOAT_UNARY_INPLACE(log, Log, "LogBackward0", Input)
+EMBER_FLOAT_UNARY_INPLACE(sin, Sin, "SinBackward0", Input)
+EMBER_FLOAT_UNARY_INPLACE(cos, Cos, "CosBackward0", Input)
+EMBER_FLOAT_UNARY_INPLACE(tanh, Tanh, "TanhBackward0", Output)
+EMBER_FLOAT_UNARY_INPLACE(sigmoid, Sigmoid, "SigmoidBackward0", Output)
+EMBER_FLOAT_UNARY_INPLACE(reciprocal, Reciprocal, "ReciprocalBackward0", Output)
 #undef EMBER_FLOAT_UNARY
 #undef EMBER_FLOAT_UNARY_INPLACE
 
