@@ -26,6 +26,15 @@ bool obeys_contract(const Tensor& g, const Tensor& variable) {
   return !variable.is_non_overlapping_and_dense() || g.strides() == variable.strides();
 }
 
+// Nobody else can see g's memory: g is its only handle and its storage is held
+// by g alone, or by g and the base of which it is the only view (a weight's
+// gradient arrives as grad.t(), a bias's as a view of a sum).
+bool stealable(const Tensor& g) {
+  if (g.use_count() != 1 || g.requires_grad()) return false;
+  if (!g.is_view()) return g.storage().use_count() == 1;
+  return g.impl()->view_base().use_count() == 1 && g.storage().use_count() == 2;
+}
+
 }  // namespace
 
 void AccumulateGrad::run_pre_hooks(variable_list& grads) {
@@ -53,9 +62,8 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
     std::lock_guard<std::mutex> lock(m.mutex);
     if (!m.grad.defined()) {
       // Steal the incoming buffer when nothing else can see it.
-      if (!is_grad_enabled() && g.use_count() == 1 && g.storage().use_count() == 1 &&
-          !g.requires_grad() && !g.is_view() && obeys_contract(g, variable_)) {
-        m.grad = std::move(g);
+      if (!is_grad_enabled() && stealable(g) && obeys_contract(g, variable_)) {
+        m.grad = g.is_view() ? g.detach() : std::move(g);
       } else {
         m.grad = clone_obey_contract(g, variable_);
       }

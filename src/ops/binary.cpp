@@ -62,8 +62,7 @@ Tensor& run_binary_(const char* name, Tensor& self, const Arg& b, DType compute,
   kernels::check_no_internal_overlap(self);
   if (self.numel() == 0) return self;
   if (compute != self.dtype()) {
-    self.copy_(run_binary(name, Arg(self), b, compute, compute, kernel));
-    return self;
+    return ops::write_into(self, run_binary(name, Arg(self), b, compute, compute, kernel));
   }
   Tensor xb = b.is_scalar ? ops::scalar_to_tensor(b.s, compute) : b.t;
   if (!b.is_scalar && xb.dtype() == compute && kernels::may_overlap(self, xb) &&
@@ -229,7 +228,7 @@ Tensor pow_tensor_scalar(const Tensor& base, const Scalar& e, Tensor* inplace) {
   Tensor out = alloc_out(base.sizes(), dt, {base});
   kernels::pow_scalar_kernel(
       TensorIter(base.sizes(), {out, kernels::as_operand(base, dt, base.sizes())}), dt, e);
-  if (inplace) return inplace->copy_(out);
+  if (inplace) return ops::write_into(*inplace, out);
   return out;
 }
 

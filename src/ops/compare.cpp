@@ -186,7 +186,7 @@ Tensor clamp_tensor_impl(const Tensor& x, const Tensor& lo, const Tensor& hi, Te
   } else {
     kernels::clamp_tensor_kernel(TensorIter(shape, {out, op(x), op(lo), op(hi)}), dt);
   }
-  if (inplace) return inplace->copy_(out);
+  if (inplace) return ops::write_into(*inplace, out);
   return out;
 }
 

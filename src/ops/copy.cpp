@@ -118,7 +118,7 @@ Tensor& overwrite(Tensor& self, const char* name, const Write& write,
 
 Tensor& Tensor::copy_(const Tensor& src, bool /*non_blocking*/) {
   EMBER_CHECK(src.defined(), RuntimeError, "copy_: the source tensor is undefined");
-  autograd::check_inplace(*this);
+  autograd::check_inplace(*this, src);
   if (!autograd::grad_needed(*this, src) || !is_floating_point()) {
     copy_data(*this, src);
     autograd::finish_inplace(*this);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ember/ops/factory.h"
+#include "kernels/cpu/copy.h"
 #include "kernels/cpu/dim_order.h"
 
 namespace ember::ops {
@@ -231,6 +232,11 @@ std::string legacy_type_name(DType t, const Device& d) {
   }
   if (d.is_cpu() && legacy) return detail::str_cat("torch.", scalar, "Tensor");
   return detail::str_cat(d.is_cpu() ? "CPU" : d.is_meta() ? "Meta" : "CUDA", scalar, "Type");
+}
+
+Tensor& write_into(Tensor& dst, const Tensor& src) {
+  if (!dst.is_meta() && dst.numel() > 0) kernels::copy_kernel(dst, src);
+  return dst;
 }
 
 }  // namespace ember::ops

@@ -55,4 +55,8 @@ DimVector wrap_dims(IntArrayRef dims, int64_t ndim, bool empty_means_all = true)
 // PyTorch's Type::toString(): "torch.FloatTensor", or "CPUBoolType" where no legacy name exists.
 std::string legacy_type_name(DType t, const Device& d);
 
+// Writes src (same shape) into dst with no autograd or version bookkeeping: for
+// in-place ops whose result was computed elsewhere (they do the bookkeeping once).
+Tensor& write_into(Tensor& dst, const Tensor& src);
+
 }  // namespace ember::ops

@@ -14,7 +14,8 @@ Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }
 Tensor operator*(const Scalar& a, const Tensor& b) { return mul(b, a); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator/(const Tensor& a, const Scalar& b) { return div(a, b); }
-Tensor operator/(const Scalar& a, const Tensor& b) { return div(a, b); }
+// Python's number / tensor is reciprocal(tensor) * number (MulBackward0).
+Tensor operator/(const Scalar& a, const Tensor& b) { return reciprocal(b) * a; }
 Tensor operator%(const Tensor& a, const Tensor& b) { return remainder(a, b); }
 Tensor operator%(const Tensor& a, const Scalar& b) { return remainder(a, b); }
 Tensor operator-(const Tensor& a) { return neg(a); }

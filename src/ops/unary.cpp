@@ -41,7 +41,7 @@ Tensor& unary_inplace(UnaryOp op, Tensor& x, DType dtype) {
   if (x.is_meta()) return x;
   kernels::check_no_internal_overlap(x);
   if (x.numel() == 0) return x;
-  if (dtype != x.dtype()) return x.copy_(unary_out(op, x, dtype));
+  if (dtype != x.dtype()) return ops::write_into(x, unary_out(op, x, dtype));
   kernels::unary_kernel(op, TensorIter(x.sizes(), {x, x}), dtype);
   return x;
 }
