@@ -49,7 +49,7 @@ bool guard(benchmark::State& st, const char* name, Step step, Check check) {
     err = e.what();
   }
   if (err.empty()) return true;
-  err = std::string(name) + " not timed: " + err;
+  err = std::string(name) + " not timed, its gradient check failed: " + err;
   std::fprintf(stderr, "%s\n", err.c_str());
   st.SkipWithError(err.c_str());
   return false;
