@@ -24,7 +24,13 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-bench: build
+# install-deps --bench adds libtorch-dev; re-running cmake finds it if it was just
+# installed; `benchmarks` also builds bench/libtorch, which the default build skips.
+bench:
+	scripts/install-deps --bench
+	$(MAKE) build
+	cmake -S . -B $(BUILD) > /dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	/usr/bin/python3 bench/run.py --build $(BUILD)
 
 format:

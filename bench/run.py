@@ -1,9 +1,15 @@
 #!/usr/bin/python3
-"""Runs ember's tensor benchmarks and the same work in PyTorch, in one run, and
-prints a table of medians and ratios (PyTorch time / ember time: > 1 means ember
-is faster). Bandwidth-bound cases also show their fraction of memcpy's bandwidth.
+"""Runs ember's benchmarks and the same work in PyTorch (and libtorch C++ where
+bench/libtorch was built), in one run, and prints tables of medians and ratios
+(other time / ember time: > 1 means ember is faster).
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7]
+  tensor:   bench/tensor_bench against PyTorch; bandwidth-bound cases also show
+            their fraction of memcpy's bandwidth.
+  autograd: bench/autograd_bench against bench/libtorch/autograd_libtorch_bench
+            and PyTorch: chain100 (engine overhead per node) and mlp (3-layer
+            MLP forward + backward). See bench/autograd_bench.cpp for the cases.
+
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd]
 """
 import argparse
 import json
@@ -65,34 +71,75 @@ def time_torch(fn, reps, min_time=0.2):
     return statistics.median(samples)
 
 
-def run_ember(build, threads, reps, only=None):
-    exe = os.path.join(build, "bench", "tensor_bench")
+def run_gbench(exe, threads, reps, only=None):
+    """Runs a Google Benchmark program; returns ({name: (median seconds, bytes)},
+    {name: error message}) for its cases (a case that skipped itself with an
+    error, e.g. a failed gradient check, lands in the second)."""
     env = dict(os.environ, EMBER_BENCH_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     args = [exe, "--benchmark_format=json", f"--benchmark_repetitions={reps}",
             "--benchmark_report_aggregates_only=true", "--benchmark_min_time=0.1"]
     if only:
         args.append(f"--benchmark_filter=^BM_{only}/")
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
-    res = {}
+    res, errors = {}, {}
     for b in json.loads(out)["benchmarks"]:
+        name = b["run_name"].split("/")[0][3:]  # strip BM_
+        if b.get("error_occurred"):
+            errors[name] = b.get("error_message", "error")
+            continue
         if b.get("aggregate_name") != "median":
             continue
-        name = b["run_name"].split("/")[0][3:]  # strip BM_
         unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
         res[name] = (b["real_time"] * unit, b.get("bytes"))
-    return res
+    return res, errors
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="alternate ember and PyTorch this many times per case; medians across rounds")
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
+def run_ember(build, threads, reps, only=None):
+    return run_gbench(os.path.join(build, "bench", "tensor_bench"), threads, reps, only)[0]
+
+
+CHAIN_OPS = 100
+CHAIN_NODES = CHAIN_OPS + 2  # 50 MulBackward0 + 50 AddBackward0 + SumBackward0 + AccumulateGrad
+
+
+def torch_autograd_cases():
+    """The work of bench/autograd_bench.cpp, in PyTorch."""
+    torch.manual_seed(0)
+    x = torch.randn(16).requires_grad_()
+    c = torch.rand(16) + 0.5
+
+    def chain100():
+        y = x
+        for _ in range(CHAIN_OPS // 2):
+            y = y * c
+            y = y + c
+        y.sum().backward()
+        x.grad = None
+
+    def param(shape, fan_in):
+        return (torch.randn(*shape) * (1.0 / fan_in ** 0.5)).requires_grad_()
+
+    w1, b1 = param((1024, 784), 784), param((1024,), 784)
+    w2, b2 = param((1024, 1024), 1024), param((1024,), 1024)
+    w3, b3 = param((10, 1024), 1024), param((10,), 1024)
+    xm = torch.randn(128, 784)
+    params = (w1, b1, w2, b2, w3, b3)
+    F = torch.nn.functional
+
+    def mlp():
+        out = F.linear(F.linear(F.linear(xm, w1, b1).relu(), w2, b2).relu(), w3, b3)
+        out.sum().backward()
+        for p in params:
+            p.grad = None
+
+    return {"chain100": chain100, "mlp": mlp}
+
+
+def fmt_time(s):
+    return f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.2f} us"
+
+
+def tensor_suite(args):
     # The machine is shared: ember and PyTorch alternate case by case, several
     # rounds, so a change in background load hits both sides alike.
     rows = []
@@ -117,10 +164,87 @@ def main():
         print(f"| {name} | {et * 1e3:.3f} ms | {tt * 1e3:.3f} ms | {ratio:.2f}x | {frac} |")
     gemm = os.path.join(args.build, "bench", "gemm_bench")
     if os.path.exists(gemm):
-        print("\nember mm against a direct cblas_sgemm call (bench/gemm_bench):")
+        print("\nember mm against a direct cblas_sgemm call (bench/gemm_bench):", flush=True)
         env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
         subprocess.run([gemm, f"--benchmark_repetitions={args.reps}",
                         "--benchmark_report_aggregates_only=true"], env=env, check=True)
+
+
+def autograd_suite(args):
+    """ember, libtorch and PyTorch alternate case by case, args.rounds times."""
+    ember_exe = os.path.join(args.build, "bench", "autograd_bench")
+    lt_exe = os.path.join(args.build, "bench", "libtorch", "autograd_libtorch_bench")
+    have_lt = os.path.exists(lt_exe)
+    sides = ["ember", "libtorch", "PyTorch"]
+    times = {}   # (case, side) -> median seconds, or an error string
+    for name, fn in torch_autograd_cases().items():
+        samples = {s: [] for s in sides}
+        errors = {}
+        for _ in range(args.rounds):
+            for side, exe in (("ember", ember_exe), ("libtorch", lt_exe)):
+                if side in errors or (side == "libtorch" and not have_lt):
+                    continue
+                r, err = run_gbench(exe, args.threads, args.reps, only=name)
+                if name in err:
+                    errors[side] = err[name]
+                else:
+                    samples[side].append(r[name][0])
+            samples["PyTorch"].append(time_torch(fn, args.reps))
+        for side in sides:
+            if side in errors:
+                times[name, side] = errors[side]
+            elif samples[side]:
+                times[name, side] = statistics.median(samples[side])
+            else:
+                times[name, side] = "not built"
+        print(f"  measured {name}", file=sys.stderr, flush=True)
+
+    def cell(v, scale=1.0):
+        return fmt_time(v * scale) if isinstance(v, float) else "-"
+
+    def ratio(case, side):
+        e, o = times[case, "ember"], times[case, side]
+        return f"{o / e:.2f}x" if isinstance(e, float) and isinstance(o, float) else "-"
+
+    print(f"\nautograd (forward + backward per iteration; chain100 per node = per iteration / {CHAIN_NODES}:"
+          f" {CHAIN_OPS} Mul/AddBackward0 + SumBackward0 + AccumulateGrad)\n")
+    print("| case | ember | libtorch | PyTorch | libtorch/ember | PyTorch/ember |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    rows = [("chain100", "chain100", 1.0), ("chain100 per node", "chain100", 1.0 / CHAIN_NODES),
+            ("mlp 784-1024-1024-10, batch 128", "mlp", 1.0)]
+    for label, case, scale in rows:
+        print(f"| {label} | " + " | ".join(cell(times[case, s], scale) for s in sides) +
+              f" | {ratio(case, 'libtorch')} | {ratio(case, 'PyTorch')} |")
+    for (case, side), v in times.items():
+        if not isinstance(v, float):
+            print(f"{side} {case}: {v}")
+    if not have_lt:
+        print("libtorch: bench/libtorch not built (scripts/install-deps --bench, then "
+              f"cmake -S . -B {args.build} && cmake --build {args.build} --target benchmarks)")
+    # issue 3's targets: per-node overhead <= 1/3 of libtorch's; MLP no slower than libtorch
+    for case, need, what in (("chain100", 3.0, "per-node overhead at most 1/3 of libtorch's"),
+                             ("mlp", 1.0, "MLP forward+backward no slower than libtorch")):
+        e, lt = times[case, "ember"], times[case, "libtorch"]
+        if isinstance(e, float) and isinstance(lt, float):
+            verdict = "met" if lt / e >= need else "NOT met"
+            print(f"target {case}: {what} (libtorch/ember >= {need:.2f}): {lt / e:.2f}x, {verdict}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternate ember and PyTorch this many times per case; medians across rounds")
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd"), default="all")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
+    if args.suite in ("all", "tensor"):
+        tensor_suite(args)
+    if args.suite in ("all", "autograd"):
+        autograd_suite(args)
 
 
 if __name__ == "__main__":
