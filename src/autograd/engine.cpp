@@ -66,6 +66,39 @@ struct NodeState {
   variable_list buffer;
 };
 
+// Node -> its state for one backward: open addressing over a power-of-two
+// table, states in a vector (a graph of n nodes costs a few allocations, not n).
+class StateMap {
+ public:
+  StateMap() : slots_(64, {nullptr, 0}) { states_.reserve(32); }
+  // The node's state and whether it was just added.
+  std::pair<NodeState*, bool> try_emplace(Node* n) {
+    size_t i = slot(n);
+    if (slots_[i].first == n) return {&states_[slots_[i].second], false};
+    slots_[i] = {n, static_cast<uint32_t>(states_.size())};
+    states_.emplace_back();
+    if (states_.size() * 2 > slots_.size()) grow();
+    return {&states_.back(), true};
+  }
+  NodeState& operator[](Node* n) { return *try_emplace(n).first; }
+
+ private:
+  size_t slot(const Node* n) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = (reinterpret_cast<uintptr_t>(n) >> 4) * 0x9E3779B97F4A7C15ull >> 20 & mask;
+    while (slots_[i].first && slots_[i].first != n) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    std::vector<std::pair<Node*, uint32_t>> old(slots_.size() * 2, {nullptr, 0});
+    old.swap(slots_);
+    for (const auto& e : old)
+      if (e.first) slots_[slot(e.first)] = e;
+  }
+  std::vector<std::pair<Node*, uint32_t>> slots_;
+  std::vector<NodeState> states_;  // grows only while the graph is discovered
+};
+
 struct ByPriority {
   bool operator()(const Node* a, const Node* b) const {
     return a->sequence_nr() < b->sequence_nr();
@@ -78,8 +111,7 @@ variable_list execute(const edge_list& roots, variable_list root_grads, bool kee
                       bool create_graph, const edge_list& captures, bool run_captured) {
   AutoGradMode mode(create_graph);
   GraphTask task;
-  std::unordered_map<Node*, NodeState> state;
-  state.reserve(64);
+  StateMap state;
 
   // Discover the graph and count each node's incoming edges.
   std::vector<Node*> stack;
@@ -91,8 +123,8 @@ variable_list execute(const edge_list& roots, variable_list root_grads, bool kee
     stack.pop_back();
     for (const auto& e : n->next_edges()) {
       if (!e.is_valid()) continue;
-      auto [it, fresh] = state.try_emplace(e.function.get());
-      ++it->second.deps;
+      auto [st, fresh] = state.try_emplace(e.function.get());
+      ++st->deps;
       if (fresh) stack.push_back(e.function.get());
     }
   }

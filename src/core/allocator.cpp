@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -122,6 +123,53 @@ void free_large(void* ctx) {
   delete c;
 }
 
+// Small blocks (the tensors of a per-element autograd chain, scalars, shapes)
+// come back often: a per-thread free list per 64-byte size class spares
+// aligned_alloc's slow path. The class rides in the low bits of the deleter
+// context (blocks are 64-byte aligned). A block freed on another thread joins
+// that thread's list; each list is bounded, and emptied when its thread ends.
+constexpr size_t kSmallMax = 1024;
+constexpr size_t kSmallClasses = kSmallMax / kCpuAlignment;
+constexpr size_t kSmallPerClass = 64;
+
+// Trivial thread-locals (usable until the thread's very end); the reaper frees
+// the cached blocks when the thread exits, after which frees go to std::free.
+thread_local void* tls_small_free[kSmallClasses][kSmallPerClass];
+thread_local uint8_t tls_small_count[kSmallClasses];
+thread_local bool tls_small_dead = false;
+struct SmallCacheReaper {
+  ~SmallCacheReaper() {
+    tls_small_dead = true;
+    for (size_t c = 0; c < kSmallClasses; ++c) {
+      for (size_t i = 0; i < tls_small_count[c]; ++i) std::free(tls_small_free[c][i]);
+      tls_small_count[c] = 0;
+    }
+  }
+};
+thread_local SmallCacheReaper tls_reaper;
+
+void* take_small(size_t cls) {
+  if (tls_small_dead) return nullptr;
+  (void)&tls_reaper;  // registers the reaper for this thread
+  uint8_t& n = tls_small_count[cls];
+  return n ? tls_small_free[cls][--n] : nullptr;
+}
+
+void free_small(void* ctx) {
+  const auto bits = reinterpret_cast<uintptr_t>(ctx);
+  const size_t cls = bits & (kCpuAlignment - 1);
+  void* p = reinterpret_cast<void*>(bits - cls);
+  if (!tls_small_dead) {
+    (void)&tls_reaper;
+    uint8_t& n = tls_small_count[cls];
+    if (n < kSmallPerClass) {
+      tls_small_free[cls][n++] = p;
+      return;
+    }
+  }
+  std::free(p);
+}
+
 class CpuAllocator final : public Allocator {
  public:
   DataPtr allocate(size_t nbytes) override {
@@ -132,6 +180,15 @@ class CpuAllocator final : public Allocator {
       return DataPtr(p, new LargeCtx{p, size}, &free_large);
     }
     const size_t rounded = (nbytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
+    if (rounded <= kSmallMax) {
+      const size_t cls = rounded / kCpuAlignment - 1;
+      void* p = take_small(cls);
+      if (!p) p = std::aligned_alloc(kCpuAlignment, rounded);
+      EMBER_CHECK(p != nullptr, RuntimeError,
+                  "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes,
+                  " bytes.");
+      return DataPtr(p, static_cast<char*>(p) + cls, &free_small);
+    }
     void* p = std::aligned_alloc(kCpuAlignment, rounded);
     EMBER_CHECK(p != nullptr, RuntimeError,
                 "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes,

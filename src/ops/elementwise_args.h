@@ -41,7 +41,17 @@ inline DType promote(std::initializer_list<const Arg*> args) {
 
 // 0-dim CPU tensors mix with tensors on any device, as in PyTorch.
 inline void check_devices(const char* name, std::initializer_list<Tensor> ts) {
-  std::vector<Tensor> v;
+  const Tensor* first = nullptr;
+  bool same = true;
+  for (const auto& t : ts) {
+    if (!t.defined() || (t.dim() == 0 && t.is_cpu())) continue;
+    if (!first)
+      first = &t;
+    else if (t.device() != first->device())
+      same = false;
+  }
+  if (same) return;
+  std::vector<Tensor> v;  // only to word the error
   for (const auto& t : ts)
     if (t.defined() && !(t.dim() == 0 && t.is_cpu())) v.push_back(t);
   check_same_device(name, v);
@@ -49,11 +59,13 @@ inline void check_devices(const char* name, std::initializer_list<Tensor> ts) {
 
 // The output: a meta tensor when an input is meta, else laid out like the inputs.
 inline Tensor alloc_out(IntArrayRef shape, DType dtype, std::initializer_list<Tensor> inputs) {
-  std::vector<Tensor> v;
+  EMBER_CHECK(inputs.size() <= 4, RuntimeError, "alloc_out: at most 4 inputs");
+  Tensor v[4];
+  size_t n = 0;
   const bool meta = any_meta(ArrayRef<Tensor>(inputs.begin(), inputs.size()));
   for (const auto& t : inputs)
-    if (t.defined() && (!meta || t.is_meta())) v.push_back(t);
-  return empty_following(shape, dtype, v);
+    if (t.defined() && (!meta || t.is_meta())) v[n++] = t;
+  return empty_following(shape, dtype, ArrayRef<Tensor>(v, n));
 }
 
 // The operand as the kernel reads it: converted to `dtype`, broadcast to `shape`.

@@ -1,6 +1,7 @@
 #include "kernels/cpu/gemm.h"
 
 #include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <climits>
@@ -178,8 +179,18 @@ struct Blas<float> {
   static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
                    const float* a, int lda, const float* b, int ldb, float beta, float* c,
                    int ldc) {
+    // oneDNN's sgemm is about twice OpenBLAS's speed on AVX-512 machines from
+    // 32^3 on; tiny products stay with OpenBLAS (less call overhead). Both
+    // thread on the same OpenMP pool; inside a parallel region both run serially.
+    if (int64_t(m) * n * k >= kDnnlMinWork) {
+      const dnnl_status_t st =
+          dnnl_sgemm(ta == CblasTrans ? 'T' : 'N', tb == CblasTrans ? 'T' : 'N', m, n, k, alpha, a,
+                     lda, b, ldb, beta, c, ldc);
+      if (st == dnnl_success) return;
+    }
     cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
+  static constexpr int64_t kDnnlMinWork = 32 * 32 * 32;
   static void gemv(CBLAS_TRANSPOSE t, int m, int n, float alpha, const float* a, int lda,
                    const float* x, int incx, float beta, float* y, int incy) {
     cblas_sgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
