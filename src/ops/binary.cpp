@@ -572,7 +572,7 @@ namespace {
 
 // self (+|-)= alpha * other, recorded as AddBackward0 / SubBackward0.
 Tensor& add_sub_(Tensor& self, const Arg& other, const Scalar& alpha, int sign) {
-  autograd::check_inplace(self);
+  autograd::check_inplace(self, other.t);
   auto kernel = [&]() -> Tensor& {
     return sign > 0 ? add_inplace(self, other, alpha) : sub_inplace(self, other, alpha);
   };
@@ -595,7 +595,7 @@ Tensor& add_sub_(Tensor& self, const Arg& other, const Scalar& alpha, int sign) 
 }
 
 Tensor& mul_rec_(Tensor& self, const Arg& other) {
-  autograd::check_inplace(self);
+  autograd::check_inplace(self, other.t);
   auto kernel = [&]() -> Tensor& {
     const DType dt = promote(self, other);
     return run_binary_("mul_", self, other, dt, binary_fn(BinaryOp::Mul, dt));
@@ -626,7 +626,7 @@ Tensor& mul_rec_(Tensor& self, const Arg& other) {
 }
 
 Tensor& div_rec_(Tensor& self, const Arg& other, const std::string& mode) {
-  autograd::check_inplace(self);
+  autograd::check_inplace(self, other.t);
   auto kernel = [&]() -> Tensor& { return div_inplace(self, other, mode); };
   if (!autograd::grad_needed(self, other.t)) {
     kernel();
@@ -669,7 +669,7 @@ Tensor& pow_ts_rec_(Tensor& self, const Scalar& e) {
 }
 
 Tensor& pow_tt_rec_(Tensor& self, const Tensor& exponent) {
-  autograd::check_inplace(self);
+  autograd::check_inplace(self, exponent);
   auto kernel = [&]() -> Tensor& {
     const DType dt = promote(self, exponent);
     check_not_bool(dt, "pow");

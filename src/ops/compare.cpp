@@ -475,7 +475,7 @@ Tensor masked_fill_rec(const Tensor& x, const Tensor& mask, const Scalar& value,
 
 Tensor& masked_fill_rec_(Tensor& x, const Tensor& mask, const Scalar& value,
                          const Tensor* value_t) {
-  autograd::check_inplace(x);
+  autograd::check_inplace(x, value_t ? *value_t : Tensor());
   if (!x.is_floating_point() || !autograd::grad_needed(x, value_t ? *value_t : Tensor())) {
     masked_fill_raw(x, mask, value);
     autograd::finish_inplace(x);
@@ -541,7 +541,7 @@ Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
   return clamp_tensor_rec(x, lo, hi, false);
 }
 Tensor& clamp_(Tensor& x, const Tensor& lo, const Tensor& hi) {
-  autograd::check_inplace(x);
+  autograd::check_inplace(x, lo, hi);
   if (!autograd::grad_needed(x, lo, hi)) {
     clamp_tensor_impl(x, lo, hi, &x);
     autograd::finish_inplace(x);

@@ -84,7 +84,7 @@ void fill_data(const Tensor& self, const Scalar& value) {
 template <typename Write>
 Tensor& overwrite(Tensor& self, const char* name, const Write& write,
                   const Tensor* value = nullptr) {
-  autograd::check_inplace(self);
+  autograd::check_inplace(self, value ? *value : Tensor());
   const Tensor none;
   const Tensor& v = value ? *value : none;
   if (!autograd::grad_needed(self, v) || !self.is_floating_point()) {

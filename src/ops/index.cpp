@@ -326,7 +326,7 @@ Tensor record(const char* name, const Tensor& self, const Tensor* other, const T
 template <typename Impl, typename Grads>
 Tensor& record_(const char* name, Tensor& self, const Tensor* other, const Tensor& index,
                 const Impl& impl, Grads grads) {
-  autograd::check_inplace(self);
+  autograd::check_inplace(self, other ? *other : Tensor());
   const Tensor none;
   if (!autograd::grad_needed(self, other ? *other : none) || !self.is_floating_point()) {
     impl();

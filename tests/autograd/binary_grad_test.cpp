@@ -10,8 +10,10 @@
 
 #include "ember/ember.h"
 #include "support/expect.h"
+#include "support/grad.h"
 
 using namespace ember;
+using namespace ember::testing;
 using autograd::gradcheck;
 using autograd::gradgradcheck;
 
@@ -20,10 +22,6 @@ namespace {
 using Inputs = std::vector<Tensor>;
 using Fn = std::function<Tensor(const Inputs&)>;
 
-Tensor dinput(IntArrayRef shape, uint64_t seed) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64}, &g).requires_grad_();
-}
 Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
 // Values in [lo, hi).
 Tensor uniform_input(IntArrayRef shape, double lo, double hi, uint64_t seed) {
@@ -41,7 +39,6 @@ std::string name_of(const Tensor& t) { return t.grad_fn() ? t.grad_fn()->name() 
 // A non-leaf copy to modify in place: PyTorch's tests use x.clone(); x * 1
 // has the same gradient and records here already (clone is another family's).
 Tensor copy(const Tensor& x) { return x * 1.0; }
-
 
 void expect_values(const Tensor& actual, const std::vector<double>& expected) {
   ASSERT_TRUE(actual.defined());
@@ -109,7 +106,8 @@ TEST(AddSubMulGrad, InPlace) {
       gradgradcheck([](const Inputs& x) { return copy(x[0]).add_(x[1], 2) * x[1]; }, {a, bf}));
 }
 
-TEST(AddSubMulGrad, InPlaceGradgradcheck) {  // mul_ saves a (recorded) clone of self for the other's gradient
+TEST(AddSubMulGrad,
+     InPlaceGradgradcheck) {  // mul_ saves a (recorded) clone of self for the other's gradient
   Tensor a = dinput({3, 4}, 7), b = dinput({3, 4}, 8);
   EXPECT_TRUE(gradgradcheck([](const Inputs& x) { return copy(x[0]).mul_(x[1]); }, {a, b}));
 }

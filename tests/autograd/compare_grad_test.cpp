@@ -8,26 +8,21 @@
 
 #include "ember/ember.h"
 #include "support/expect.h"
+#include "support/grad.h"
 
 using namespace ember;
+using namespace ember::testing;
 using autograd::gradcheck;
 using autograd::gradgradcheck;
 
 namespace {
 
-Tensor dvalues(IntArrayRef shape, uint64_t seed) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64}, &g);
-}
-Tensor leaf(IntArrayRef shape, uint64_t seed) { return dvalues(shape, seed).requires_grad_(); }
-Tensor transposed_leaf(int64_t rows, int64_t cols, uint64_t seed) {
-  return dvalues({cols, rows}, seed).t().detach().requires_grad_();
-}
+Tensor leaf(IntArrayRef shape, uint64_t seed) { return ember::testing::dinput(shape, seed); }
+
 Tensor mask_of(IntArrayRef shape, uint64_t seed) {
   Generator g(seed);
   return rand(shape, {}, &g) > 0.5;
 }
-Tensor d(std::initializer_list<double> v) { return tensor(v, {.dtype = kFloat64}); }
 // A non-leaf copy of x (recorded through mul), for in-place ops to write into.
 Tensor fresh(const Tensor& x) { return x * 1.0; }
 Tensor grad_of(const Tensor& y, const Tensor& x) {

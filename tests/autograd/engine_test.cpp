@@ -81,7 +81,7 @@ TEST(Leaves, SetGradChecks) {
 TEST(Engine, BroadcastAndPromotionGiveInputShapedGradients) {
   Tensor a = ember::tensor({1.0f, 2.0f, 3.0f}).view({3, 1}).detach().requires_grad_();
   Tensor b = ember::tensor({1.0, 10.0, 100.0, 1000.0}).requires_grad_();  // float64
-  Tensor c = a * b;  // [3, 4], float64
+  Tensor c = a * b;                                                       // [3, 4], float64
   EXPECT_EQ(c.dtype(), kFloat64);
   c.backward(ones64({3, 4}));
   EXPECT_EQ(a.grad().sizes(), IntArrayRef({3, 1}));
@@ -379,7 +379,7 @@ TEST(Versions, InplaceOnLeafThatRequiresGrad) {
 TEST(Versions, InplaceRecordsHistory) {
   Tensor a = leaf({1, 2}), b = leaf({3, 4});
   Tensor c = a * 1.0;
-  c.mul_(b);  // c = a * b
+  c.mul_(b);       // c = a * b
   c.add_(a, 2.0);  // c = a * b + 2a
   EXPECT_EQ(c.grad_fn()->name(), "AddBackward0");
   c.backward(ones64({2}));
@@ -423,4 +423,20 @@ TEST(Printing, GradFnSuffix) {
   EXPECT_EQ(a.str(), "tensor([1., 2.], requires_grad=True)");
   EXPECT_EQ((a * 2.0).str(), "tensor([2., 4.], grad_fn=<MulBackward0>)");
   EXPECT_EQ((a + 1.0).str(), "tensor([2., 3.], grad_fn=<AddBackward0>)");
+}
+
+TEST(Versions, NoGradViewWrittenFromATensorThatRequiresGrad) {
+  // The view itself does not require grad; the source does (PyTorch raises too).
+  Tensor x = zeros({3}, {.dtype = kFloat64});
+  Tensor v;
+  {
+    NoGradGuard ng;
+    v = x.slice(0, 0, 2);
+  }
+  Tensor src = leaf({1, 2});
+  EXPECT_THROW_MSG(v.copy_(src), RuntimeError, "A view was created in no_grad mode");
+  EXPECT_THROW_MSG(v.add_(src), RuntimeError, "A view was created in no_grad mode");
+  EXPECT_EQ(vals(x), (std::vector<double>{0, 0, 0}));
+  v.copy_(src.detach());  // nothing to track: allowed
+  EXPECT_EQ(vals(x), (std::vector<double>{1, 2, 0}));
 }

@@ -3,17 +3,14 @@
 
 #include "ember/ember.h"
 #include "support/expect.h"
+#include "support/grad.h"
 
 using namespace ember;
+using namespace ember::testing;
 using autograd::gradcheck;
 using autograd::gradgradcheck;
 
-namespace {
-Tensor dinput(IntArrayRef shape, uint64_t seed) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64}, &g).requires_grad_();
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST(Gradcheck, PassesForCorrectFormulas) {
   Tensor a = dinput({3, 4}, 1), b = dinput({4}, 2);

@@ -8,19 +8,16 @@
 
 #include "ember/ember.h"
 #include "support/expect.h"
+#include "support/grad.h"
 
 using namespace ember;
+using namespace ember::testing;
 using autograd::gradcheck;
 using autograd::gradgradcheck;
 
 namespace {
 
 using In = std::vector<Tensor>;
-
-Tensor dinput(IntArrayRef shape, uint64_t seed) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64}, &g).requires_grad_();
-}
 
 Tensor f64(std::vector<double> v, IntArrayRef shape = {}) { return from_vector(v, shape); }
 

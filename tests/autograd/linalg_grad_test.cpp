@@ -8,23 +8,16 @@
 
 #include "ember/ember.h"
 #include "support/expect.h"
+#include "support/grad.h"
 
 using namespace ember;
+using namespace ember::testing;
 using autograd::gradcheck;
 using autograd::gradgradcheck;
 
 namespace {
 
-Tensor dvalues(IntArrayRef shape, uint64_t seed) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64}, &g);
-}
-Tensor leaf(IntArrayRef shape, uint64_t seed) { return dvalues(shape, seed).requires_grad_(); }
-// A (rows x cols) leaf stored column by column.
-Tensor transposed_leaf(int64_t rows, int64_t cols, uint64_t seed) {
-  return dvalues({cols, rows}, seed).t().detach().requires_grad_();
-}
-Tensor d(std::initializer_list<double> v) { return tensor(v, {.dtype = kFloat64}); }
+Tensor leaf(IntArrayRef shape, uint64_t seed) { return ember::testing::dinput(shape, seed); }
 
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
 

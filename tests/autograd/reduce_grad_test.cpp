@@ -9,8 +9,10 @@
 
 #include "ember/ember.h"
 #include "support/expect.h"
+#include "support/grad.h"
 
 using namespace ember;
+using namespace ember::testing;
 using autograd::gradcheck;
 using autograd::gradgradcheck;
 
@@ -18,10 +20,6 @@ namespace {
 
 using Inputs = std::vector<Tensor>;
 
-Tensor dinput(IntArrayRef shape, uint64_t seed) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64}, &g).requires_grad_();
-}
 Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
 // A non-contiguous input: the transpose of a (cols, rows) tensor.
 Tensor transposed_input(int64_t rows, int64_t cols, uint64_t seed) {

@@ -9,8 +9,10 @@
 
 #include "ember/ember.h"
 #include "support/expect.h"
+#include "support/grad.h"
 
 using namespace ember;
+using namespace ember::testing;
 using autograd::gradcheck;
 using autograd::gradgradcheck;
 
@@ -18,11 +20,6 @@ namespace {
 
 using Outs = std::vector<Tensor>;
 using In = std::vector<Tensor>;
-
-Tensor dinput(IntArrayRef shape, uint64_t seed) {
-  Generator g(seed);
-  return randn(shape, {.dtype = kFloat64}, &g).requires_grad_();
-}
 
 // gradcheck reads the outputs after perturbing the inputs again, so an output
 // that aliases an input (a view) must be copied first (see the report: the
