@@ -1,7 +1,8 @@
 #pragma once
-// Matrix products on strided CPU tensors: OpenBLAS for float32/float64 (and for
-// float16/bfloat16, converted to float32 and rounded back), a blocked loop for
-// the integer types. The ops layer (ops/linalg.cpp) checks the arguments.
+// Matrix products on strided CPU tensors: BLAS for float32/float64 (oneDNN's
+// sgemm for float32 products from 32^3 on, OpenBLAS otherwise; float16/bfloat16
+// are converted to float32 and rounded back), a blocked loop for the integer
+// types. The ops layer (ops/linalg.cpp) checks the arguments.
 #include "ember/core/tensor.h"
 
 namespace ember::kernels {
