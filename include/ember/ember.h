@@ -17,6 +17,8 @@
 #include "ember/core/removable_handle.h"
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"
+#include "ember/nn/module.h"
+#include "ember/nn/parameter.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/index.h"

@@ -333,7 +333,8 @@ std::string Tensor::str() const {
     suffixes.push_back("grad_fn=<" + fn->name() + ">");
   else if (requires_grad())
     suffixes.push_back("requires_grad=True");
-  return add_suffixes(prefix + body, suffixes, indent, o.linewidth);
+  const std::string text = add_suffixes(prefix + body, suffixes, indent, o.linewidth);
+  return impl()->is_parameter() ? "Parameter containing:\n" + text : text;
 }
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }

@@ -42,6 +42,16 @@ class DeviceError : public RuntimeError {
  public:
   using RuntimeError::RuntimeError;
 };
+// PyTorch's KeyError: a name that is missing, malformed or already taken.
+class KeyError : public Error {
+ public:
+  using Error::Error;
+};
+// PyTorch's AttributeError: a dotted path naming no such member.
+class AttributeError : public Error {
+ public:
+  using Error::Error;
+};
 // A file that cannot be read or written, or whose content is malformed.
 class SerializationError : public Error {
  public:

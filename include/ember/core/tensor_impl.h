@@ -100,6 +100,9 @@ class TensorImpl {
   void set_view_attr_version(uint32_t v) { view_attr_version_ = v; }
 
   bool is_inference() const { return is_inference_; }
+  // Marked by nn::Parameter (printing says "Parameter containing:").
+  bool is_parameter() const { return is_parameter_; }
+  void set_is_parameter(bool p) { is_parameter_ = p; }
 
  private:
   void refresh();
@@ -116,6 +119,7 @@ class TensorImpl {
   bool is_dense_ = true;
   bool requires_grad_ = false;
   bool is_inference_ = false;
+  bool is_parameter_ = false;
   ViewCreationMeta creation_meta_ = ViewCreationMeta::Default;
   uint32_t output_nr_ = 0;
   uint32_t view_attr_version_ = 0;

@@ -1,0 +1,120 @@
+#pragma once
+// nn::Module: a tree of modules owning parameters and buffers, with
+// torch.nn.Module's registration rules, traversal order and deduplication.
+// Modules are shared objects (std::shared_ptr): one module may sit in several
+// places of a tree, and traversals then list it once, as PyTorch does.
+//
+// This file holds the tree (registration, children/modules/parameters/buffers
+// and their named forms, get_submodule/get_parameter/get_buffer, apply, train/
+// eval, requires_grad_, zero_grad). The call path with hooks, state_dict and
+// conversions are further parts of issue 4.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ember/core/ordered_dict.h"
+#include "ember/core/tensor.h"
+#include "ember/nn/parameter.h"
+
+namespace ember::nn {
+
+class Module;
+using ModulePtr = std::shared_ptr<Module>;
+
+class Module : public std::enable_shared_from_this<Module> {
+ public:
+  Module() = default;
+  // A name for printing and error messages (PyTorch's _get_name(), the class
+  // name); by default the C++ class name without namespaces.
+  explicit Module(std::string name) : name_(std::move(name)) {}
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  std::string name() const;
+
+  // ---- registration. Names may not be empty, contain '.', or be taken by
+  // another kind of member (or by one of Module's own attributes, as in Python).
+  // register_parameter keeps `param` itself (the caller's handle is the
+  // parameter): it becomes a parameter and, if requires_grad, requires grad. An
+  // undefined tensor registers "None" (like bias=None).
+  Tensor& register_parameter(const std::string& name, Tensor param, bool requires_grad = true);
+  // persistent = false keeps the buffer out of state_dict.
+  Tensor& register_buffer(const std::string& name, Tensor tensor, bool persistent = true);
+  // Returns the module, so members register in one line. nullptr registers "None".
+  template <typename M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_module_impl(name, module);
+    return module;
+  }
+  template <typename M>
+  std::shared_ptr<M> add_module(const std::string& name, std::shared_ptr<M> module) {
+    return register_module(name, std::move(module));
+  }
+
+  // ---- the tree, in registration order
+  std::vector<ModulePtr> children() const;
+  std::vector<std::pair<std::string, ModulePtr>> named_children() const;
+  std::vector<ModulePtr> modules();
+  // memo: modules already listed (shared across calls as in PyTorch).
+  std::vector<std::pair<std::string, ModulePtr>> named_modules(
+      std::set<const Module*>* memo = nullptr, const std::string& prefix = "",
+      bool remove_duplicate = true);
+  std::vector<Tensor> parameters(bool recurse = true);
+  std::vector<std::pair<std::string, Tensor>> named_parameters(const std::string& prefix = "",
+                                                               bool recurse = true,
+                                                               bool remove_duplicate = true);
+  std::vector<Tensor> buffers(bool recurse = true);
+  std::vector<std::pair<std::string, Tensor>> named_buffers(const std::string& prefix = "",
+                                                            bool recurse = true,
+                                                            bool remove_duplicate = true);
+
+  // Dotted-path lookups with PyTorch's AttributeError messages.
+  ModulePtr get_submodule(const std::string& target);
+  Tensor get_parameter(const std::string& target);
+  Tensor get_buffer(const std::string& target);
+
+  // This module's own members (PyTorch's _parameters, _buffers, _modules).
+  const OrderedDict<Tensor>& named_parameters_local() const { return parameters_; }
+  const OrderedDict<Tensor>& named_buffers_local() const { return buffers_; }
+  const OrderedDict<ModulePtr>& named_children_local() const { return children_; }
+  bool is_persistent_buffer(const std::string& name) const {
+    return non_persistent_.count(name) == 0;
+  }
+
+  // ---- modes and gradients
+  // fn on every submodule (children first), then on this module.
+  Module& apply(const std::function<void(Module&)>& fn);
+  Module& train(bool mode = true);
+  Module& eval() { return train(false); }
+  bool is_training() const { return training_; }
+  Module& requires_grad_(bool requires_grad = true);
+  // set_to_none = false zeroes the gradients in place instead.
+  void zero_grad(bool set_to_none = true);
+
+ protected:
+  bool training_ = true;
+
+ private:
+  void add_module_impl(const std::string& name, ModulePtr module);
+  // "attribute 'x' already exists" unless x is free or already of `kind`.
+  void check_name(const std::string& name, const char* what, int kind) const;
+
+  std::string name_;
+  OrderedDict<Tensor> parameters_;
+  OrderedDict<Tensor> buffers_;
+  std::set<std::string> non_persistent_;
+  OrderedDict<ModulePtr> children_;
+};
+
+// Makes a module held by a shared_ptr (modules are always shared).
+template <typename M, typename... Args>
+std::shared_ptr<M> make(Args&&... args) {
+  return std::make_shared<M>(std::forward<Args>(args)...);
+}
+
+}  // namespace ember::nn

@@ -1,0 +1,112 @@
+// nn::Module's tree against torch.nn.Module: the model of gen_nn_module.py
+// (a shared submodule, a tied parameter, a module under two names, None
+// members), its traversals in order, and the registration / lookup errors.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "ember/ember.h"
+#include "support/parity.h"
+
+using namespace ember;
+using ember::testing::ParityFile;
+
+namespace {
+
+struct Leaf : nn::Module {
+  Leaf() {
+    register_parameter("weight", ones({2}));
+    register_parameter("bias", Tensor());
+    register_buffer("running", zeros({2}));
+    register_buffer("scratch", zeros({1}), /*persistent=*/false);
+  }
+};
+
+struct Block : nn::Module {
+  explicit Block(std::shared_ptr<Leaf> shared) {
+    register_module("a", nn::make<Leaf>());
+    register_module("shared", std::move(shared));
+    register_module("missing", std::shared_ptr<nn::Module>());
+    register_module("b", nn::make<Leaf>());
+  }
+};
+
+struct Net : nn::Module {
+  Net() {
+    auto shared = nn::make<Leaf>();
+    auto first = register_module("first", nn::make<Block>(shared));
+    register_module("second", nn::make<Block>(shared));
+    register_parameter("tied", first->get_parameter("a.weight"));
+    auto head = register_module("head", nn::make<Leaf>());
+    register_module("alias", head);
+  }
+};
+
+template <typename Pairs>
+std::string names(const Pairs& pairs) {
+  std::string s;
+  for (size_t i = 0; i < pairs.size(); ++i) s += (i ? "\n" : "") + pairs[i].first;
+  return s;
+}
+
+std::string error(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const KeyError& e) {
+    return std::string("KeyError: ") + e.what();
+  } catch (const AttributeError& e) {
+    return std::string("AttributeError: ") + e.what();
+  } catch (const Error& e) {
+    return std::string("Error: ") + e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(NnModuleParity, TreeAndErrorsMatchPyTorch) {
+  ParityFile f("nn_module");
+  auto net = nn::make<Net>();
+  std::map<std::string, std::string> got = {
+      {"named_modules", names(net->named_modules())},
+      {"named_modules_dup", names(net->named_modules(nullptr, "", false))},
+      {"named_modules_prefix", names(net->named_modules(nullptr, "model"))},
+      {"named_children", names(net->named_children())},
+      {"named_parameters", names(net->named_parameters())},
+      {"named_parameters_prefix", names(net->named_parameters("m"))},
+      {"named_parameters_local", names(net->named_parameters("", false))},
+      {"named_parameters_dup", names(net->named_parameters("", true, false))},
+      {"named_buffers", names(net->named_buffers())},
+      {"named_buffers_dup", names(net->named_buffers("", true, false))},
+      {"num_parameters", std::to_string(net->parameters().size())},
+      {"num_modules", std::to_string(net->modules().size())},
+      {"err_submodule_missing", error([&] { net->get_submodule("first.nope"); })},
+      {"err_submodule_param", error([&] { net->get_submodule("first.a.weight"); })},
+      {"err_submodule_none", error([&] { net->get_submodule("first.missing"); })},
+      {"err_parameter_buffer", error([&] { net->get_parameter("head.running"); })},
+      {"err_parameter_missing", error([&] { net->get_parameter("head.nope"); })},
+      {"err_parameter_none", error([&] { net->get_parameter("head.bias"); })},
+      {"err_buffer_param", error([&] { net->get_buffer("head.weight"); })},
+      {"err_buffer_missing", error([&] { net->get_buffer("nope"); })},
+      {"err_param_dot", error([&] { net->register_parameter("a.b", Tensor()); })},
+      {"err_param_empty", error([&] { net->register_parameter("", Tensor()); })},
+      {"err_param_taken", error([&] { net->register_parameter("head", Tensor()); })},
+      {"err_param_attr", error([&] { net->register_parameter("training", Tensor()); })},
+      {"err_buffer_dot", error([&] { net->register_buffer("a.b", Tensor()); })},
+      {"err_buffer_empty", error([&] { net->register_buffer("", Tensor()); })},
+      {"err_buffer_taken", error([&] { net->register_buffer("tied", Tensor()); })},
+      {"err_module_dot", error([&] { net->add_module("a.b", nn::ModulePtr()); })},
+      {"err_module_empty", error([&] { net->add_module("", nn::ModulePtr()); })},
+      {"err_module_taken", error([&] { net->add_module("tied", nn::ModulePtr()); })},
+      {"parameter_repr", nn::Parameter(tensor({1.0f, 2.0f})).str()},
+      {"parameter_repr_nograd", nn::Parameter(tensor({1.0f, 2.0f}), false).str()},
+  };
+  const auto& want = f.metadata();
+  for (const auto& [key, value] : want) {
+    ASSERT_TRUE(got.count(key)) << "case only PyTorch has: " << key;
+    EXPECT_EQ(got.at(key), value) << key;
+  }
+  for (const auto& [key, value] : got)
+    EXPECT_TRUE(want.count(key)) << "case only ember has: " << key;
+}
