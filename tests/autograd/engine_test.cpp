@@ -162,6 +162,8 @@ TEST(Engine, CreateGraphGivesHigherOrderGradients) {
   (z * z * z).backward(Tensor(), std::nullopt, /*create_graph=*/true);
   EXPECT_EQ(vals(z.grad()), (std::vector<double>{12}));
   EXPECT_TRUE(z.grad().requires_grad());
+  // As in PyTorch, z.grad's graph holds z: reset it to break the cycle.
+  z.set_grad(Tensor());
 }
 
 TEST(Engine, BackwardInputsRestrictsAccumulation) {

@@ -13,6 +13,14 @@ class Leaf(nn.Module):
         self.register_buffer("running", torch.zeros(2))
         self.register_buffer("scratch", torch.zeros(1), persistent=False)
 
+    def extra_repr(self):
+        return "features=2"
+
+
+class Multi(nn.Module):
+    def extra_repr(self):
+        return "first line\nsecond line"
+
 
 class Block(nn.Module):
     def __init__(self, shared):
@@ -32,6 +40,8 @@ class Net(nn.Module):
         self.register_parameter("tied", self.first.a.weight)
         self.head = Leaf()
         self.alias = self.head  # the same module under a second name
+        self.multi = Multi()
+        self.plain = nn.Module()
 
 
 def named_members_dup(module, get, prefix=""):
@@ -87,6 +97,8 @@ def generate(cases):
     cases.text("err_module_dot", error(lambda: net.add_module("a.b", None)))
     cases.text("err_module_empty", error(lambda: net.add_module("", None)))
     cases.text("err_module_taken", error(lambda: net.add_module("tied", None)))
+    cases.text("repr", repr(net))
+    cases.text("repr_leaf", repr(Leaf()))
     cases.text("parameter_repr", str(nn.Parameter(torch.tensor([1.0, 2.0]))))
     cases.text("parameter_repr_nograd",
                str(nn.Parameter(torch.tensor([1.0, 2.0]), requires_grad=False)))

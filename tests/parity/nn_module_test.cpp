@@ -21,6 +21,11 @@ struct Leaf : nn::Module {
     register_buffer("running", zeros({2}));
     register_buffer("scratch", zeros({1}), /*persistent=*/false);
   }
+  std::string extra_repr() const override { return "features=2"; }
+};
+
+struct Multi : nn::Module {
+  std::string extra_repr() const override { return "first line\nsecond line"; }
 };
 
 struct Block : nn::Module {
@@ -40,6 +45,8 @@ struct Net : nn::Module {
     register_parameter("tied", first->get_parameter("a.weight"));
     auto head = register_module("head", nn::make<Leaf>());
     register_module("alias", head);
+    register_module("multi", nn::make<Multi>());
+    register_module("plain", std::make_shared<nn::Module>("Module"));
   }
 };
 
@@ -99,6 +106,8 @@ TEST(NnModuleParity, TreeAndErrorsMatchPyTorch) {
       {"err_module_dot", error([&] { net->add_module("a.b", nn::ModulePtr()); })},
       {"err_module_empty", error([&] { net->add_module("", nn::ModulePtr()); })},
       {"err_module_taken", error([&] { net->add_module("tied", nn::ModulePtr()); })},
+      {"repr", net->str()},
+      {"repr_leaf", Leaf().str()},
       {"parameter_repr", nn::Parameter(tensor({1.0f, 2.0f})).str()},
       {"parameter_repr_nograd", nn::Parameter(tensor({1.0f, 2.0f}), false).str()},
   };

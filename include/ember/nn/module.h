@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <utility>
@@ -36,6 +37,10 @@ class Module : public std::enable_shared_from_this<Module> {
   Module& operator=(const Module&) = delete;
 
   std::string name() const;
+  // The module tree as PyTorch's repr prints it; extra_repr() is this module's
+  // own line ("in_features=4, out_features=2, bias=True").
+  virtual std::string extra_repr() const { return ""; }
+  std::string str() const;
 
   // ---- registration. Names may not be empty, contain '.', or be taken by
   // another kind of member (or by one of Module's own attributes, as in Python).
@@ -110,6 +115,8 @@ class Module : public std::enable_shared_from_this<Module> {
   std::set<std::string> non_persistent_;
   OrderedDict<ModulePtr> children_;
 };
+
+std::ostream& operator<<(std::ostream& os, const Module& m);
 
 // Makes a module held by a shared_ptr (modules are always shared).
 template <typename M, typename... Args>
