@@ -52,6 +52,26 @@ TEST(ConvertParameters, ParametersToVectorConcatenatesInOrder) {
   EXPECT_EQ(parameters_to_vector({arange(3)}).tolist<int64_t>(), (std::vector<int64_t>{0, 1, 2}));
 }
 
+TEST(ConvertParameters, ParametersToVectorLargeEmptyAndStridedParameters) {
+  // Big enough for the copy to split over threads, with an empty parameter
+  // between, and a strided one that still views flat (the torch.cat path).
+  std::vector<Tensor> params = {arange(0.0, 300000.0, 1.0).view({600, 500}), zeros({0, 3}),
+                                full({5}, -2.0), arange(0.0, 140000.0, 1.0).view({2, 70000})};
+  Tensor v = parameters_to_vector(params);
+  ASSERT_EQ(v.numel(), 300000 + 5 + 140000);
+  EXPECT_EQ(v.narrow(0, 0, 300000).equal(arange(0.0, 300000.0, 1.0)), true);
+  EXPECT_EQ(v.narrow(0, 300000, 5).tolist<float>(), (std::vector<float>(5, -2.0f)));
+  EXPECT_EQ(v.narrow(0, 300005, 140000).equal(arange(0.0, 140000.0, 1.0)), true);
+  Tensor strided = arange(0.0, 10.0, 1.0).slice(0, 0, 10, 2);
+  EXPECT_EQ(parameters_to_vector({ones({1}), strided}).tolist<float>(),
+            (std::vector<float>{1, 0, 2, 4, 6, 8}));
+  // Meta parameters give a meta vector.
+  Tensor m =
+      parameters_to_vector({empty({2, 3}, {.device = kMeta}), empty({4}, {.device = kMeta})});
+  EXPECT_TRUE(m.is_meta());
+  EXPECT_EQ(m.numel(), 10);
+}
+
 TEST(ConvertParameters, ParametersToVectorErrors) {
   EXPECT_THROW_MSG(parameters_to_vector({}), RuntimeError,
                    "torch.cat(): expected a non-empty list of Tensors");
