@@ -101,6 +101,49 @@ class Module : public std::enable_shared_from_this<Module> {
   // set_to_none = false zeroes the gradients in place instead.
   void zero_grad(bool set_to_none = true);
 
+  // ---- conversions (nn/module_conversions.cpp), in place, returning *this.
+  // Every parameter, its .grad and every buffer, recursively, gets the
+  // converted data while keeping its TensorImpl (PyTorch's `param.data =
+  // fn(param)`), so handles held by members or users stay valid; buffers too
+  // (PyTorch rebinds those). Arguments are checked against every tensor first:
+  // a bad call leaves the module as it was.
+  // to(dtype): only floating-point tensors change; dtype must be floating
+  // (TypeError "nn.Module.to only accepts floating point or complex dtypes...").
+  // memory_format applies to 4-D and 5-D tensors only (channels_last on a 5-D
+  // one is an error, as in PyTorch).
+  Module& to(const Device& device, std::optional<DType> dtype = std::nullopt,
+             bool non_blocking = false, std::optional<MemoryFormat> memory_format = std::nullopt);
+  Module& to(DType dtype, bool non_blocking = false);
+  // The dtype and device of `other`.
+  Module& to(const Tensor& other, bool non_blocking = false);
+  Module& to(MemoryFormat memory_format);
+  Module& cpu();
+  // DeviceError while ember has no CUDA backend (if there is anything to move).
+  Module& cuda(std::optional<int> device = std::nullopt);
+  // No IPU / XPU backend: DeviceError (if there is anything to move).
+  Module& ipu(std::optional<int> device = std::nullopt);
+  Module& xpu(std::optional<int> device = std::nullopt);
+  // Every tensor, integer ones too, to dst_type (torch's Module.type).
+  Module& type(DType dst_type);
+  // Floating-point tensors only (Tensor's spelling: float_ and double_).
+  Module& float_();
+  Module& double_();
+  Module& half();
+  Module& bfloat16();
+  // Uninitialised tensors of the same shapes, dtypes and strides on `device`:
+  // a module built on kMeta gets real storage with to_empty(kCPU).
+  Module& to_empty(const Device& device);
+  // Moves every storage into shared memory (see core/shared_memory.h): a
+  // process fork()ed afterwards shares the parameters' bytes with this one.
+  Module& share_memory();
+
+ protected:
+  // PyTorch's _apply: fn on every parameter (under NoGradGuard), its .grad and
+  // every buffer, children first; a result other than the tensor itself becomes
+  // its data (TensorImpl kept). Virtual so a module can refresh derived state
+  // after its tensors change (as torch's RNN re-flattens its weights).
+  virtual Module& _apply(const std::function<Tensor(const Tensor&)>& fn);
+
  protected:
   bool training_ = true;
 
