@@ -185,8 +185,8 @@ TEST(StateDict, Hooks) {
         trace.push_back("post " + m.name() + " " + prefix);
         sd.insert(prefix + "note", full({}, 1.0));  // hooks may change the dict
       });
-  auto root_post =
-      net->register_state_dict_hook([&](nn::Module&, nn::StateDict& sd, const std::string& prefix) {
+  auto root_post = net->register_state_dict_post_hook(
+      [&](nn::Module&, nn::StateDict& sd, const std::string& prefix) {
         trace.push_back("post root " + prefix);
         sd.erase(prefix + "tied");
       });

@@ -124,8 +124,12 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual std::optional<Tensor> get_extra_state() const { return std::nullopt; }
   virtual void set_extra_state(const Tensor& state);
   // state_dict hooks, run in registration order (see nn/state_dict.h).
+  // register_state_dict_post_hook is register_state_dict_hook's newer name.
   RemovableHandle register_state_dict_pre_hook(StateDictPreHook hook);
   RemovableHandle register_state_dict_hook(StateDictHook hook);
+  RemovableHandle register_state_dict_post_hook(StateDictHook hook) {
+    return register_state_dict_hook(std::move(hook));
+  }
   RemovableHandle register_load_state_dict_pre_hook(LoadStateDictPreHook hook);
   RemovableHandle register_load_state_dict_post_hook(LoadStateDictPostHook hook);
   friend class StateDictImpl;

@@ -8,6 +8,10 @@
 // "_extra_state", then its children, recursively and without deduplication (a
 // module or a parameter reachable under two names is saved under both).
 //
+// Unlike PyTorch's, an ember state dict carries no "_metadata" (the modules'
+// _version): load hooks get no local_metadata, and old checkpoint layouts are
+// adapted by a load pre-hook that edits the state dict.
+//
 // Extra state: PyTorch lets get_extra_state() return any picklable object. In
 // ember it is one Tensor (any dtype and shape; an undefined tensor stands for
 // Python's None), so a state dict stays an OrderedDict<Tensor> that
@@ -71,8 +75,12 @@ using StateDictHook =
 using LoadStateDictPreHook =
     std::function<void(Module& module, StateDict& state_dict, const std::string& prefix,
                        LoadStateDictContext& context)>;
-// hook(module, incompatible_keys), after module and its children were loaded;
-// what it leaves in incompatible_keys counts for strict = true.
+// hook(module, incompatible_keys), after module and its children were loaded
+// (it sees their new values and the keys found so far, as in PyTorch); what it
+// leaves in incompatible_keys counts for strict = true. To take a failing load
+// back, a load into a tree with post-hooks keeps a copy of every tensor it
+// overwrites until it succeeds (without post-hooks it checks everything first
+// and copies nothing on failure).
 using LoadStateDictPostHook =
     std::function<void(Module& module, IncompatibleKeys& incompatible_keys)>;
 
