@@ -20,6 +20,7 @@
 #include "ember/core/ordered_dict.h"
 #include "ember/core/tensor.h"
 #include "ember/nn/parameter.h"
+#include "ember/nn/state_dict.h"
 
 namespace ember::nn {
 
@@ -101,6 +102,42 @@ class Module : public std::enable_shared_from_this<Module> {
   // set_to_none = false zeroes the gradients in place instead.
   void zero_grad(bool set_to_none = true);
 
+  // ---- state_dict (src/nn/state_dict.cpp; the types are in nn/state_dict.h)
+  // The module's state in PyTorch's key order: per module its parameters and
+  // persistent buffers (None ones left out), "_extra_state", then its children,
+  // recursively and without deduplication. Keys are prefix + dotted name
+  // (prefix taken literally, as PyTorch: "model." gives "model.weight").
+  // keep_vars = false gives detached tensors sharing the data, true the
+  // module's own tensors.
+  StateDict state_dict(const std::string& prefix = "", bool keep_vars = false);
+  // Copies state_dict into the parameters and persistent buffers of the tree
+  // (converting dtypes as Tensor::copy_, under NoGradGuard) and returns the
+  // missing and unexpected keys. Errors (missing or unexpected keys when
+  // strict, size mismatches, bad values) are collected and thrown together as
+  // one RuntimeError in PyTorch's words; a load that throws leaves the module
+  // exactly as it was (values, versions, extra state). assign = true makes each
+  // parameter and buffer take the state dict's tensor (its storage, dtype and
+  // device) instead of copying into it; unlike PyTorch the module keeps its
+  // tensor objects (handles stay valid, tied parameters stay tied) and a
+  // parameter keeps its requires_grad and loses its .grad.
+  IncompatibleKeys load_state_dict(const StateDict& state_dict, bool strict = true,
+                                   bool assign = false);
+  // Extra state saved under "<prefix>_extra_state" (see nn/state_dict.h). A
+  // module has extra state when get_extra_state() returns a value (PyTorch asks
+  // whether the method is overridden); override both methods together.
+  // load_state_dict calls set_extra_state with the saved tensor.
+  virtual std::optional<Tensor> get_extra_state() const { return std::nullopt; }
+  virtual void set_extra_state(const Tensor& state);
+  // state_dict hooks, run in registration order (see nn/state_dict.h).
+  // register_state_dict_post_hook is register_state_dict_hook's newer name.
+  RemovableHandle register_state_dict_pre_hook(StateDictPreHook hook);
+  RemovableHandle register_state_dict_hook(StateDictHook hook);
+  RemovableHandle register_state_dict_post_hook(StateDictHook hook) {
+    return register_state_dict_hook(std::move(hook));
+  }
+  RemovableHandle register_load_state_dict_pre_hook(LoadStateDictPreHook hook);
+  RemovableHandle register_load_state_dict_post_hook(LoadStateDictPostHook hook);
+  friend class StateDictImpl;
   // ---- conversions (nn/module_conversions.cpp), in place, returning *this.
   // Every parameter, its .grad and every buffer, recursively, gets the
   // converted data while keeping its TensorImpl (PyTorch's `param.data =
@@ -157,6 +194,8 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<Tensor> buffers_;
   std::set<std::string> non_persistent_;
   OrderedDict<ModulePtr> children_;
+  // state_dict / load_state_dict hooks, made on first registration.
+  std::shared_ptr<StateDictHooks> state_dict_hooks_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
