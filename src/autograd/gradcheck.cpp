@@ -45,7 +45,8 @@ std::vector<Tensor> flat_outputs(const GradcheckFn& fn, const std::vector<Tensor
   std::vector<Tensor> outs = fn(inputs);
   for (auto& o : outs)
     // A copy: an output may be a view of an input that is perturbed next.
-    if (o.defined() && o.is_floating_point()) o = o.to(kFloat64, false, /*copy=*/true).contiguous().view({-1});
+    if (o.defined() && o.is_floating_point())
+      o = o.to(kFloat64, false, /*copy=*/true).contiguous().view({-1});
   return outs;
 }
 
