@@ -8,6 +8,8 @@ import torch
 from torch import nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
+from gen_nn_module import error  # noqa: E402 - the shared "Type: message" helper
+
 
 class Sub(nn.Module):
     def __init__(self, w):
@@ -28,14 +30,6 @@ class Net(nn.Module):
 
 def tensors(net):
     return [t.detach() for t in net.parameters()] + [t for t in net.buffers()]
-
-
-def error(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the message is what is compared
-        return type(e).__name__ + ": " + (e.args[0] if e.args else str(e))
-    return "no error"
 
 
 def generate(cases):

@@ -7,22 +7,14 @@
 #include <string>
 
 #include "ember/ember.h"
+#include "support/nn_tree.h"
 #include "support/parity.h"
 
 using namespace ember;
+using ember::testing::Leaf;
 using ember::testing::ParityFile;
 
 namespace {
-
-struct Leaf : nn::Module {
-  Leaf() {
-    register_parameter("weight", ones({2}));
-    register_parameter("bias", Tensor());
-    register_buffer("running", zeros({2}));
-    register_buffer("scratch", zeros({1}), /*persistent=*/false);
-  }
-  std::string extra_repr() const override { return "features=2"; }
-};
 
 struct Multi : nn::Module {
   std::string extra_repr() const override { return "first line\nsecond line"; }
@@ -37,14 +29,8 @@ struct Block : nn::Module {
   }
 };
 
-struct Net : nn::Module {
+struct Net : ember::testing::TreeNet {
   Net() {
-    auto shared = nn::make<Leaf>();
-    auto first = register_module("first", nn::make<Block>(shared));
-    register_module("second", nn::make<Block>(shared));
-    register_parameter("tied", first->get_parameter("a.weight"));
-    auto head = register_module("head", nn::make<Leaf>());
-    register_module("alias", head);
     register_module("multi", nn::make<Multi>());
     register_module("plain", std::make_shared<nn::Module>("Module"));
   }

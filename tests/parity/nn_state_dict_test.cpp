@@ -11,30 +11,14 @@
 #include <string>
 
 #include "ember/ember.h"
+#include "support/nn_tree.h"
 #include "support/parity.h"
 
 using namespace ember;
+using ember::testing::Leaf;
 using ember::testing::ParityFile;
 
 namespace {
-
-struct Leaf : nn::Module {
-  Leaf() {
-    register_parameter("weight", ones({2}));
-    register_parameter("bias", Tensor());
-    register_buffer("running", zeros({2}));
-    register_buffer("scratch", zeros({1}), /*persistent=*/false);
-  }
-};
-
-struct Block : nn::Module {
-  explicit Block(std::shared_ptr<Leaf> shared) {
-    register_module("a", nn::make<Leaf>());
-    register_module("shared", std::move(shared));
-    register_module("missing", std::shared_ptr<nn::Module>());
-    register_module("b", nn::make<Leaf>());
-  }
-};
 
 // Extra state: a step counter, saved as an int64 scalar tensor.
 struct Counter : nn::Module {
@@ -49,16 +33,8 @@ struct Counter : nn::Module {
   void set_extra_state(const Tensor& state) override { steps = state.item<int64_t>(); }
 };
 
-struct Net : nn::Module {
-  Net() {
-    auto shared = nn::make<Leaf>();
-    auto first = register_module("first", nn::make<Block>(shared));
-    register_module("second", nn::make<Block>(shared));
-    register_parameter("tied", first->get_parameter("a.weight"));
-    auto head = register_module("head", nn::make<Leaf>());
-    register_module("alias", head);
-    register_module("counter", nn::make<Counter>());
-  }
+struct Net : ember::testing::TreeNet {
+  Net() { register_module("counter", nn::make<Counter>()); }
 };
 
 std::string lines(const std::vector<std::string>& v) {
