@@ -232,11 +232,8 @@ variable_list execute(const edge_list& roots, variable_list root_grads, bool kee
 // Roots and their starting gradients, checked as torch.autograd does.
 void make_roots(const variable_list& tensors, const variable_list& grads, edge_list& roots,
                 variable_list& root_grads) {
-  EMBER_CHECK(grads.empty() || grads.size() == tensors.size(), RuntimeError,
-              "grad can be implicitly created only for scalar outputs");
-  if (!grads.empty())
-    EMBER_CHECK(grads.size() == tensors.size(), RuntimeError, "Mismatch in number of tensors: got ",
-                grads.size(), " gradients for ", tensors.size(), " outputs");
+  EMBER_CHECK(grads.empty() || grads.size() == tensors.size(), RuntimeError, "got ", tensors.size(),
+              " tensors and ", grads.size(), " gradients");
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
     EMBER_CHECK(t.defined(), RuntimeError, "backward: output ", i, " is an undefined tensor");

@@ -108,6 +108,8 @@ TEST(Engine, BackwardErrors) {
                    "output[0] has a shape of torch.Size([2]).");
   EXPECT_THROW_MSG(ember::tensor({1.0}).backward(), RuntimeError,
                    "element 0 of tensors does not require grad and does not have a grad_fn");
+  EXPECT_THROW_MSG(autograd::backward({b, b}, {ones64({2})}), RuntimeError,
+                   "got 2 tensors and 1 gradients");
   EXPECT_FALSE(a.grad().defined());
 }
 
