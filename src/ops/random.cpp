@@ -15,32 +15,9 @@ namespace {
 
 Generator& gen_or_default(Generator* gen) { return gen ? *gen : default_generator(); }
 
-// The C++ element type's name, as PyTorch's "from is out of bounds for float" says it.
-const char* cpp_type_name(DType t) {
-  switch (t) {
-    case DType::Bool:
-      return "bool";
-    case DType::UInt8:
-      return "unsigned char";
-    case DType::Int8:
-      return "signed char";
-    case DType::Int16:
-      return "short int";
-    case DType::Int32:
-      return "int";
-    case DType::Int64:
-      return "long";
-    case DType::Float16:
-      return "c10::Half";
-    case DType::BFloat16:
-      return "c10::BFloat16";
-    case DType::Float32:
-      return "float";
-    case DType::Float64:
-      return "double";
-  }
-  return "unknown";
-}
+// The C++ element type's name as PyTorch's random_ bound errors say it: the
+// TypeMeta name, except that these messages print int64 as "long".
+const char* cpp_type_name(DType t) { return t == DType::Int64 ? "long" : typemeta_name(t); }
 
 // Largest finite value of a floating dtype.
 double float_max(DType t) {
