@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_main.h"
 #include "ember/ember.h"
 
 using namespace ember;
@@ -121,12 +122,4 @@ void BM_mlp(benchmark::State& st) {
 BENCHMARK(BM_chain100)->UseRealTime();
 BENCHMARK(BM_mlp)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-int main(int argc, char** argv) {
-  int threads = 2;
-  if (const char* t = std::getenv("EMBER_BENCH_THREADS")) threads = std::atoi(t);
-  set_num_threads(threads);
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return run_ember_benchmarks(argc, argv); }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bench_main.h"
 #include "ember/ember.h"
 
 using namespace ember;
@@ -129,12 +130,4 @@ BENCHMARK(BM_to_channels_last)->UseRealTime();
 BENCHMARK(BM_mm_128x1024x1024)->UseRealTime();
 BENCHMARK(BM_mm_1024x1024x1024)->UseRealTime();
 
-int main(int argc, char** argv) {
-  int threads = 2;
-  if (const char* t = std::getenv("EMBER_BENCH_THREADS")) threads = std::atoi(t);
-  set_num_threads(threads);
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return run_ember_benchmarks(argc, argv); }
