@@ -92,6 +92,14 @@ void check_inplace_impl(const Tensor& self, bool requires_grad) {
             "You can clarify your code by moving both the view and the inplace either both "
             "inside the no_grad block (if you don't want the inplace to be tracked) or both "
             "outside (if you want the inplace to be tracked).");
+      case ViewCreationMeta::InCustomFunction:
+        throw RuntimeError(detail::str_cat(
+            "Output ", impl->output_nr(), " of ", node_name(impl->raw_grad_fn().get()),
+            " is a view and is being modified inplace. This view was created inside a custom "
+            "Function (or because an input was returned as-is) and the autograd logic to handle "
+            "view+inplace would override the custom backward associated with the custom "
+            "Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
+            "this by cloning the output of the custom Function."));
       case ViewCreationMeta::InferenceMode:
         throw RuntimeError(
             "A view was created in inference mode and is being modified inplace in normal "

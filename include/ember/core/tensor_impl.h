@@ -24,7 +24,13 @@ struct VersionCounter {
 };
 
 // How a view came to be; decides whether autograd allows modifying it in place.
-enum class ViewCreationMeta : uint8_t { Default, MultipleViews, NoGradMode, InferenceMode };
+enum class ViewCreationMeta : uint8_t {
+  Default,
+  MultipleViews,
+  NoGradMode,
+  InferenceMode,
+  InCustomFunction
+};
 
 class TensorImpl {
  public:

@@ -4,10 +4,9 @@
 // Modules are shared objects (std::shared_ptr): one module may sit in several
 // places of a tree, and traversals then list it once, as PyTorch does.
 //
-// This file holds the tree (registration, children/modules/parameters/buffers
-// and their named forms, get_submodule/get_parameter/get_buffer, apply, train/
-// eval, requires_grad_, zero_grad). The call path with hooks, state_dict and
-// conversions are further parts of issue 4.
+// A module is called through its handle (nn::Handle<M>, what nn::make<M> and
+// register_module return): net(x) runs the hooks and M::forward (see
+// nn/module_call.h and nn/module_hooks.h).
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,13 +18,34 @@
 
 #include "ember/core/ordered_dict.h"
 #include "ember/core/tensor.h"
+#include "ember/nn/module_call.h"
+#include "ember/nn/module_hooks.h"
 #include "ember/nn/parameter.h"
 #include "ember/nn/state_dict.h"
+#include "ember/nn/value.h"
 
 namespace ember::nn {
 
 class Module;
 using ModulePtr = std::shared_ptr<Module>;
+
+// A shared handle to a module of type M whose operator() calls the module
+// (hooks, then M::forward): what make<M> and register_module return.
+template <typename M>
+class Handle : public std::shared_ptr<M> {
+ public:
+  Handle() = default;
+  Handle(std::nullptr_t) {}     // NOLINT(google-explicit-constructor)
+  Handle(std::shared_ptr<M> p)  // NOLINT(google-explicit-constructor)
+      : std::shared_ptr<M>(std::move(p)) {}
+  template <typename U>
+  requires std::is_convertible_v<U*, M*> Handle(
+      std::shared_ptr<U> p)  // NOLINT(google-explicit-constructor)
+      : std::shared_ptr<M>(std::move(p)) {}
+
+  template <typename... A>
+  auto operator()(A&&... a) const;
+};
 
 class Module : public std::enable_shared_from_this<Module> {
  public:
@@ -52,14 +72,65 @@ class Module : public std::enable_shared_from_this<Module> {
   // persistent = false keeps the buffer out of state_dict.
   Tensor& register_buffer(const std::string& name, Tensor tensor, bool persistent = true);
   // Returns the module, so members register in one line. nullptr registers "None".
+  // A module not made by make<M> learns here how to be called with values.
   template <typename M>
-  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+  Handle<M> register_module(const std::string& name, std::shared_ptr<M> module) {
     add_module_impl(name, module);
+    if (module && !module->forward_thunk_) module->forward_thunk_ = detail::forward_thunk_for<M>();
     return module;
   }
   template <typename M>
-  std::shared_ptr<M> add_module(const std::string& name, std::shared_ptr<M> module) {
+  Handle<M> add_module(const std::string& name, std::shared_ptr<M> module) {
     return register_module(name, std::move(module));
+  }
+
+  // ---- calling (src/nn/module_call.cpp). Handle<M>::operator() is the typed
+  // call; call() calls with values, for code that does not know M (containers).
+  Value call(Args args, Kwargs kwargs = {});
+  // The module's forward with values, without hooks (the thunk make<M> recorded).
+  Value forward_values(Args& args, Kwargs& kwargs);
+  // Whether a call must run hooks: this module's or global ones.
+  bool has_call_hooks() const noexcept {
+    return (call_hooks_ && call_hooks_->any()) ||
+           detail::global_call_hook_count.load(std::memory_order_relaxed) != 0;
+  }
+  // Runs the hooks in PyTorch's order around forward(args, kwargs).
+  Value call_with_hooks(Args args, Kwargs kwargs,
+                        detail::FunctionRef<Value(Args&, Kwargs&)> forward);
+
+  // ---- hooks (see nn/module_hooks.h for the signatures a hook may have)
+  // hook(module, args[, kwargs]) before forward; may replace args (and kwargs).
+  template <typename F>
+  RemovableHandle register_forward_pre_hook(F hook, ForwardPreHookOptions options = {}) {
+    return add_hook(detail::make_forward_pre_entry(std::move(hook), options.with_kwargs),
+                    options.prepend);
+  }
+  // hook(module, args[, kwargs], output) after forward; may replace the output.
+  template <typename F>
+  RemovableHandle register_forward_hook(F hook, ForwardHookOptions options = {}) {
+    return add_hook(detail::make_forward_entry(std::move(hook), options), options.prepend);
+  }
+  // hook(module, grad_output) when the gradients w.r.t. the module's outputs
+  // are known; may replace them.
+  template <typename F>
+  RemovableHandle register_full_backward_pre_hook(F hook, BackwardHookOptions options = {}) {
+    return add_hook(detail::BackwardPreHookEntry{detail::next_hook_id(),
+                                                 detail::make_backward_pre_fn(std::move(hook))},
+                    options.prepend);
+  }
+  // hook(module, grad_input, grad_output) when the gradients w.r.t. the
+  // module's tensor arguments are computed; may replace grad_input.
+  template <typename F>
+  RemovableHandle register_full_backward_hook(F hook, BackwardHookOptions options = {}) {
+    return add_backward_hook({detail::next_hook_id(), detail::make_backward_fn(std::move(hook))},
+                             true, options.prepend);
+  }
+  // Legacy: a hook on the grad_fn of the module's first output tensor (grad_input
+  // are that node's input gradients, not the module's). Prefer the full hook.
+  template <typename F>
+  RemovableHandle register_backward_hook(F hook) {
+    return add_backward_hook({detail::next_hook_id(), detail::make_backward_fn(std::move(hook))},
+                             false, false);
   }
 
   // ---- the tree, in registration order
@@ -185,6 +256,14 @@ class Module : public std::enable_shared_from_this<Module> {
   bool training_ = true;
 
  private:
+  template <typename M, typename... A>
+  friend Handle<M> make(A&&... args);
+  RemovableHandle add_hook(detail::ForwardPreHookEntry e, bool prepend);
+  RemovableHandle add_hook(detail::ForwardHookEntry e, bool prepend);
+  RemovableHandle add_hook(detail::BackwardPreHookEntry e, bool prepend);
+  RemovableHandle add_backward_hook(detail::BackwardHookEntry e, bool full, bool prepend);
+  detail::CallHooks& call_hooks();
+
   void add_module_impl(const std::string& name, ModulePtr module);
   // "attribute 'x' already exists" unless x is free or already of `kind`.
   void check_name(const std::string& name, const char* what, int kind) const;
@@ -196,14 +275,95 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<ModulePtr> children_;
   // state_dict / load_state_dict hooks, made on first registration.
   std::shared_ptr<StateDictHooks> state_dict_hooks_;
+  // Call hooks, made on first registration (handles hold weak_ptrs).
+  std::shared_ptr<detail::CallHooks> call_hooks_;
+  // How to call forward with values, and how to construct a fresh copy of
+  // this module (make<M> remembers its arguments; used by clone()).
+  detail::ForwardThunk forward_thunk_ = nullptr;
+  std::function<ModulePtr()> factory_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
 
-// Makes a module held by a shared_ptr (modules are always shared).
-template <typename M, typename... Args>
-std::shared_ptr<M> make(Args&&... args) {
-  return std::make_shared<M>(std::forward<Args>(args)...);
+// Makes a module held by a shared_ptr (modules are always shared) and records
+// how to call it with values and, where the arguments are copyable, how to make
+// another one like it (clone()).
+template <typename M, typename... A>
+Handle<M> make(A&&... args) {
+  static_assert(std::is_base_of_v<Module, M>, "nn::make<M>: M must derive from nn::Module");
+  std::shared_ptr<M> m;
+  if constexpr ((std::is_copy_constructible_v<std::decay_t<A>> && ...)) {
+    auto saved = std::make_shared<std::tuple<std::decay_t<A>...>>(std::forward<A>(args)...);
+    m = std::apply([](const auto&... a) { return std::make_shared<M>(a...); }, *saved);
+    m->factory_ = [saved]() -> ModulePtr {
+      return std::apply([](const auto&... a) { return ModulePtr(make<M>(a...)); }, *saved);
+    };
+  } else {
+    m = std::make_shared<M>(std::forward<A>(args)...);
+  }
+  m->forward_thunk_ = detail::forward_thunk_for<M>();
+  return m;
+}
+
+namespace detail {
+
+// A hooked typed call: the caller's arguments become values (a trailing
+// Kwargs becomes the keyword arguments), hooks and forward run, the result
+// converts back to forward's return type.
+template <typename M, typename... A>
+auto call_hooked(M& m, A&&... a) {
+  using R = std::remove_cvref_t<decltype(m.forward(std::forward<A>(a)...))>;
+  constexpr size_t n = sizeof...(A);
+  constexpr bool kw_last = [] {
+    if constexpr (n > 0)
+      return is_kwargs_v<std::tuple_element_t<n - 1, std::tuple<A...>>>;
+    else
+      return false;
+  }();
+  constexpr size_t npos = kw_last ? n - 1 : n;
+  Args args;
+  Kwargs kwargs;
+  args.reserve(npos);
+  auto refs = std::forward_as_tuple(a...);
+  [&]<size_t... I>(std::index_sequence<I...>) {
+    (args.push_back(to_value(
+         static_cast<const stored_arg_t<decltype(std::get<I>(refs))>&>(std::get<I>(refs)))),
+     ...);
+  }
+  (std::make_index_sequence<npos>{});
+  if constexpr (kw_last) kwargs = std::get<n - 1>(refs);
+  auto run = [&m](Args& args, Kwargs& kwargs) -> Value {
+    if (args.size() != npos) throw_forward_arity(m, npos, args.size());
+    return [&]<size_t... I>(std::index_sequence<I...> seq) {
+      return invoke_forward<M, stored_arg_t<std::tuple_element_t<I, std::tuple<A...>>>...>(
+          m, args, kwargs, seq);
+    }
+    (std::make_index_sequence<npos>{});
+  };
+  Value out = m.call_with_hooks(std::move(args), std::move(kwargs), run);
+  if constexpr (!std::is_void_v<R>) return from_value<R>(out);
+}
+
+}  // namespace detail
+
+// Calls m as Python's m(*args): hooks (if any) and M::forward.
+template <typename M, typename... A>
+auto call(M& m, A&&... a) {
+  using R = std::remove_cvref_t<decltype(m.forward(std::forward<A>(a)...))>;
+  if (!m.has_call_hooks()) [[likely]] {
+    if constexpr (std::is_void_v<R>)
+      m.forward(std::forward<A>(a)...);
+    else
+      return R(m.forward(std::forward<A>(a)...));
+  } else {
+    return detail::call_hooked(m, std::forward<A>(a)...);
+  }
+}
+
+template <typename M>
+template <typename... A>
+auto Handle<M>::operator()(A&&... a) const {
+  return nn::call(**this, std::forward<A>(a)...);
 }
 
 }  // namespace ember::nn
