@@ -13,6 +13,8 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -28,6 +30,9 @@ namespace ember::nn {
 
 class Module;
 using ModulePtr = std::shared_ptr<Module>;
+namespace detail {
+class CloneMemo;
+}
 
 // A shared handle to a module of type M whose operator() calls the module
 // (hooks, then M::forward): what make<M> and register_module return.
@@ -83,6 +88,19 @@ class Module : public std::enable_shared_from_this<Module> {
   Handle<M> add_module(const std::string& name, std::shared_ptr<M> module) {
     return register_module(name, std::move(module));
   }
+
+  // ---- clone (src/nn/module_clone.cpp): a deep copy, as copy.deepcopy(module).
+  // Every module of the tree is constructed again with the arguments make<M>
+  // was given (module and tensor arguments that belong to the tree replaced
+  // by their copies), then gets the original's state: parameters and buffers
+  // (values, dtypes, strides, requires_grad, .grad), members registered or
+  // replaced after construction, persistence, training mode and extra state.
+  // What is shared stays shared: a module or tensor reachable under several
+  // names has one copy. Plain C++ members the constructor does not set are
+  // not copied, and hooks are those the constructor registers (a C++ closure
+  // cannot be rebound to the copy). A module not made by make<M> with
+  // copyable arguments cannot be constructed again: RuntimeError.
+  ModulePtr clone() const;
 
   // ---- calling (src/nn/module_call.cpp). Handle<M>::operator() is the typed
   // call; call() calls with values, for code that does not know M (containers).
@@ -258,6 +276,7 @@ class Module : public std::enable_shared_from_this<Module> {
  private:
   template <typename M, typename... A>
   friend Handle<M> make(A&&... args);
+  friend class detail::CloneMemo;
   RemovableHandle add_hook(detail::ForwardPreHookEntry e, bool prepend);
   RemovableHandle add_hook(detail::ForwardHookEntry e, bool prepend);
   RemovableHandle add_hook(detail::BackwardPreHookEntry e, bool prepend);
@@ -280,10 +299,81 @@ class Module : public std::enable_shared_from_this<Module> {
   // How to call forward with values, and how to construct a fresh copy of
   // this module (make<M> remembers its arguments; used by clone()).
   detail::ForwardThunk forward_thunk_ = nullptr;
-  std::function<ModulePtr()> factory_;
+  std::function<ModulePtr(detail::CloneMemo&)> factory_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
+
+namespace detail {
+
+// The state of one Module::clone() (deepcopy's memo): originals to copies.
+class CloneMemo {
+ public:
+  explicit CloneMemo(const Module& root);
+  // The copy of a module of the tree (made on first use).
+  ModulePtr module(const Module& orig);
+  // A constructor argument: the copy of a module of the tree, other modules as they are.
+  ModulePtr module_arg(const ModulePtr& m);
+  // The copy of a parameter or buffer of the tree; other tensors as they are.
+  Tensor tensor(const Tensor& t);
+
+ private:
+  Tensor copy_of(const Tensor& t);
+  void transfer(const Module& orig, Module& fresh);
+  std::unordered_map<const Module*, ModulePtr> modules_;
+  std::unordered_map<const TensorImpl*, Tensor> tensors_;
+  std::unordered_set<const Module*> orig_modules_, adopted_modules_;
+  std::unordered_set<const TensorImpl*> orig_tensors_, adopted_tensors_;
+};
+
+template <typename T>
+struct is_module_ptr : std::false_type {};
+template <typename T>
+requires requires {
+  typename T::element_type;
+} && std::is_convertible_v<T, std::shared_ptr<typename T::element_type>> &&
+    std::is_base_of_v<Module, typename T::element_type>
+struct is_module_ptr<T> : std::true_type {
+};
+
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename T>
+struct is_vector<std::vector<T>> : std::true_type {};
+template <typename T>
+struct is_ordered_dict : std::false_type {};
+template <typename T>
+struct is_ordered_dict<OrderedDict<T>> : std::true_type {};
+
+// A constructor argument of a module being cloned: modules and tensors of the
+// tree become their copies (in containers too), anything else is copied.
+template <typename T>
+T clone_arg(CloneMemo& memo, const T& a) {
+  if constexpr (is_module_ptr<T>::value) {
+    using E = typename T::element_type;
+    if (!a) return a;
+    return T(std::static_pointer_cast<E>(memo.module_arg(a)));
+  } else if constexpr (std::is_same_v<T, Tensor>) {
+    return memo.tensor(a);
+  } else if constexpr (std::is_base_of_v<Tensor, T>) {
+    T out = a;
+    static_cast<Tensor&>(out) = memo.tensor(a);
+    return out;
+  } else if constexpr (is_vector<T>::value) {
+    T out;
+    out.reserve(a.size());
+    for (const auto& x : a) out.push_back(clone_arg(memo, x));
+    return out;
+  } else if constexpr (is_ordered_dict<T>::value) {
+    T out;
+    for (const auto& [k, x] : a) out.insert(k, clone_arg(memo, x));
+    return out;
+  } else {
+    return a;
+  }
+}
+
+}  // namespace detail
 
 // Makes a module held by a shared_ptr (modules are always shared) and records
 // how to call it with values and, where the arguments are copyable, how to make
@@ -295,8 +385,10 @@ Handle<M> make(A&&... args) {
   if constexpr ((std::is_copy_constructible_v<std::decay_t<A>> && ...)) {
     auto saved = std::make_shared<std::tuple<std::decay_t<A>...>>(std::forward<A>(args)...);
     m = std::apply([](const auto&... a) { return std::make_shared<M>(a...); }, *saved);
-    m->factory_ = [saved]() -> ModulePtr {
-      return std::apply([](const auto&... a) { return ModulePtr(make<M>(a...)); }, *saved);
+    m->factory_ = [saved](detail::CloneMemo& memo) -> ModulePtr {
+      return std::apply(
+          [&memo](const auto&... a) { return ModulePtr(make<M>(detail::clone_arg(memo, a)...)); },
+          *saved);
     };
   } else {
     m = std::make_shared<M>(std::forward<A>(args)...);
@@ -345,6 +437,12 @@ auto call_hooked(M& m, A&&... a) {
 }
 
 }  // namespace detail
+
+// m->clone() as a Handle<M>.
+template <typename M>
+Handle<M> clone(const std::shared_ptr<M>& m) {
+  return std::static_pointer_cast<M>(m->clone());
+}
 
 // Calls m as Python's m(*args): hooks (if any) and M::forward.
 template <typename M, typename... A>
