@@ -268,6 +268,7 @@ Tensor Tensor::detach() const {
   auto d = std::make_shared<TensorImpl>(i->storage(), i->dtype(), i->sizes(), i->strides(),
                                         i->storage_offset());
   d->set_version_counter(i->version_counter());
+  d->set_uninitialized(i->uninitialized());  // state_dict keeps a lazy tensor lazy
   return Tensor(std::move(d));
 }
 

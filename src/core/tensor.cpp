@@ -27,6 +27,27 @@ TensorOptions Tensor::options() const {
   return o;
 }
 
+void Tensor::throw_uninitialized(const char* what) const {
+  // torch/nn/parameter.py, UninitializedTensorMixin: the `shape` property and
+  // __torch_function__ for anything outside its allow-list.
+  if (!what)
+    throw RuntimeError(
+        "Can't access the shape of an uninitialized parameter or buffer. This error usually "
+        "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
+        "initialized one. Call `forward` to initialize the parameters before accessing their "
+        "attributes.");
+  const char* cls = impl()->uninitialized() == TensorImpl::Uninitialized::Parameter
+                        ? "UninitializedParameter"
+                        : "UninitializedBuffer";
+  throw ValueError(detail::str_cat(
+      "Attempted to use an uninitialized parameter in <method '", what,
+      "' of 'torch._C._TensorBase' objects>. This error happens when you are using a "
+      "`LazyModule` or explicitly manipulating `torch.nn.parameter.",
+      cls,
+      "` objects. When using LazyModules Call `forward` with a dummy batch to initialize the "
+      "parameters before calling torch functions"));
+}
+
 void Tensor::check_dtype_access(DType want) const {
   EMBER_CHECK(dtype() == want, TypeError, "expected scalar type ", scalar_type_name(want),
               " but found ", scalar_type_name(dtype()));

@@ -70,7 +70,7 @@ void check_to(Module& m, const std::optional<Device>& device, std::optional<DTyp
       (void)empty({0}, {.device = kMeta}).to(*device);
     // channels_last on a 5-D tensor (or channels_last_3d on a 4-D one): the
     // "required rank" RuntimeError of the conversion.
-    if (fmt && channels_last_kind(*fmt) && (t.dim() == 4 || t.dim() == 5))
+    if (fmt && channels_last_kind(*fmt) && !is_lazy(t) && (t.dim() == 4 || t.dim() == 5))
       (void)strides_for(t.sizes(), *fmt);
   }
 }
@@ -90,6 +90,10 @@ std::function<Tensor(const Tensor&)> converter(std::optional<Device> device,
 
 Tensor floating_to(const Tensor& t, DType dtype) { return t.is_floating_point() ? t.to(dtype) : t; }
 
+// An uninitialised (lazy) tensor passes its empty data to fn (torch lets to,
+// half, cpu ... through UninitializedTensorMixin) and stays lazy.
+Tensor apply_input(const Tensor& t) { return is_lazy(t) ? t.data() : t; }
+
 }  // namespace
 
 Module& Module::_apply(const std::function<Tensor(const Tensor&)>& fn) {
@@ -97,12 +101,12 @@ Module& Module::_apply(const std::function<Tensor(const Tensor&)>& fn) {
   NoGradGuard no_grad;
   for (const auto& [name, param] : parameters_) {
     if (!param.defined()) continue;
-    assign_data(param, fn(param));
+    assign_data(param, fn(apply_input(param)));
     const Tensor& g = param.grad();
     if (g.defined()) assign_data(g, fn(g));
   }
   for (const auto& [name, buf] : buffers_)
-    if (buf.defined()) assign_data(buf, fn(buf));
+    if (buf.defined()) assign_data(buf, fn(apply_input(buf)));
   return *this;
 }
 
@@ -187,8 +191,12 @@ Module& Module::to_empty(const Device& device) {
 }
 
 Module& Module::share_memory() {
-  for (const auto& t : all_tensors(*this))
+  for (const auto& t : all_tensors(*this)) {
+    EMBER_CHECK(!is_lazy(t), RuntimeError,
+                "Can't share memory on an uninitialized parameter or buffer. Call `forward` to "
+                "initialize the parameters before calling `module.share_memory()`.");
     if (!t.is_cpu()) share_memory_(t);  // throws PyTorch's "only available on CPU"
+  }
   return _apply([](const Tensor& t) { return share_memory_(t); });
 }
 

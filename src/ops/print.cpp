@@ -308,6 +308,10 @@ PrintOptions get_printoptions() {
 
 // _str_intern for a plain strided tensor.
 std::string Tensor::str() const {
+  if (defined() && impl()->is_uninitialized())  // torch's UninitializedTensorMixin.__repr__
+    return impl()->uninitialized() == TensorImpl::Uninitialized::Parameter
+               ? "<UninitializedParameter>"
+               : "<UninitializedBuffer>";
   const PrintOptions o = get_printoptions();
   const std::string prefix = "tensor(";
   const int64_t indent = static_cast<int64_t>(prefix.size());

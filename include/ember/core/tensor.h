@@ -77,14 +77,14 @@ class Tensor {
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
   long use_count() const { return impl_.use_count(); }
 
-  IntArrayRef sizes() const { return checked()->sizes(); }
-  IntArrayRef strides() const { return checked()->strides(); }
+  IntArrayRef sizes() const { return initialized()->sizes(); }
+  IntArrayRef strides() const { return initialized("stride")->strides(); }
   IntArrayRef shape() const { return sizes(); }
   int64_t size(int64_t dim) const;
   int64_t stride(int64_t dim) const;
-  int64_t dim() const { return checked()->dim(); }
+  int64_t dim() const { return initialized("dim")->dim(); }
   int64_t ndimension() const { return dim(); }
-  int64_t numel() const { return checked()->numel(); }
+  int64_t numel() const { return initialized("numel")->numel(); }
   DType dtype() const { return checked()->dtype(); }
   DType scalar_type() const { return dtype(); }
   Device device() const { return checked()->device(); }
@@ -96,23 +96,25 @@ class Tensor {
   size_t element_size() const { return element_size_of(dtype()); }
   size_t itemsize() const { return element_size(); }
   size_t nbytes() const { return static_cast<size_t>(numel()) * element_size(); }
-  int64_t storage_offset() const { return checked()->storage_offset(); }
-  const StoragePtr& storage() const { return checked()->storage(); }
+  int64_t storage_offset() const { return initialized("storage_offset")->storage_offset(); }
+  const StoragePtr& storage() const { return initialized("storage")->storage(); }
   TensorOptions options() const;
 
   bool is_contiguous(MemoryFormat fmt = MemoryFormat::Contiguous) const {
-    return checked()->is_contiguous(fmt);
+    return initialized("is_contiguous")->is_contiguous(fmt);
   }
-  bool is_non_overlapping_and_dense() const { return checked()->is_non_overlapping_and_dense(); }
+  bool is_non_overlapping_and_dense() const {
+    return initialized("is_non_overlapping_and_dense")->is_non_overlapping_and_dense();
+  }
   // PyTorch's suggest_memory_format: ChannelsLast(3d) when the strides say so.
   MemoryFormat suggest_memory_format() const;
 
   // Raw and typed data access (throws for meta tensors; typed access checks dtype).
-  void* data_ptr() const { return checked()->data(); }
+  void* data_ptr() const { return initialized("data_ptr")->data(); }
   template <typename T>
   T* data_ptr() const {
     check_dtype_access(dtype_of<T>);
-    return static_cast<T*>(checked()->data());
+    return static_cast<T*>(initialized("data_ptr")->data());
   }
   template <typename T>
   const T* const_data_ptr() const {
@@ -431,6 +433,17 @@ class Tensor {
     EMBER_CHECK(impl_, RuntimeError, "operation on an undefined tensor");
     return impl_.get();
   }
+  // checked(), and an uninitialised (lazy) tensor's shape and data may not be
+  // read: `what` names the accessor in torch's "Attempted to use an
+  // uninitialized parameter in ..." ValueError; nullptr gives torch's "Can't
+  // access the shape ..." RuntimeError. One predictable branch.
+  TensorImpl* initialized(const char* what = nullptr) const {
+    TensorImpl* i = checked();
+    if (i->is_uninitialized()) [[unlikely]]
+      throw_uninitialized(what);
+    return i;
+  }
+  [[noreturn]] void throw_uninitialized(const char* what) const;
   static size_t element_size_of(DType t) { return ember::element_size(t); }
   void check_dtype_access(DType want) const;
   RemovableHandle register_hook_impl(std::function<Tensor(const Tensor&)> hook) const;

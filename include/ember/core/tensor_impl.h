@@ -109,6 +109,12 @@ class TensorImpl {
   // Marked by nn::Parameter (printing says "Parameter containing:").
   bool is_parameter() const { return is_parameter_; }
   void set_is_parameter(bool p) { is_parameter_ = p; }
+  // nn::UninitializedParameter / UninitializedBuffer (a lazy module's tensor
+  // before materialize): Tensor's shape and data accessors refuse it.
+  enum class Uninitialized : uint8_t { No, Parameter, Buffer };
+  bool is_uninitialized() const { return uninitialized_ != Uninitialized::No; }
+  Uninitialized uninitialized() const { return uninitialized_; }
+  void set_uninitialized(Uninitialized u) { uninitialized_ = u; }
 
  private:
   void refresh();
@@ -126,6 +132,7 @@ class TensorImpl {
   bool requires_grad_ = false;
   bool is_inference_ = false;
   bool is_parameter_ = false;
+  Uninitialized uninitialized_ = Uninitialized::No;
   ViewCreationMeta creation_meta_ = ViewCreationMeta::Default;
   uint32_t output_nr_ = 0;
   uint32_t view_attr_version_ = 0;

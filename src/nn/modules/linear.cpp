@@ -1,0 +1,121 @@
+#include "ember/nn/modules/linear.h"
+
+#include <cmath>
+
+#include "ember/core/grad_mode.h"
+#include "ember/nn/init.h"
+#include "ember/nn/parameter.h"
+#include "ember/ops/factory.h"
+#include "ember/ops/linalg.h"
+
+namespace ember::nn {
+
+namespace {
+TensorOptions factory_options(const TensorOptions& o) {
+  TensorOptions f;
+  f.dtype = o.dtype;
+  f.device = o.device;
+  return f;
+}
+}  // namespace
+
+Linear::Linear(int64_t in_features_, int64_t out_features_, bool bias_,
+               const TensorOptions& options)
+    : Module("Linear"), in_features(in_features_), out_features(out_features_) {
+  // Both tensors first: a negative size throws before anything is registered.
+  Tensor w = empty({out_features, in_features}, factory_options(options));
+  Tensor b = bias_ ? empty({out_features}, factory_options(options)) : Tensor();
+  weight = register_parameter("weight", w);
+  bias = register_parameter("bias", b);
+  reset_parameters();
+}
+
+Linear::Linear(Lazy, int64_t out_features_, bool bias_, const TensorOptions& options)
+    : Module("LazyLinear"), in_features(0), out_features(out_features_) {
+  weight =
+      register_parameter("weight", UninitializedParameter(true, options.device, options.dtype));
+  bias = register_parameter(
+      "bias",
+      bias_ ? Tensor(UninitializedParameter(true, options.device, options.dtype)) : Tensor());
+}
+
+void Linear::reset_parameters() {
+  // a = sqrt(5) makes the weight U(-1/sqrt(in_features), 1/sqrt(in_features))
+  // (pytorch/pytorch#57109).
+  init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (bias.defined()) {
+    const int64_t fan_in = init::calculate_fan_in_and_fan_out(weight).first;
+    const double bound = fan_in > 0 ? 1 / std::sqrt(static_cast<double>(fan_in)) : 0;
+    init::uniform_(bias, -bound, bound);
+  }
+}
+
+Tensor Linear::forward(const Tensor& input) {
+  return linear(input, weight, bias.defined() ? std::optional<Tensor>(bias) : std::nullopt);
+}
+
+std::string Linear::extra_repr() const {
+  return detail::str_cat("in_features=", in_features, ", out_features=", out_features,
+                         ", bias=", bias.defined() ? "True" : "False");
+}
+
+namespace {
+
+// LazyModuleMixin._lazy_load_hook: an uninitialised parameter or buffer whose
+// key holds an initialised tensor takes that tensor's shape (its dtype and
+// device stay), so that the load then copies into it.
+void lazy_load_hook(Module& module, StateDict& state_dict, const std::string& prefix,
+                    LoadStateDictContext&) {
+  NoGradGuard no_grad;
+  for (const auto* members : {&module.named_parameters_local(), &module.named_buffers_local()})
+    for (const auto& [name, t] : *members) {
+      const Tensor* input = state_dict.find(prefix + name);
+      if (input && t.defined() && is_lazy(t) && input->defined() && !is_lazy(*input))
+        materialize(t, input->sizes());
+    }
+}
+
+}  // namespace
+
+LazyLinear::LazyLinear(int64_t out_features_, bool bias_, const TensorOptions& options)
+    : Linear(Lazy{}, out_features_, bias_, options) {
+  load_hook_ = register_load_state_dict_pre_hook(lazy_load_hook);
+}
+
+void LazyLinear::reset_parameters() {
+  if (!has_uninitialized_params() && in_features != 0) Linear::reset_parameters();
+}
+
+bool LazyLinear::has_uninitialized_params() const {
+  for (const auto* members : {&named_parameters_local(), &named_buffers_local()})
+    for (const auto& [name, t] : *members)
+      if (is_lazy(t)) return true;
+  return false;
+}
+
+void LazyLinear::initialize_parameters(const Tensor& input) {
+  if (!has_uninitialized_params()) return;
+  NoGradGuard no_grad;
+  // input.shape[-1]: Python's IndexError for a 0-dim input.
+  EMBER_CHECK(input.dim() >= 1, IndexError, "tuple index out of range");
+  const int64_t in = input.size(-1);
+  // Shapes are checked by materialize's empty before the weight changes; the
+  // bias (out_features) cannot fail once the weight did not.
+  materialize(weight, {out_features, in});
+  if (bias.defined()) materialize(bias, {out_features});
+  in_features = in;
+  reset_parameters();
+}
+
+Tensor LazyLinear::forward(const Tensor& input) {
+  if (!initialized_) {
+    initialize_parameters(input);
+    EMBER_CHECK(!has_uninitialized_params(), RuntimeError, "module ", name(),
+                " has not been fully initialized");
+    load_hook_.remove();
+    initialized_ = true;
+  }
+  return Linear::forward(input);
+}
+
+}  // namespace ember::nn
