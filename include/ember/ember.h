@@ -19,6 +19,7 @@
 #include "ember/core/shared_memory.h"
 #include "ember/core/tensor.h"
 #include "ember/nn/module.h"
+#include "ember/nn/modules/container.h"
 #include "ember/nn/parameter.h"
 #include "ember/nn/utils/convert_parameters.h"
 #include "ember/ops/elementwise.h"
