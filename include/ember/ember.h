@@ -20,6 +20,7 @@
 #include "ember/core/tensor.h"
 #include "ember/nn/init.h"
 #include "ember/nn/module.h"
+#include "ember/nn/modules/container.h"
 #include "ember/nn/modules/linear.h"
 #include "ember/nn/parameter.h"
 #include "ember/nn/utils/convert_parameters.h"

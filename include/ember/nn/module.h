@@ -269,6 +269,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // its data (TensorImpl kept). Virtual so a module can refresh derived state
   // after its tensors change (as torch's RNN re-flattens its weights).
   virtual Module& _apply(const std::function<Tensor(const Tensor&)>& fn);
+  // For containers (nn/modules/container.h), which rearrange and delete their
+  // own members as PyTorch's write self._modules and call delattr.
+  OrderedDict<ModulePtr>& mutable_children() { return children_; }
+  OrderedDict<Tensor>& mutable_parameters() { return parameters_; }
 
  protected:
   bool training_ = true;
