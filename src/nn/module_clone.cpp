@@ -44,6 +44,13 @@ Tensor CloneMemo::tensor(const Tensor& t) {
 
 Tensor CloneMemo::copy_of(const Tensor& t) {
   Tensor c;
+  if (is_lazy(t)) {  // an uninitialised tensor of a lazy module stays one
+    c = is_parameter(t) ? Tensor(UninitializedParameter(t.requires_grad(), t.device(), t.dtype()))
+                        : Tensor(UninitializedBuffer(t.requires_grad(), t.device(), t.dtype()));
+    tensors_[t.impl()] = c;
+    adopted_tensors_.insert(c.impl());
+    return c;
+  }
   {
     NoGradGuard g;
     c = t.detach().clone();
@@ -68,6 +75,13 @@ namespace {
 void adopt(const Tensor& fresh, const Tensor& orig) {
   NoGradGuard g;
   Tensor f = fresh;
+  if (is_lazy(orig)) {  // fresh is lazy too: only dtype, device and requires_grad to match
+    f.set_data(orig.data());
+    if (f.requires_grad() != orig.requires_grad()) f.requires_grad_(orig.requires_grad());
+    return;
+  }
+  // A lazy module's copy: its constructor left the tensor uninitialised.
+  if (is_lazy(f)) materialize(f, orig.sizes(), orig.device(), orig.dtype());
   f.set_grad(Tensor());
   f.set_data(orig.detach().clone());
   if (f.requires_grad() != orig.requires_grad()) f.requires_grad_(orig.requires_grad());
@@ -110,7 +124,7 @@ void CloneMemo::transfer(const Module& orig, Module& fresh) {
           const Tensor* f = into.find(name);
           if (f && f->defined() && !orig_tensors_.count(f->impl()) &&
               !adopted_tensors_.count(f->impl()) && is_parameter(*f) == is_parameter(t) &&
-              f->device().type == t.device().type) {
+              (!is_lazy(t) || is_lazy(*f)) && f->device().type == t.device().type) {
             adopt(*f, t);
             target = *f;
             tensors_[t.impl()] = target;

@@ -141,3 +141,22 @@ TEST(ModuleClone, ExtraStateAndErrors) {
   parent->register_module("raw", raw);
   EXPECT_THROW_MSG(parent->clone(), RuntimeError, "clone: Affine was not made by nn::make");
 }
+
+TEST(ModuleClone, ContainersAndLazyModules) {
+  auto seq = nn::make<nn::Sequential>(nn::make<Affine>(2), nn::make<nn::LazyLinear>(3));
+  auto copy = nn::clone(seq);
+  ASSERT_EQ(copy->size(), 2u);
+  EXPECT_NE(copy->children()[0].get(), seq->children()[0].get());
+  EXPECT_TRUE(nn::is_lazy(copy->get_parameter("1.weight")));
+  Tensor y = seq(ones({4, 2}));
+  EXPECT_EQ(y.size(0), 4);
+  EXPECT_EQ(y.size(1), 3);
+  EXPECT_EQ(seq->children()[1]->name(), "Linear");
+  EXPECT_TRUE(nn::is_lazy(copy->get_parameter("1.weight")));  // the copy was made before
+  // A clone of the initialised model computes the same thing and prints the same.
+  auto copy2 = nn::clone(seq);
+  EXPECT_FALSE(nn::is_lazy(copy2->get_parameter("1.weight")));
+  Tensor x = arange(8).to(kFloat32).view({4, 2});
+  EXPECT_TRUE(Tensor(copy2(x)).equal(seq(x)));
+  EXPECT_EQ(copy2->str(), seq->str());
+}

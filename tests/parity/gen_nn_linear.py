@@ -105,7 +105,7 @@ def generate(cases):
     cases.text("keys_lazy", ",".join(lazy.state_dict().keys()))
     cases.text("keys_lazy_nobias", ",".join(nn.LazyLinear(3, bias=False).state_dict().keys()))
     lazy(torch.ones(2, 5))
-    # torch's class becomes Linear: ember keeps the name LazyLinear (see linear.h)
+    cases.text("repr_lazy_after", repr(lazy))  # the class became Linear
     cases.text("extra_repr_lazy_after", lazy.extra_repr())
     cases.text("keys_lazy_after", ",".join(lazy.state_dict().keys()))
     cases.text("keys_linear", ",".join(nn.Linear(4, 2).state_dict().keys()))

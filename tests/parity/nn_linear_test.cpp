@@ -179,6 +179,7 @@ TEST(NnLinearParity, Texts) {
   got["keys_lazy_nobias"] = keys(nn::make<nn::LazyLinear>(3, false)->state_dict());
   lazy.forward(ones({2, 5}));
   got["extra_repr_lazy_after"] = lazy.extra_repr();
+  got["repr_lazy_after"] = lazy.str();
   got["keys_lazy_after"] = keys(lazy.state_dict());
   got["keys_linear"] = keys(nn::make<nn::Linear>(4, 2)->state_dict());
   got["keys_linear_nobias"] = keys(nn::make<nn::Linear>(4, 2, false)->state_dict());

@@ -269,6 +269,8 @@ class Module : public std::enable_shared_from_this<Module> {
   // its data (TensorImpl kept). Virtual so a module can refresh derived state
   // after its tensors change (as torch's RNN re-flattens its weights).
   virtual Module& _apply(const std::function<Tensor(const Tensor&)>& fn);
+  // The name printing uses from now on (torch's lazy modules change class).
+  void set_name(std::string name) { name_ = std::move(name); }
   // For containers (nn/modules/container.h), which rearrange and delete their
   // own members as PyTorch's write self._modules and call delattr.
   OrderedDict<ModulePtr>& mutable_children() { return children_; }

@@ -114,6 +114,10 @@ Tensor LazyLinear::forward(const Tensor& input) {
                 " has not been fully initialized");
     load_hook_.remove();
     initialized_ = true;
+    // torch's cls_to_become: from now on it is a Linear. A LazyLinear that got
+    // its weight from a state_dict or clone() learns in_features here.
+    if (in_features == 0) in_features = weight.size(1);
+    set_name("Linear");
   }
   return Linear::forward(input);
 }

@@ -50,10 +50,8 @@ class Linear : public Module {
 // then, so Module::to before the first forward counts), sets in_features and
 // runs reset_parameters; from then on it computes as a Linear.
 // load_state_dict materializes them from the saved shapes (a load pre-hook, as
-// torch's LazyModuleMixin; in_features then stays 0 until forward, as in torch).
-//
-// torch changes the class to Linear after the first forward; ember's name()
-// stays "LazyLinear" (Module has no way to rename a module yet).
+// torch's LazyModuleMixin; forward then takes in_features from the weight).
+// After the first forward it prints as "Linear", as torch changes its class.
 class LazyLinear : public Linear {
  public:
   explicit LazyLinear(int64_t out_features, bool bias = true, const TensorOptions& options = {});
