@@ -1,0 +1,80 @@
+#pragma once
+// Internal helpers of nn::Module's traversals and bulk copies (module.cpp,
+// state_dict.cpp, utils/convert_parameters.cpp): a small identity set for
+// deduplication, and a parallel copy of many byte ranges.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "ember/core/parallel.h"
+
+namespace ember::nn::internal {
+
+// A set of pointers (modules, TensorImpls) by identity: open addressing, in
+// place up to kInline / 2 members (a traversal of a few hundred makes no
+// allocation at all), then in one heap array.
+class PtrSet {
+ public:
+  PtrSet() { inline_.fill(nullptr); }
+  PtrSet(const PtrSet&) = delete;
+  PtrSet& operator=(const PtrSet&) = delete;
+  // Adds p; false if it was there already.
+  bool insert(const void* p) {
+    if (2 * (size_ + 1) > capacity_) grow();
+    const void** s = slot(slots_, capacity_, p);
+    if (*s == p) return false;
+    *s = p;
+    ++size_;
+    return true;
+  }
+  bool contains(const void* p) const { return *slot(slots_, capacity_, p) == p; }
+
+ private:
+  static constexpr size_t kInline = 512;
+  static const void** slot(const void** slots, size_t capacity, const void* p) {
+    const size_t mask = capacity - 1;
+    size_t i =
+        static_cast<size_t>((reinterpret_cast<uintptr_t>(p) >> 4) * 0x9E3779B97F4A7C15ull >> 32) &
+        mask;
+    while (slots[i] && slots[i] != p) i = (i + 1) & mask;
+    return &slots[i];
+  }
+  void grow() {
+    std::vector<const void*> bigger(capacity_ * 2, nullptr);
+    for (size_t i = 0; i < capacity_; ++i)
+      if (slots_[i]) *slot(bigger.data(), bigger.size(), slots_[i]) = slots_[i];
+    heap_.swap(bigger);
+    slots_ = heap_.data();
+    capacity_ = heap_.size();
+  }
+  std::array<const void*, kInline> inline_;
+  std::vector<const void*> heap_;
+  const void** slots_ = inline_.data();
+  size_t capacity_ = kInline;
+  size_t size_ = 0;
+};
+
+// Copies piece i, offsets[i + 1] - offsets[i] bytes, from src[i] to dst[i], for
+// every i (offsets.back() is the total). The pieces must not overlap each
+// other's destinations. Parallel over the bytes, so one huge piece and many
+// small ones both spread over the threads; each chunk finds its first piece
+// once, then walks on.
+inline void copy_pieces(const std::vector<char*>& dst, const std::vector<const char*>& src,
+                        const std::vector<int64_t>& offsets) {
+  const int64_t total = offsets.back();
+  parallel_for_t(0, total, int64_t{1} << 18, [&](int64_t b, int64_t e) {
+    size_t i =
+        static_cast<size_t>(std::upper_bound(offsets.begin(), offsets.end(), b) - offsets.begin()) -
+        1;
+    for (int64_t p = b; p < e; ++i) {
+      const int64_t n = std::min(offsets[i + 1], e) - p;
+      if (n > 0)
+        std::memcpy(dst[i] + (p - offsets[i]), src[i] + (p - offsets[i]), static_cast<size_t>(n));
+      p += std::max<int64_t>(n, 0);
+    }
+  });
+}
+
+}  // namespace ember::nn::internal
