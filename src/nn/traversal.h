@@ -4,6 +4,7 @@
 // deduplication, and a parallel copy of many byte ranges.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -58,13 +59,13 @@ class PtrSet {
 
 // Copies piece i, offsets[i + 1] - offsets[i] bytes, from src[i] to dst[i], for
 // every i (offsets.back() is the total). The pieces must not overlap each
-// other's destinations. Parallel over the bytes, so one huge piece and many
-// small ones both spread over the threads; each chunk finds its first piece
-// once, then walks on.
+// other's destinations. The bytes are cut into 1 MiB chunks that the threads
+// take in turn, so one huge piece and many small ones both spread over them,
+// and a thread the machine holds back leaves its share to the others.
 inline void copy_pieces(const std::vector<char*>& dst, const std::vector<const char*>& src,
                         const std::vector<int64_t>& offsets) {
   const int64_t total = offsets.back();
-  parallel_for_t(0, total, int64_t{1} << 18, [&](int64_t b, int64_t e) {
+  auto copy_range = [&](int64_t b, int64_t e) {
     size_t i =
         static_cast<size_t>(std::upper_bound(offsets.begin(), offsets.end(), b) - offsets.begin()) -
         1;
@@ -74,6 +75,19 @@ inline void copy_pieces(const std::vector<char*>& dst, const std::vector<const c
         std::memcpy(dst[i] + (p - offsets[i]), src[i] + (p - offsets[i]), static_cast<size_t>(n));
       p += std::max<int64_t>(n, 0);
     }
+  };
+  constexpr int64_t kChunk = int64_t{1} << 20;
+  const int64_t chunks = (total + kChunk - 1) / kChunk;
+  const int64_t threads = std::min<int64_t>(get_num_threads(), chunks);
+  if (threads <= 1) {
+    copy_range(0, total);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  parallel_for_t(0, threads, 1, [&](int64_t, int64_t) {
+    for (int64_t c = next.fetch_add(1, std::memory_order_relaxed); c < chunks;
+         c = next.fetch_add(1, std::memory_order_relaxed))
+      copy_range(c * kChunk, std::min(total, (c + 1) * kChunk));
   });
 }
 
