@@ -251,9 +251,6 @@ std::vector<Tensor> unnamed_members(Module& self, bool recurse, Get get) {
   return out;
 }
 
-const auto& local_parameters(const Module& m) { return m.named_parameters_local().items(); }
-const auto& local_buffers(const Module& m) { return m.named_buffers_local().items(); }
-
 }  // namespace
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters(const std::string& prefix,
@@ -261,7 +258,7 @@ std::vector<std::pair<std::string, Tensor>> Module::named_parameters(const std::
                                                                      bool remove_duplicate) {
   return named_members(
       *this, prefix, recurse, remove_duplicate,
-      [](const Module& m) -> const auto& { return local_parameters(m); });
+      [](const Module& m) -> const auto& { return m.parameters_.items(); });
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_buffers(const std::string& prefix,
@@ -269,17 +266,17 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers(const std::str
                                                                   bool remove_duplicate) {
   return named_members(
       *this, prefix, recurse, remove_duplicate,
-      [](const Module& m) -> const auto& { return local_buffers(m); });
+      [](const Module& m) -> const auto& { return m.buffers_.items(); });
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) {
   return unnamed_members(
-      *this, recurse, [](const Module& m) -> const auto& { return local_parameters(m); });
+      *this, recurse, [](const Module& m) -> const auto& { return m.parameters_.items(); });
 }
 
 std::vector<Tensor> Module::buffers(bool recurse) {
   return unnamed_members(
-      *this, recurse, [](const Module& m) -> const auto& { return local_buffers(m); });
+      *this, recurse, [](const Module& m) -> const auto& { return m.buffers_.items(); });
 }
 
 ModulePtr Module::get_submodule(const std::string& target) {
