@@ -356,6 +356,7 @@ def nn_suite(args):
     have_lt = os.path.exists(lt_exe)
     sides = ["ember", "libtorch", "PyTorch"]
     setups = torch_nn_cases()
+    load_before = os.getloadavg()[0]
     times = {}  # (case, side) -> median seconds, or an error string; (case, "memcpy") too
     for name, label, ref in NN_CASES:
         samples = {s: [] for s in sides + ["memcpy"]}
@@ -392,7 +393,9 @@ def nn_suite(args):
         return f"{o / e:.2f}x" if isinstance(e, float) and isinstance(o, float) else "-"
 
     print("\nnn.Module on a ResNet-50-shaped tree (161 parameters, 25.6M elements, "
-          "320 state_dict entries)\n")
+          f"320 state_dict entries); load average {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after (the copies use {args.threads} threads, memcpy one: "
+          "other work on the machine slows the former more)\n")
     print("| case | ember | libtorch | PyTorch | libtorch/ember | PyTorch/ember | memcpy/ember |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, label, ref in NN_CASES:
