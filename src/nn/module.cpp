@@ -353,20 +353,51 @@ Module& Module::requires_grad_(bool requires_grad) {
 }
 
 void Module::zero_grad(bool set_to_none) {
-  for (auto& p : parameters()) {
-    if (!p.grad().defined()) continue;
-    if (set_to_none) {
-      p.set_grad(Tensor());
-      continue;
+  // The gradients zero_() would fill with a plain memset (dense CPU tensors
+  // outside inference) are zeroed together, in parallel, and their versions
+  // moved on as zero_ moves them; the others by zero_ itself, in order (the
+  // pending ones first, as also when anything throws).
+  std::vector<char*> pending;
+  std::vector<int64_t> offsets{0};
+  std::vector<TensorImpl*> bumped;
+  auto flush = [&] {
+    if (bumped.empty()) return;
+    if (!pending.empty()) internal::zero_pieces(pending, offsets);
+    for (TensorImpl* g : bumped) g->bump_version();
+    pending.clear();
+    offsets.resize(1);
+    bumped.clear();
+  };
+  try {
+    for (auto& p : parameters()) {
+      if (!p.grad().defined()) continue;
+      if (set_to_none) {
+        p.set_grad(Tensor());
+        continue;
+      }
+      Tensor& g = p.mutable_grad();
+      if (g.grad_fn())
+        g.detach_();
+      else
+        g.requires_grad_(false);
+      TensorImpl* gi = g.impl();
+      if (gi->device().type == DeviceType::CPU && gi->is_contiguous() && !gi->is_inference()) {
+        if (gi->numel() > 0) {
+          pending.push_back(static_cast<char*>(gi->data_unchecked()));
+          offsets.push_back(offsets.back() + gi->numel() * static_cast<int64_t>(gi->itemsize()));
+        }
+        bumped.push_back(gi);
+        continue;
+      }
+      flush();
+      NoGradGuard no_grad;
+      g.zero_();
     }
-    Tensor& g = p.mutable_grad();
-    if (g.grad_fn())
-      g.detach_();
-    else
-      g.requires_grad_(false);
-    NoGradGuard no_grad;
-    g.zero_();
+  } catch (...) {
+    flush();
+    throw;
   }
+  flush();
 }
 
 }  // namespace ember::nn

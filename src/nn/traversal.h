@@ -57,37 +57,59 @@ class PtrSet {
   size_t size_ = 0;
 };
 
-// Copies piece i, offsets[i + 1] - offsets[i] bytes, from src[i] to dst[i], for
-// every i (offsets.back() is the total). The pieces must not overlap each
-// other's destinations. The bytes are cut into 1 MiB chunks that the threads
-// take in turn, so one huge piece and many small ones both spread over them,
-// and a thread the machine holds back leaves its share to the others.
-inline void copy_pieces(const std::vector<char*>& dst, const std::vector<const char*>& src,
-                        const std::vector<int64_t>& offsets) {
-  const int64_t total = offsets.back();
-  auto copy_range = [&](int64_t b, int64_t e) {
-    size_t i =
-        static_cast<size_t>(std::upper_bound(offsets.begin(), offsets.end(), b) - offsets.begin()) -
-        1;
-    for (int64_t p = b; p < e; ++i) {
-      const int64_t n = std::min(offsets[i + 1], e) - p;
-      if (n > 0)
-        std::memcpy(dst[i] + (p - offsets[i]), src[i] + (p - offsets[i]), static_cast<size_t>(n));
-      p += std::max<int64_t>(n, 0);
-    }
-  };
+// Calls f(b, e) over [0, total) cut into 1 MiB-sized ranges that the threads
+// take in turn, so that a thread the machine holds back leaves its share to
+// the others.
+template <typename F>
+void for_chunks(int64_t total, const F& f) {
   constexpr int64_t kChunk = int64_t{1} << 20;
   const int64_t chunks = (total + kChunk - 1) / kChunk;
   const int64_t threads = std::min<int64_t>(get_num_threads(), chunks);
   if (threads <= 1) {
-    copy_range(0, total);
+    f(int64_t{0}, total);
     return;
   }
   std::atomic<int64_t> next{0};
   parallel_for_t(0, threads, 1, [&](int64_t, int64_t) {
     for (int64_t c = next.fetch_add(1, std::memory_order_relaxed); c < chunks;
          c = next.fetch_add(1, std::memory_order_relaxed))
-      copy_range(c * kChunk, std::min(total, (c + 1) * kChunk));
+      f(c * kChunk, std::min(total, (c + 1) * kChunk));
+  });
+}
+
+// Piece i is bytes [offsets[i], offsets[i + 1]) of the whole; calls
+// f(i, first byte within piece i, bytes) for every part of [b, e).
+template <typename F>
+void for_pieces_in(const std::vector<int64_t>& offsets, int64_t b, int64_t e, const F& f) {
+  size_t i =
+      static_cast<size_t>(std::upper_bound(offsets.begin(), offsets.end(), b) - offsets.begin()) -
+      1;
+  for (int64_t p = b; p < e; ++i) {
+    const int64_t n = std::min(offsets[i + 1], e) - p;
+    if (n > 0) f(i, p - offsets[i], n);
+    p += std::max<int64_t>(n, 0);
+  }
+}
+
+// Copies piece i, offsets[i + 1] - offsets[i] bytes, from src[i] to dst[i], for
+// every i (offsets.back() is the total), in parallel over the bytes: one huge
+// piece and many small ones both spread over the threads. The pieces must not
+// overlap each other's destinations.
+inline void copy_pieces(const std::vector<char*>& dst, const std::vector<const char*>& src,
+                        const std::vector<int64_t>& offsets) {
+  for_chunks(offsets.back(), [&](int64_t b, int64_t e) {
+    for_pieces_in(offsets, b, e, [&](size_t i, int64_t at, int64_t n) {
+      std::memcpy(dst[i] + at, src[i] + at, static_cast<size_t>(n));
+    });
+  });
+}
+
+// Sets the bytes of every piece to zero, in the same way.
+inline void zero_pieces(const std::vector<char*>& dst, const std::vector<int64_t>& offsets) {
+  for_chunks(offsets.back(), [&](int64_t b, int64_t e) {
+    for_pieces_in(offsets, b, e, [&](size_t i, int64_t at, int64_t n) {
+      std::memset(dst[i] + at, 0, static_cast<size_t>(n));
+    });
   });
 }
 

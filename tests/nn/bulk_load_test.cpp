@@ -158,3 +158,56 @@ TEST(StateDictHandles, ShareDataAndVersionWithTheModule) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(BulkZeroGrad, ZeroesEveryKindOfGradAndMovesVersions) {
+  struct Grads : nn::Module {
+    Tensor a = register_parameter("a", zeros({400000}));
+    Tensor b = register_parameter("b", zeros({5, 3}));
+    Tensor c = register_parameter("c", zeros({0}));
+    Tensor d = register_parameter("d", zeros({4, 6}));
+    Tensor e = register_parameter("e", zeros({600000}, {.dtype = kFloat64}));
+  };
+  auto m = nn::make<Grads>();
+  m->a.set_grad(full({400000}, 3.f));
+  m->b.set_grad(full({5, 3}, 2.f));
+  m->c.set_grad(zeros({0}));
+  m->d.set_grad(full({6, 4}, 5.f).t());  // not contiguous: zeroed by zero_ itself
+  m->e.set_grad(full({600000}, 7.0, {.dtype = kFloat64}));
+  std::vector<Tensor> grads;
+  std::vector<uint32_t> before;
+  for (const auto& p : m->parameters()) {
+    grads.push_back(p.grad());
+    before.push_back(version(p.grad()));
+  }
+  m->zero_grad(false);
+  for (size_t i = 0; i < grads.size(); ++i) {
+    EXPECT_TRUE(grads[i].is_same(m->parameters()[i].grad())) << i;  // the same tensors
+    EXPECT_EQ(grads[i].abs().sum().item<double>(), 0.0) << i;
+    EXPECT_EQ(version(grads[i]), before[i] + 1) << i;
+  }
+  m->zero_grad(true);
+  for (const auto& p : m->parameters()) EXPECT_FALSE(p.grad().defined());
+}
+
+TEST(BulkZeroGrad, AnErrorLeavesTheEarlierGradsZeroed) {
+  // detach_ of a view with history throws part-way, as before: the gradients
+  // before it are zero, the ones after it untouched.
+  struct Three : nn::Module {
+    Tensor a = register_parameter("a", zeros({3}));
+    Tensor b = register_parameter("b", zeros({3}));
+    Tensor c = register_parameter("c", zeros({3}));
+  };
+  auto m = nn::make<Three>();
+  m->a.set_grad(full({3}, 1.f));
+  Tensor base = full({6}, 1.f).requires_grad_();
+  Tensor view_grad = (base * 2).slice(0, 0, 3);
+  m->b.mutable_grad() = view_grad;
+  m->c.set_grad(full({3}, 1.f));
+  EXPECT_THROW(m->zero_grad(false), RuntimeError);
+  EXPECT_TRUE(m->a.grad().equal(zeros({3})));
+  EXPECT_TRUE(m->c.grad().equal(full({3}, 1.f)));
+}
+
+}  // namespace
