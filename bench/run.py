@@ -8,8 +8,12 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
   autograd: bench/autograd_bench against bench/libtorch/autograd_libtorch_bench
             and PyTorch: chain100 (engine overhead per node) and mlp (3-layer
             MLP forward + backward). See bench/autograd_bench.cpp for the cases.
+  nn:       bench/nn_bench against bench/libtorch/nn_libtorch_bench and PyTorch on a
+            ResNet-50-shaped module tree (traversals, state_dict, load, zero_grad,
+            conversions, parameters_to_vector), with a memcpy of the same bytes
+            beside the copies. See bench/nn_bench.cpp for the cases.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd]
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn]
 """
 import argparse
 import json
@@ -230,6 +234,201 @@ def autograd_suite(args):
             print(f"target {case}: {what} (libtorch/ember >= {need:.2f}): {lt / e:.2f}x, {verdict}")
 
 
+def torch_resnet50():
+    """A tree shaped like torchvision's resnet50() (names, parameters, buffers), in
+    plain torch.nn: torchvision may not be installed."""
+    nn = torch.nn
+
+    class Bottleneck(nn.Module):
+        def __init__(self, inplanes, planes, downsample):
+            super().__init__()
+            width = planes
+            self.conv1 = nn.Conv2d(inplanes, width, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(width)
+            self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(width)
+            self.conv3 = nn.Conv2d(width, planes * 4, 1, bias=False)
+            self.bn3 = nn.BatchNorm2d(planes * 4)
+            self.relu = nn.ReLU(inplace=True)
+            if downsample:
+                self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes * 4, 1, bias=False),
+                                                nn.BatchNorm2d(planes * 4))
+
+    class ResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+            self.bn1 = nn.BatchNorm2d(64)
+            self.relu = nn.ReLU(inplace=True)
+            self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+            inplanes = 64
+            for i, blocks in enumerate((3, 4, 6, 3)):
+                planes = 64 << i
+                layers = []
+                for b in range(blocks):
+                    layers.append(Bottleneck(inplanes, planes, b == 0))
+                    inplanes = planes * 4
+                setattr(self, f"layer{i + 1}", nn.Sequential(*layers))
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(2048, 1000)
+
+    torch.manual_seed(0)
+    m = ResNet()
+    params = list(m.parameters())
+    assert len(params) == 161 and sum(p.numel() for p in params) == 25557032
+    assert len(m.state_dict()) == 320
+    return m
+
+
+def torch_nn_cases():
+    """The work of bench/nn_bench.cpp, in PyTorch: name -> setup() returning the
+    timed function (each case on a fresh model, as the C++ sides)."""
+    pv = torch.nn.utils.parameters_to_vector
+    vp = torch.nn.utils.vector_to_parameters
+
+    def named_parameters():
+        m = torch_resnet50()
+        return lambda: list(m.named_parameters())
+
+    def state_dict():
+        m = torch_resnet50()
+        return lambda: m.state_dict()
+
+    def load_state_dict():
+        m = torch_resnet50()
+        sd = type(m.state_dict())((k, v.clone() + 1) for k, v in m.state_dict().items())
+        return lambda: m.load_state_dict(sd)
+
+    def zero_grad_none():
+        m = torch_resnet50()
+        params = list(m.parameters())
+        grads = [torch.zeros_like(p) for p in params]
+
+        def fn():
+            for p, g in zip(params, grads):
+                p.grad = g
+            m.zero_grad(set_to_none=True)
+        return fn
+
+    def zero_grad_zero():
+        m = torch_resnet50()
+        for p in m.parameters():
+            p.grad = torch.ones_like(p)
+        return lambda: m.zero_grad(set_to_none=False)
+
+    def to_float64_and_back():
+        m = torch_resnet50()
+        return lambda: m.to(torch.float64).to(torch.float32)
+
+    def parameters_to_vector():
+        m = torch_resnet50()
+        return lambda: pv(m.parameters())
+
+    def vector_to_parameters():
+        m = torch_resnet50()
+        vec = pv(m.parameters()).detach() + 1
+        return lambda: vp(vec, m.parameters())
+
+    return {f.__name__: f for f in (named_parameters, state_dict, load_state_dict, zero_grad_none,
+                                    zero_grad_zero, to_float64_and_back, parameters_to_vector,
+                                    vector_to_parameters)}
+
+
+# (case, label, the memcpy of the same bytes it is compared with, or None). The
+# Module call rows (0 and 3 forward hooks) are to be added here with the call path.
+NN_CASES = [
+    ("named_parameters", "named_parameters", None),
+    ("state_dict", "state_dict", None),
+    ("load_state_dict", "load_state_dict (copies 320 tensors)", "memcpy_state"),
+    ("zero_grad_none", "zero_grad(set_to_none=True), 161 .grad set first", None),
+    ("zero_grad_zero", "zero_grad(set_to_none=False)", None),
+    ("to_float64_and_back", "to(float64).to(float32)", None),
+    ("parameters_to_vector", "parameters_to_vector", "memcpy_params"),
+    ("vector_to_parameters", "vector_to_parameters", "memcpy_params"),
+]
+
+
+def nn_suite(args):
+    """ember, libtorch and PyTorch alternate case by case, args.rounds times; a case
+    compared with memcpy runs beside it in the same ember process."""
+    ember_exe = os.path.join(args.build, "bench", "nn_bench")
+    lt_exe = os.path.join(args.build, "bench", "libtorch", "nn_libtorch_bench")
+    have_lt = os.path.exists(lt_exe)
+    sides = ["ember", "libtorch", "PyTorch"]
+    setups = torch_nn_cases()
+    load_before = os.getloadavg()[0]
+    times = {}  # (case, side) -> median seconds, or an error string; (case, "memcpy") too
+    for name, label, ref in NN_CASES:
+        samples = {s: [] for s in sides + ["memcpy"]}
+        errors = {}
+        for _ in range(args.rounds):
+            for side, exe in (("ember", ember_exe), ("libtorch", lt_exe)):
+                if side in errors or (side == "libtorch" and not have_lt):
+                    continue
+                only = f"({name}|{ref})" if side == "ember" and ref else name
+                r, err = run_gbench(exe, args.threads, args.reps, only=only)
+                if name in err:
+                    errors[side] = err[name]
+                    continue
+                samples[side].append(r[name][0])
+                if side == "ember" and ref:
+                    samples["memcpy"].append(r[ref][0])
+        fn = setups[name]()
+        for _ in range(args.rounds):
+            samples["PyTorch"].append(time_torch(fn, args.reps))
+        del fn
+        for side in sides + ["memcpy"]:
+            if side in errors:
+                times[name, side] = errors[side]
+            elif samples[side]:
+                times[name, side] = statistics.median(samples[side])
+            else:
+                times[name, side] = "not built"
+        print(f"  measured {name}", file=sys.stderr, flush=True)
+
+    def cell(v):
+        return fmt_time(v) if isinstance(v, float) else "-"
+
+    def ratio(o, e):
+        return f"{o / e:.2f}x" if isinstance(e, float) and isinstance(o, float) else "-"
+
+    print("\nnn.Module on a ResNet-50-shaped tree (161 parameters, 25.6M elements, "
+          f"320 state_dict entries); load average {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after (the copies use {args.threads} threads, memcpy one: "
+          "other work on the machine slows the former more)\n")
+    print("| case | ember | libtorch | PyTorch | libtorch/ember | PyTorch/ember | memcpy/ember |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, label, ref in NN_CASES:
+        e = times[name, "ember"]
+        print(f"| {label} | " + " | ".join(cell(times[name, s]) for s in sides) +
+              f" | {ratio(times[name, 'libtorch'], e)} | {ratio(times[name, 'PyTorch'], e)} | " +
+              (f"{ratio(times[name, 'memcpy'], e)} |" if ref else " |"))
+    for ref, what in (("memcpy_state", "load_state_dict"), ("memcpy_params", "parameters_to_vector")):
+        v = [times[n, "memcpy"] for n, _, r in NN_CASES if r == ref and isinstance(times[n, "memcpy"], float)]
+        if v:
+            print(f"| memcpy of the same bytes as {what} (one thread) | {fmt_time(statistics.median(v))} | | | | | 1.00x |")
+    print("libtorch has no state_dict/load_state_dict: its rows run the same work written over "
+          "named_parameters/named_buffers/named_children (bench/libtorch/nn_libtorch_bench.cpp)")
+    for (case, side), v in times.items():
+        if not isinstance(v, float) and v != "not built":
+            print(f"{side} {case}: {v}")
+    if not have_lt:
+        print("libtorch: bench/libtorch not built (scripts/install-deps --bench, then "
+              f"cmake -S . -B {args.build} && cmake --build {args.build} --target benchmarks)")
+    # issue 4's targets
+    for case in ("named_parameters", "state_dict"):
+        e, pt = times[case, "ember"], times[case, "PyTorch"]
+        if isinstance(e, float) and isinstance(pt, float):
+            verdict = "met" if pt / e >= 10 else "NOT met"
+            print(f"target {case}: at least 10x faster than PyTorch: {pt / e:.1f}x, {verdict}")
+    for case in ("parameters_to_vector", "vector_to_parameters", "load_state_dict"):
+        e, mc = times[case, "ember"], times[case, "memcpy"]
+        if isinstance(e, float) and isinstance(mc, float):
+            verdict = "met" if mc / e >= 0.8 else "NOT met"
+            print(f"target {case}: at 0.8x of memcpy's speed or better (memcpy/ember >= 0.80): "
+                  f"{mc / e:.2f}x, {verdict}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -237,7 +436,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd"), default="all")
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn"), default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
@@ -245,6 +444,8 @@ def main():
         tensor_suite(args)
     if args.suite in ("all", "autograd"):
         autograd_suite(args)
+    if args.suite in ("all", "nn"):
+        nn_suite(args)
 
 
 if __name__ == "__main__":

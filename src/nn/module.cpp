@@ -6,6 +6,7 @@
 #include <typeinfo>
 
 #include "ember/core/grad_mode.h"
+#include "nn/traversal.h"
 
 namespace ember::nn {
 
@@ -140,13 +141,48 @@ std::vector<ModulePtr> Module::children() const {
   return out;
 }
 
+namespace {
+
+// PyTorch's named_modules order without the names' strings: depth-first,
+// parents before children, children in registration order; with a memo each
+// module once. path holds the module's dotted name while f runs.
+template <typename F>
+void walk(Module& m, std::string& path, internal::PtrSet* memo, const F& f) {
+  if (memo && !memo->insert(&m)) return;
+  f(path, m);
+  const size_t len = path.size();
+  for (const auto& [name, child] : m.named_children_local()) {
+    if (!child) continue;
+    if (len) path += '.';
+    path += name;
+    walk(*child, path, memo, f);
+    path.resize(len);
+  }
+}
+
+// prefix + "." + name (name alone when prefix is empty), in one allocation.
+std::string joined(const std::string& prefix, const std::string& name) {
+  if (prefix.empty()) return name;
+  std::string s;
+  s.reserve(prefix.size() + 1 + name.size());
+  s.append(prefix).append(1, '.').append(name);
+  return s;
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, ModulePtr>> Module::named_modules(std::set<const Module*>* memo,
                                                                      const std::string& prefix,
                                                                      bool remove_duplicate) {
-  std::set<const Module*> own;
-  if (!memo) memo = &own;
   std::vector<std::pair<std::string, ModulePtr>> out;
-  // Depth-first, parents before children, as PyTorch's generator yields them.
+  if (!memo) {
+    internal::PtrSet own;
+    std::string path = prefix;
+    walk(*this, path, remove_duplicate ? &own : nullptr,
+         [&](const std::string& p, Module& m) { out.emplace_back(p, m.shared_from_this()); });
+    return out;
+  }
+  // A caller's memo (shared across calls as in PyTorch): modules in it are skipped.
   std::vector<std::pair<std::string, ModulePtr>> stack{{prefix, shared_from_this()}};
   while (!stack.empty()) {
     auto [p, m] = std::move(stack.back());
@@ -163,7 +199,10 @@ std::vector<std::pair<std::string, ModulePtr>> Module::named_modules(std::set<co
 
 std::vector<ModulePtr> Module::modules() {
   std::vector<ModulePtr> out;
-  for (auto& [name, m] : named_modules()) out.push_back(m);
+  internal::PtrSet memo;
+  std::string path;
+  walk(*this, path, &memo,
+       [&](const std::string&, Module& m) { out.push_back(m.shared_from_this()); });
   return out;
 }
 
@@ -171,23 +210,44 @@ namespace {
 
 // PyTorch's _named_members: members of each module in named_modules order,
 // each tensor listed once (by identity) unless remove_duplicate is false.
+// emit(path, name, tensor) gets each; the names are made only if it uses them.
+template <typename Get, typename Emit>
+void members(Module& self, const std::string& prefix, bool recurse, bool remove_duplicate, Get get,
+             const Emit& emit) {
+  internal::PtrSet module_memo, memo;
+  auto visit = [&](const std::string& p, Module& m) {
+    for (const auto& [k, v] : get(m)) {
+      if (!v.defined()) continue;
+      if (remove_duplicate ? !memo.insert(v.impl()) : false) continue;
+      emit(p, k, v);
+    }
+  };
+  std::string path = prefix;
+  if (recurse)
+    walk(self, path, remove_duplicate ? &module_memo : nullptr, visit);
+  else
+    visit(path, self);
+}
+
 template <typename Get>
 std::vector<std::pair<std::string, Tensor>> named_members(Module& self, const std::string& prefix,
                                                           bool recurse, bool remove_duplicate,
                                                           Get get) {
-  std::vector<std::pair<std::string, ModulePtr>> mods;
-  if (recurse)
-    mods = self.named_modules(nullptr, prefix, remove_duplicate);
-  else
-    mods.emplace_back(prefix, self.shared_from_this());
-  std::set<const TensorImpl*> memo;
   std::vector<std::pair<std::string, Tensor>> out;
-  for (const auto& [p, m] : mods)
-    for (const auto& [k, v] : get(*m)) {
-      if (!v.defined() || memo.count(v.impl())) continue;
-      if (remove_duplicate) memo.insert(v.impl());
-      out.emplace_back(join(p, k), v);
-    }
+  out.reserve(64);
+  members(self, prefix, recurse, remove_duplicate, get,
+          [&](const std::string& p, const std::string& k, const Tensor& v) {
+            out.emplace_back(joined(p, k), v);
+          });
+  return out;
+}
+
+template <typename Get>
+std::vector<Tensor> unnamed_members(Module& self, bool recurse, Get get) {
+  std::vector<Tensor> out;
+  out.reserve(64);
+  members(self, "", recurse, true, get,
+          [&](const std::string&, const std::string&, const Tensor& v) { out.push_back(v); });
   return out;
 }
 
@@ -210,15 +270,13 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers(const std::str
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) {
-  std::vector<Tensor> out;
-  for (auto& [n, t] : named_parameters("", recurse)) out.push_back(t);
-  return out;
+  return unnamed_members(
+      *this, recurse, [](const Module& m) -> const auto& { return m.parameters_.items(); });
 }
 
 std::vector<Tensor> Module::buffers(bool recurse) {
-  std::vector<Tensor> out;
-  for (auto& [n, t] : named_buffers("", recurse)) out.push_back(t);
-  return out;
+  return unnamed_members(
+      *this, recurse, [](const Module& m) -> const auto& { return m.buffers_.items(); });
 }
 
 ModulePtr Module::get_submodule(const std::string& target) {
@@ -295,20 +353,51 @@ Module& Module::requires_grad_(bool requires_grad) {
 }
 
 void Module::zero_grad(bool set_to_none) {
-  for (auto& p : parameters()) {
-    if (!p.grad().defined()) continue;
-    if (set_to_none) {
-      p.set_grad(Tensor());
-      continue;
+  // The gradients zero_() would fill with a plain memset (dense CPU tensors
+  // outside inference) are zeroed together, in parallel, and their versions
+  // moved on as zero_ moves them; the others by zero_ itself, in order (the
+  // pending ones first, as also when anything throws).
+  std::vector<char*> pending;
+  std::vector<int64_t> offsets{0};
+  std::vector<TensorImpl*> bumped;
+  auto flush = [&] {
+    if (bumped.empty()) return;
+    if (!pending.empty()) internal::zero_pieces(pending, offsets);
+    for (TensorImpl* g : bumped) g->bump_version();
+    pending.clear();
+    offsets.resize(1);
+    bumped.clear();
+  };
+  try {
+    for (auto& p : parameters()) {
+      if (!p.grad().defined()) continue;
+      if (set_to_none) {
+        p.set_grad(Tensor());
+        continue;
+      }
+      Tensor& g = p.mutable_grad();
+      if (g.grad_fn())
+        g.detach_();
+      else
+        g.requires_grad_(false);
+      TensorImpl* gi = g.impl();
+      if (gi->device().type == DeviceType::CPU && gi->is_contiguous() && !gi->is_inference()) {
+        if (gi->numel() > 0) {
+          pending.push_back(static_cast<char*>(gi->data_unchecked()));
+          offsets.push_back(offsets.back() + gi->numel() * static_cast<int64_t>(gi->itemsize()));
+        }
+        bumped.push_back(gi);
+        continue;
+      }
+      flush();
+      NoGradGuard no_grad;
+      g.zero_();
     }
-    Tensor& g = p.mutable_grad();
-    if (g.grad_fn())
-      g.detach_();
-    else
-      g.requires_grad_(false);
-    NoGradGuard no_grad;
-    g.zero_();
+  } catch (...) {
+    flush();
+    throw;
   }
+  flush();
 }
 
 }  // namespace ember::nn

@@ -16,6 +16,12 @@
 // keeps an undo record of everything it changes (a clone of each overwritten
 // tensor, its version, the data an assign replaced, the extra state), which a
 // failing load plays back in reverse.
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -23,6 +29,7 @@
 
 #include "ember/core/grad_mode.h"
 #include "ember/nn/module.h"
+#include "nn/traversal.h"
 #include "ops/op_utils.h"
 
 namespace ember::nn {
@@ -149,6 +156,86 @@ Tensor same_data(const Tensor& t) {
                                              i->storage_offset()));
 }
 
+// state_dict makes one detached handle per entry. Allocated one by one, the
+// TensorImpls (about 280 bytes each) are much of its time: glibc keeps only 7
+// freed blocks of a size in its per-thread cache, so hundreds of them take its
+// slow paths both ways. An ImplArena hands them out of a few blocks instead; a
+// block counts the handles living in it (and the arena while it fills it) and
+// is freed when that count reaches zero, whichever thread drops the last one.
+class ImplArena {
+ public:
+  static constexpr size_t kBlockBytes = 16 << 10;
+  struct Block {
+    std::atomic<int64_t> live{1};  // the arena's own reference while current
+    void release() {
+      if (live.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        this->~Block();
+        ::operator delete(static_cast<void*>(this), std::align_val_t(kBlockBytes));
+      }
+    }
+  };
+
+  ImplArena() = default;
+  ImplArena(const ImplArena&) = delete;
+  ImplArena& operator=(const ImplArena&) = delete;
+  ~ImplArena() {
+    if (block_) block_->release();
+  }
+
+  // Room for `bytes`, counted by its block.
+  void* allocate(size_t bytes) {
+    constexpr size_t align = alignof(std::max_align_t);
+    bytes = (bytes + align - 1) & ~(align - 1);
+    if (!block_ || used_ + bytes > kBlockBytes) {
+      if (block_) block_->release();
+      block_ = new (::operator new(kBlockBytes, std::align_val_t(kBlockBytes))) Block();
+      used_ = (sizeof(Block) + align - 1) & ~(align - 1);
+      if (used_ + bytes > kBlockBytes) throw std::bad_alloc();
+    }
+    block_->live.fetch_add(1, std::memory_order_relaxed);
+    void* p = reinterpret_cast<char*>(block_) + used_;
+    used_ += bytes;
+    return p;
+  }
+  // Gives back what allocate returned: blocks are aligned to their size.
+  static void deallocate(void* p) {
+    reinterpret_cast<Block*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t(kBlockBytes - 1))
+        ->release();
+  }
+
+ private:
+  Block* block_ = nullptr;
+  size_t used_ = 0;
+};
+
+// The allocator of the handles (only allocate needs the arena, which lives
+// while state_dict runs; a handle's block is found from its address).
+template <typename T>
+struct ArenaAllocator {
+  using value_type = T;
+  ImplArena* arena;
+  explicit ArenaAllocator(ImplArena* a) : arena(a) {}
+  template <typename U>
+  ArenaAllocator(const ArenaAllocator<U>& o) : arena(o.arena) {}
+  T* allocate(size_t n) { return static_cast<T*>(arena->allocate(n * sizeof(T))); }
+  void deallocate(T* p, size_t) { ImplArena::deallocate(p); }
+  template <typename U>
+  bool operator==(const ArenaAllocator<U>& o) const {
+    return arena == o.arena;
+  }
+};
+
+// t.detach() (tensor_autograd.cpp: the same storage and geometry, the same
+// version counter, no autograd state), allocated from `arena`.
+Tensor detach_from(ImplArena* arena, const Tensor& t) {
+  TensorImpl* i = t.impl();
+  auto d =
+      std::allocate_shared<TensorImpl>(ArenaAllocator<TensorImpl>(arena), i->storage(), i->dtype(),
+                                       i->sizes(), i->strides(), i->storage_offset());
+  d->set_version_counter(i->version_counter());
+  return Tensor(std::move(d));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -189,19 +276,41 @@ class StateDictImpl {
   }
 
   // PyTorch's state_dict(destination=dest, prefix=prefix, keep_vars=keep_vars).
-  static void save(Module& m, StateDict& dest, const std::string& prefix, bool keep_vars) {
-    if (auto h = hooks_if_any(m); h && !h->state_dict_pre.empty())
-      run_hooks(h->state_dict_pre, m, prefix, keep_vars);
+  // prefix is a buffer the walk appends names to and cuts back (one key
+  // string made per entry, none per module); it holds this module's prefix
+  // whenever a hook sees it.
+  static void save(Module& m, StateDict& dest, std::string& prefix, bool keep_vars,
+                   ImplArena* arena) {
+    if (m.state_dict_hooks_ && !m.state_dict_hooks_->state_dict_pre.empty()) {
+      const std::shared_ptr<StateDictHooks> h = m.state_dict_hooks_;  // alive while they run
+      const std::string& p = prefix;
+      run_hooks(h->state_dict_pre, m, p, keep_vars);
+    }
+    const size_t len = prefix.size();
+    auto put = [&](const std::string& name, const Tensor& t) {
+      prefix.append(name);
+      dest.insert(prefix, keep_vars ? t : detach_from(arena, t));
+      prefix.resize(len);
+    };
     // _save_to_state_dict
     for (const auto& [name, p] : m.parameters_)
-      if (p.defined()) dest.insert(prefix + name, keep_vars ? p : p.detach());
+      if (p.defined()) put(name, p);
     for (const auto& [name, b] : m.buffers_)
-      if (b.defined() && !m.non_persistent_.count(name))
-        dest.insert(prefix + name, keep_vars ? b : b.detach());
-    if (auto extra = m.get_extra_state()) dest.insert(prefix + kExtraStateKeySuffix, *extra);
-    for (const auto& [name, child] : m.children_)
-      if (child) save(*child, dest, prefix + name + ".", keep_vars);
-    if (auto h = hooks_if_any(m); h && !h->state_dict_post.empty()) {
+      if (b.defined() && (m.non_persistent_.empty() || !m.non_persistent_.count(name)))
+        put(name, b);
+    if (auto extra = m.get_extra_state()) {
+      prefix.append(kExtraStateKeySuffix);
+      dest.insert(prefix, *extra);
+      prefix.resize(len);
+    }
+    for (const auto& [name, child] : m.children_) {
+      if (!child) continue;
+      prefix.append(name).append(1, '.');
+      save(*child, dest, prefix, keep_vars, arena);
+      prefix.resize(len);
+    }
+    if (m.state_dict_hooks_ && !m.state_dict_hooks_->state_dict_post.empty()) {
+      const std::shared_ptr<StateDictHooks> h = m.state_dict_hooks_;
       std::string p = prefix;
       run_hooks(h->state_dict_post, m, dest, p);
     }
@@ -331,6 +440,10 @@ class Loader {
   // Runs the plan (deferred mode). Only set_extra_state may throw; the changes
   // made before the last one are recorded and taken back if it does.
   void run_plan() {
+    if (run_copies_together()) {
+      plan_.clear();
+      return;
+    }
     size_t last_extra = 0;
     for (size_t i = 0; i < plan_.size(); ++i)
       if (plan_[i].kind == Action::Extra) last_extra = i + 1;
@@ -348,6 +461,52 @@ class Loader {
       throw;
     }
     plan_.clear();
+  }
+
+  // The usual load: every action a copy between contiguous CPU tensors of one
+  // dtype, no two targets sharing a byte and no source sharing one with a
+  // target. The copies are then independent and cannot fail: they run as one
+  // parallel copy of all the bytes (what copy_ does tensor by tensor, without a
+  // parallel region per tensor), and each target's version moves on as copy_
+  // moves it. Returns false, having done nothing, for any other plan.
+  bool run_copies_together() {
+    std::vector<char*> dst;
+    std::vector<const char*> src;
+    std::vector<int64_t> offsets{0};
+    dst.reserve(plan_.size());
+    src.reserve(plan_.size());
+    offsets.reserve(plan_.size() + 1);
+    std::vector<std::pair<const char*, const char*>> targets;  // byte ranges
+    targets.reserve(plan_.size());
+    for (const Action& a : plan_) {
+      if (a.kind != Action::Copy) return false;
+      const TensorImpl* t = a.target.impl();
+      const TensorImpl* s = a.source.impl();
+      if (t->device().type != DeviceType::CPU || s->device().type != DeviceType::CPU ||
+          t->dtype() != s->dtype() || !t->is_contiguous() || !s->is_contiguous() ||
+          t->numel() != s->numel())
+        return false;
+      if (t->numel() == 0) continue;
+      const int64_t bytes = t->numel() * static_cast<int64_t>(t->itemsize());
+      dst.push_back(static_cast<char*>(t->data_unchecked()));
+      src.push_back(static_cast<const char*>(s->data_unchecked()));
+      offsets.push_back(offsets.back() + bytes);
+      targets.emplace_back(dst.back(), dst.back() + bytes);
+    }
+    std::sort(targets.begin(), targets.end());
+    for (size_t i = 1; i < targets.size(); ++i)
+      if (targets[i].first < targets[i - 1].second) return false;
+    for (size_t i = 0; i < src.size(); ++i) {
+      const char* lo = src[i];
+      const char* hi = lo + (offsets[i + 1] - offsets[i]);
+      // The first target ending after lo must start at or after hi.
+      auto it = std::upper_bound(targets.begin(), targets.end(), lo,
+                                 [](const char* p, const auto& r) { return p < r.second; });
+      if (it != targets.end() && it->first < hi) return false;
+    }
+    if (!dst.empty()) internal::copy_pieces(dst, src, offsets);
+    for (const Action& a : plan_) a.target.impl()->bump_version();
+    return true;
   }
 
   // Takes back every recorded change, newest first.
@@ -491,7 +650,9 @@ IncompatibleKeys StateDictImpl::load(Module& root, const StateDict& state_dict, 
 
 StateDict Module::state_dict(const std::string& prefix, bool keep_vars) {
   StateDict out;
-  StateDictImpl::save(*this, out, prefix, keep_vars);
+  std::string path = prefix;
+  ImplArena arena;
+  StateDictImpl::save(*this, out, path, keep_vars, &arena);
   return out;
 }
 

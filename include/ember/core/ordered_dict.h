@@ -1,8 +1,11 @@
 #pragma once
 // An insertion-ordered map from string to V, as Python's dict / OrderedDict:
 // state_dicts, safetensors files and named parameter lists keep their order.
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <functional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -21,53 +24,49 @@ class OrderedDict {
   }
 
   // Inserts or replaces (keeping the original position on replace).
-  V& insert(const std::string& key, V value) {
-    auto it = index_.find(key);
-    if (it != index_.end()) {
-      items_[it->second].second = std::move(value);
-      return items_[it->second].second;
-    }
-    index_.emplace(key, items_.size());
-    items_.emplace_back(key, std::move(value));
-    return items_.back().second;
-  }
+  V& insert(const std::string& key, V value) { return emplace_key(key, std::move(value)); }
+  V& insert(std::string&& key, V value) { return emplace_key(std::move(key), std::move(value)); }
   V& operator[](const std::string& key) {
-    auto it = index_.find(key);
-    if (it != index_.end()) return items_[it->second].second;
+    if (V* v = find(key)) return *v;
     return insert(key, V());
   }
   const V& at(const std::string& key) const {
-    auto it = index_.find(key);
-    if (it == index_.end()) throw IndexError("key '" + key + "' not found");
-    return items_[it->second].second;
+    const V* v = find(key);
+    if (!v) throw IndexError("key '" + key + "' not found");
+    return *v;
   }
   V& at(const std::string& key) {
-    auto it = index_.find(key);
-    if (it == index_.end()) throw IndexError("key '" + key + "' not found");
-    return items_[it->second].second;
+    V* v = find(key);
+    if (!v) throw IndexError("key '" + key + "' not found");
+    return *v;
   }
   const V* find(const std::string& key) const {
-    auto it = index_.find(key);
-    return it == index_.end() ? nullptr : &items_[it->second].second;
+    const size_t pos = position(key, hash(key));
+    return pos == kNone ? nullptr : &items_[pos].second;
   }
   V* find(const std::string& key) {
-    auto it = index_.find(key);
-    return it == index_.end() ? nullptr : &items_[it->second].second;
+    const size_t pos = position(key, hash(key));
+    return pos == kNone ? nullptr : &items_[pos].second;
   }
-  bool contains(const std::string& key) const { return index_.count(key) != 0; }
+  bool contains(const std::string& key) const { return position(key, hash(key)) != kNone; }
   bool erase(const std::string& key) {
-    auto it = index_.find(key);
-    if (it == index_.end()) return false;
-    const size_t pos = it->second;
+    const size_t pos = position(key, hash(key));
+    if (pos == kNone) return false;
     items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(pos));
-    index_.erase(it);
-    for (auto& kv : index_)
-      if (kv.second > pos) --kv.second;
+    hashes_.erase(hashes_.begin() + static_cast<std::ptrdiff_t>(pos));
+    rebuild(slots_.size());
     return true;
   }
   void clear() {
     items_.clear();
-    index_.clear();
+    hashes_.clear();
+    slots_.clear();
+  }
+  // Room for n items without reallocating.
+  void reserve(size_t n) {
+    items_.reserve(n);
+    hashes_.reserve(n);
+    if (2 * n > slots_.size()) rebuild(std::bit_ceil(std::max<size_t>(2 * n, 8)));
   }
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
@@ -90,8 +89,51 @@ class OrderedDict {
   auto end() const { return items_.end(); }
 
  private:
+  // The index: open addressing over positions in items_ (slot value = position
+  // + 1, 0 = empty), at most half full; each item's hash kept beside it. One
+  // key string per item and no node allocations.
+  static constexpr size_t kNone = ~size_t(0);
+  static size_t hash(const std::string& key) { return std::hash<std::string>{}(key); }
+
+  size_t position(const std::string& key, size_t h) const {
+    if (slots_.empty()) return kNone;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask; slots_[i]; i = (i + 1) & mask) {
+      const size_t pos = slots_[i] - 1;
+      if (hashes_[pos] == h && items_[pos].first == key) return pos;
+    }
+    return kNone;
+  }
+  void place(size_t pos) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = hashes_[pos] & mask;
+    while (slots_[i]) i = (i + 1) & mask;
+    slots_[i] = static_cast<uint32_t>(pos + 1);
+  }
+  void rebuild(size_t capacity) {
+    slots_.assign(capacity, 0);
+    for (size_t pos = 0; pos < items_.size(); ++pos) place(pos);
+  }
+  template <typename K>
+  V& emplace_key(K&& key, V value) {
+    const size_t h = hash(key);
+    const size_t pos = position(key, h);
+    if (pos != kNone) {
+      items_[pos].second = std::move(value);
+      return items_[pos].second;
+    }
+    items_.emplace_back(std::forward<K>(key), std::move(value));
+    hashes_.push_back(h);
+    if (2 * items_.size() > slots_.size())
+      rebuild(std::max<size_t>(8, 2 * slots_.size()));
+    else
+      place(items_.size() - 1);
+    return items_.back().second;
+  }
+
   std::vector<Item> items_;
-  std::unordered_map<std::string, size_t> index_;
+  std::vector<size_t> hashes_;
+  std::vector<uint32_t> slots_;
 };
 
 }  // namespace ember

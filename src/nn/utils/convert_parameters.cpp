@@ -8,6 +8,7 @@
 #include "ember/core/parallel.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/index.h"
+#include "nn/traversal.h"
 
 namespace ember::nn::utils {
 
@@ -21,25 +22,6 @@ int check_param_device(const Tensor& param, std::optional<int> old) {
     EMBER_CHECK(dev == *old, TypeError,
                 "Found two parameters on different devices, this is currently not supported.");
   return dev;
-}
-
-// Copies contiguous parameters back to back into dst. offsets[i] is parameter
-// i's first byte in dst (offsets.back() the total). Parallel over the bytes,
-// so one huge parameter and many small ones both spread over the threads; each
-// chunk finds its first parameter once, then walks on.
-void copy_packed(char* dst, const std::vector<const char*>& src,
-                 const std::vector<int64_t>& offsets) {
-  const int64_t total = offsets.back();
-  parallel_for_t(0, total, int64_t{1} << 18, [&](int64_t b, int64_t e) {
-    size_t i =
-        static_cast<size_t>(std::upper_bound(offsets.begin(), offsets.end(), b) - offsets.begin()) -
-        1;
-    for (int64_t p = b; p < e; ++i) {
-      const int64_t n = std::min(offsets[i + 1], e) - p;
-      if (n > 0) std::memcpy(dst + p, src[i] + (p - offsets[i]), static_cast<size_t>(n));
-      p += std::max<int64_t>(n, 0);
-    }
-  });
 }
 
 }  // namespace
@@ -77,7 +59,14 @@ Tensor parameters_to_vector(const std::vector<Tensor>& parameters) {
     return cat(flat);
   }
   Tensor out = empty({total}, {.dtype = first->dtype(), .device = first->device()});
-  if (!out.is_meta() && total > 0) copy_packed(static_cast<char*>(out.data_ptr()), src, offsets);
+  if (!out.is_meta() && total > 0) {
+    // Back to back into out: piece i goes to its offset there.
+    char* base = static_cast<char*>(out.data_ptr());
+    std::vector<char*> dst;
+    dst.reserve(src.size());
+    for (size_t i = 0; i < src.size(); ++i) dst.push_back(base + offsets[i]);
+    internal::copy_pieces(dst, src, offsets);
+  }
   if (!autograd::grad_needed_list(parameters) || !out.is_floating_point()) return out;
   // cat's node, straight onto the parameters (PyTorch has a ViewBackward0 in
   // between): each parameter's gradient is its slice of g in its shape.

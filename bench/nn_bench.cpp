@@ -1,0 +1,274 @@
+// nn::Module benchmarks (issue 4), ember's side, on a module tree shaped like
+// torchvision's ResNet-50: 161 parameter tensors (25.6M parameters) and the
+// BatchNorm buffers (running_mean, running_var, num_batches_tracked), so that
+// state_dict has 320 entries under torchvision's names (conv1, bn1,
+// layer1.0.conv1 ... layer1.0.downsample.0, fc). The layers are bench-local
+// modules that only register the parameters and buffers (no forward).
+// bench/libtorch/nn_libtorch_bench.cpp builds the same tree with libtorch and
+// bench/run.py (suite "nn") with PyTorch, runs all three case by case and
+// prints ratios.
+//
+//   named_parameters       the list of (name, parameter) pairs
+//   state_dict             model.state_dict()
+//   load_state_dict        model.load_state_dict(sd), sd a clone of the state
+//   zero_grad_none         161 .grad set (to tensors held elsewhere), then
+//                          zero_grad(set_to_none=true)
+//   zero_grad_zero         zero_grad(set_to_none=false) with every .grad set
+//   to_float64_and_back    model.to(float64) then model.to(float32)
+//   parameters_to_vector   parameters_to_vector(model.parameters())
+//   vector_to_parameters   vector_to_parameters(vec, model.parameters())
+//   memcpy_params          std::memcpy of the parameters' bytes (one thread,
+//                          warm buffers): the reference of the copies
+//   memcpy_state           the same for the bytes of the state dict
+//
+// Each case runs on its own model, made once per process, and runs once before
+// it is timed (the first touch of fresh memory is not what is measured; PyTorch's
+// side in run.py warms up the same way).
+//
+// Module call benchmarks (a forward with 0 and with 3 forward hooks) come with
+// the call path: see "Module call" at the end of the cases.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench_main.h"
+#include "ember/ember.h"
+#include "ember/nn/utils/convert_parameters.h"
+
+using namespace ember;
+
+namespace {
+
+// ---- the ResNet-50 tree
+
+struct Conv2d : nn::Module {
+  Conv2d(int64_t in, int64_t out, int64_t k) : nn::Module("Conv2d") {
+    register_parameter("weight", randn({out, in, k, k}));
+    register_parameter("bias", Tensor());  // bias=False
+  }
+};
+
+struct BatchNorm2d : nn::Module {
+  explicit BatchNorm2d(int64_t n) : nn::Module("BatchNorm2d") {
+    register_parameter("weight", ones({n}));
+    register_parameter("bias", zeros({n}));
+    register_buffer("running_mean", zeros({n}));
+    register_buffer("running_var", ones({n}));
+    register_buffer("num_batches_tracked", zeros({}, {.dtype = kInt64}));
+  }
+};
+
+struct Linear : nn::Module {
+  Linear(int64_t in, int64_t out) : nn::Module("Linear") {
+    register_parameter("weight", randn({out, in}));
+    register_parameter("bias", randn({out}));
+  }
+};
+
+// Parameterless layers, so that the tree has torchvision's modules too.
+struct Stateless : nn::Module {
+  explicit Stateless(std::string name) : nn::Module(std::move(name)) {}
+};
+
+struct Sequential : nn::Module {
+  Sequential() : nn::Module("Sequential") {}
+  void push_back(nn::ModulePtr m) {
+    register_module(std::to_string(named_children_local().size()), std::move(m));
+  }
+};
+
+struct Bottleneck : nn::Module {
+  Bottleneck(int64_t inplanes, int64_t planes, bool downsample) : nn::Module("Bottleneck") {
+    const int64_t width = planes;
+    register_module("conv1", nn::make<Conv2d>(inplanes, width, 1));
+    register_module("bn1", nn::make<BatchNorm2d>(width));
+    register_module("conv2", nn::make<Conv2d>(width, width, 3));
+    register_module("bn2", nn::make<BatchNorm2d>(width));
+    register_module("conv3", nn::make<Conv2d>(width, planes * 4, 1));
+    register_module("bn3", nn::make<BatchNorm2d>(planes * 4));
+    register_module("relu", nn::make<Stateless>("ReLU"));
+    if (downsample) {
+      auto ds = nn::make<Sequential>();
+      ds->push_back(nn::make<Conv2d>(inplanes, planes * 4, 1));
+      ds->push_back(nn::make<BatchNorm2d>(planes * 4));
+      register_module("downsample", ds);
+    }
+  }
+};
+
+struct ResNet50 : nn::Module {
+  ResNet50() : nn::Module("ResNet") {
+    register_module("conv1", nn::make<Conv2d>(3, 64, 7));
+    register_module("bn1", nn::make<BatchNorm2d>(64));
+    register_module("relu", nn::make<Stateless>("ReLU"));
+    register_module("maxpool", nn::make<Stateless>("MaxPool2d"));
+    int64_t inplanes = 64;
+    const int64_t blocks[4] = {3, 4, 6, 3};
+    for (int l = 0; l < 4; ++l) {
+      const int64_t planes = int64_t{64} << l;
+      auto layer = nn::make<Sequential>();
+      for (int64_t b = 0; b < blocks[l]; ++b) {
+        layer->push_back(nn::make<Bottleneck>(inplanes, planes, b == 0));
+        inplanes = planes * 4;
+      }
+      register_module("layer" + std::to_string(l + 1), layer);
+    }
+    register_module("avgpool", nn::make<Stateless>("AdaptiveAvgPool2d"));
+    register_module("fc", nn::make<Linear>(2048, 1000));
+  }
+};
+
+// One model per process (25.6M parameters take a while to fill).
+std::shared_ptr<ResNet50> fresh_model() {
+  manual_seed(0);
+  return nn::make<ResNet50>();
+}
+
+int64_t state_bytes(nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& [k, v] : m.state_dict()) n += v.numel() * static_cast<int64_t>(v.itemsize());
+  return n;
+}
+
+int64_t param_bytes(nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel() * static_cast<int64_t>(p.itemsize());
+  return n;
+}
+
+bool check_shape(benchmark::State& st, nn::Module& m) {
+  int64_t numel = 0;
+  const auto params = m.parameters();
+  for (const auto& p : params) numel += p.numel();
+  const size_t sd = m.state_dict().size();
+  if (params.size() == 161 && numel == 25557032 && sd == 320) return true;
+  const std::string err = "not ResNet-50's shape: " + std::to_string(params.size()) +
+                          " parameters, " + std::to_string(numel) + " elements, " +
+                          std::to_string(sd) + " state_dict entries";
+  st.SkipWithError(err.c_str());
+  return false;
+}
+
+// ---- the cases
+
+void BM_named_parameters(benchmark::State& st) {
+  static auto m = fresh_model();
+  if (!check_shape(st, *m)) return;
+  benchmark::DoNotOptimize(m->named_parameters());  // warm-up
+  for (auto _ : st) benchmark::DoNotOptimize(m->named_parameters());
+}
+
+void BM_state_dict(benchmark::State& st) {
+  static auto m = fresh_model();
+  if (!check_shape(st, *m)) return;
+  benchmark::DoNotOptimize(m->state_dict());  // warm-up
+  for (auto _ : st) benchmark::DoNotOptimize(m->state_dict());
+}
+
+void BM_load_state_dict(benchmark::State& st) {
+  static auto m = fresh_model();
+  if (!check_shape(st, *m)) return;
+  static const nn::StateDict sd = [] {
+    nn::StateDict d;
+    for (const auto& [k, v] : m->state_dict()) d.insert(k, v.clone() + 1);
+    return d;
+  }();
+  benchmark::DoNotOptimize(m->load_state_dict(sd));  // warm-up
+  for (auto _ : st) benchmark::DoNotOptimize(m->load_state_dict(sd));
+  st.SetBytesProcessed(2 * state_bytes(*m) * st.iterations());
+}
+
+void BM_zero_grad_none(benchmark::State& st) {
+  static auto m = fresh_model();
+  if (!check_shape(st, *m)) return;
+  const auto params = m->parameters();
+  static std::vector<Tensor> grads;
+  if (grads.empty())
+    for (const auto& p : params) grads.push_back(zeros_like(p));
+  for (size_t i = 0; i < params.size(); ++i) params[i].set_grad(grads[i]);
+  m->zero_grad(true);  // warm-up
+  for (auto _ : st) {
+    for (size_t i = 0; i < params.size(); ++i) params[i].set_grad(grads[i]);
+    m->zero_grad(true);
+  }
+}
+
+void BM_zero_grad_zero(benchmark::State& st) {
+  static auto m = fresh_model();
+  if (!check_shape(st, *m)) return;
+  for (const auto& p : m->parameters()) p.set_grad(ones_like(p));
+  m->zero_grad(false);  // warm-up
+  for (auto _ : st) m->zero_grad(false);
+  st.SetBytesProcessed(param_bytes(*m) * st.iterations());
+}
+
+void BM_to_float64_and_back(benchmark::State& st) {
+  static auto m = fresh_model();
+  if (!check_shape(st, *m)) return;
+  m->to(kFloat64).to(kFloat32);  // warm-up
+  for (auto _ : st) {
+    m->to(kFloat64);
+    m->to(kFloat32);
+  }
+}
+
+void BM_parameters_to_vector(benchmark::State& st) {
+  static auto m = fresh_model();
+  if (!check_shape(st, *m)) return;
+  benchmark::DoNotOptimize(nn::utils::parameters_to_vector(m->parameters()));  // warm-up
+  for (auto _ : st) benchmark::DoNotOptimize(nn::utils::parameters_to_vector(m->parameters()));
+  st.SetBytesProcessed(2 * param_bytes(*m) * st.iterations());
+}
+
+void BM_vector_to_parameters(benchmark::State& st) {
+  static auto m = fresh_model();
+  if (!check_shape(st, *m)) return;
+  static const Tensor vec = nn::utils::parameters_to_vector(m->parameters()).detach() + 1;
+  nn::utils::vector_to_parameters(vec, m->parameters());  // warm-up
+  for (auto _ : st) nn::utils::vector_to_parameters(vec, m->parameters());
+  st.SetBytesProcessed(2 * param_bytes(*m) * st.iterations());
+}
+
+void memcpy_case(benchmark::State& st, int64_t bytes) {
+  std::vector<char> a(static_cast<size_t>(bytes), 1), b(static_cast<size_t>(bytes));
+  std::memcpy(b.data(), a.data(), a.size());  // warm-up
+  for (auto _ : st) {
+    std::memcpy(b.data(), a.data(), a.size());
+    benchmark::DoNotOptimize(b.data());
+    benchmark::ClobberMemory();
+  }
+  st.SetBytesProcessed(2 * bytes * st.iterations());
+}
+
+void BM_memcpy_params(benchmark::State& st) {
+  static const int64_t bytes = param_bytes(*fresh_model());
+  memcpy_case(st, bytes);
+}
+
+void BM_memcpy_state(benchmark::State& st) {
+  static const int64_t bytes = state_bytes(*fresh_model());
+  memcpy_case(st, bytes);
+}
+
+// ---- Module call (0 and 3 forward hooks): to be added with the call path
+// (BM_call_0_hooks, BM_call_3_hooks), and beside them in
+// bench/libtorch/nn_libtorch_bench.cpp and bench/run.py's NN_CASES.
+
+}  // namespace
+
+BENCHMARK(BM_named_parameters)->UseRealTime();
+BENCHMARK(BM_state_dict)->UseRealTime();
+BENCHMARK(BM_load_state_dict)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_zero_grad_none)->UseRealTime();
+BENCHMARK(BM_zero_grad_zero)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_to_float64_and_back)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_parameters_to_vector)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_vector_to_parameters)->UseRealTime();
+BENCHMARK(BM_memcpy_params)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_memcpy_state)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+int main(int argc, char** argv) { return run_ember_benchmarks(argc, argv); }
