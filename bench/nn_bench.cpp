@@ -25,8 +25,8 @@
 // it is timed (the first touch of fresh memory is not what is measured; PyTorch's
 // side in run.py warms up the same way).
 //
-// Module call benchmarks (a forward with 0 and with 3 forward hooks) come with
-// the call path: see "Module call" at the end of the cases.
+//   call_0_hooks / call_3_hooks   a module call (forward returns its input)
+//                                 with no hooks / 3 forward hooks
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -254,9 +254,23 @@ void BM_memcpy_state(benchmark::State& st) {
   memcpy_case(st, bytes);
 }
 
-// ---- Module call (0 and 3 forward hooks): to be added with the call path
-// (BM_call_0_hooks, BM_call_3_hooks), and beside them in
-// bench/libtorch/nn_libtorch_bench.cpp and bench/run.py's NN_CASES.
+// ---- Module call: the cost of calling a module (through its nn::Handle) whose
+// forward returns its input, with no hooks and with 3 forward hooks that keep
+// the output (what the call path adds around forward).
+
+struct Probe : nn::Module {
+  Tensor forward(const Tensor& x) { return x; }
+};
+
+void call_case(benchmark::State& st, int hooks) {
+  auto m = nn::make<Probe>();
+  for (int i = 0; i < hooks; ++i)
+    m->register_forward_hook([](nn::Module&, const nn::Args&, const nn::Value&) {});
+  const Tensor x = ones({1});
+  for (auto _ : st) benchmark::DoNotOptimize(m(x));
+}
+void BM_call_0_hooks(benchmark::State& st) { call_case(st, 0); }
+void BM_call_3_hooks(benchmark::State& st) { call_case(st, 3); }
 
 }  // namespace
 
@@ -270,5 +284,7 @@ BENCHMARK(BM_parameters_to_vector)->UseRealTime()->Unit(benchmark::kMillisecond)
 BENCHMARK(BM_vector_to_parameters)->UseRealTime();
 BENCHMARK(BM_memcpy_params)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_memcpy_state)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_call_0_hooks)->UseRealTime()->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_call_3_hooks)->UseRealTime()->Unit(benchmark::kNanosecond);
 
 int main(int argc, char** argv) { return run_ember_benchmarks(argc, argv); }

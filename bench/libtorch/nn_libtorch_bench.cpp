@@ -197,7 +197,19 @@ void BM_vector_to_parameters(benchmark::State& st) {
   st.SetBytesProcessed(2 * bytes_of(m->parameters()) * st.iterations());
 }
 
-// ---- Module call (0 and 3 forward hooks): to be added with ember's call path.
+// ---- Module call: a module whose forward returns its input, called through
+// its ModuleHolder (libtorch's C++ modules have no hooks: no 3-hook row).
+
+struct ProbeImpl : torch::nn::Module {
+  torch::Tensor forward(const torch::Tensor& x) { return x; }
+};
+TORCH_MODULE(Probe);
+
+void BM_call_0_hooks(benchmark::State& st) {
+  Probe m;
+  const torch::Tensor x = torch::ones({1});
+  for (auto _ : st) benchmark::DoNotOptimize(m(x));
+}
 
 }  // namespace
 
@@ -209,6 +221,7 @@ BENCHMARK(BM_zero_grad_zero)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_to_float64_and_back)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_parameters_to_vector)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_vector_to_parameters)->UseRealTime();
+BENCHMARK(BM_call_0_hooks)->UseRealTime()->Unit(benchmark::kNanosecond);
 
 int main(int argc, char** argv) {
   int threads = 2;

@@ -226,13 +226,14 @@ struct ArenaAllocator {
 };
 
 // t.detach() (tensor_autograd.cpp: the same storage and geometry, the same
-// version counter, no autograd state), allocated from `arena`.
+// version counter and laziness, no autograd state), allocated from `arena`.
 Tensor detach_from(ImplArena* arena, const Tensor& t) {
   TensorImpl* i = t.impl();
   auto d =
       std::allocate_shared<TensorImpl>(ArenaAllocator<TensorImpl>(arena), i->storage(), i->dtype(),
                                        i->sizes(), i->strides(), i->storage_offset());
   d->set_version_counter(i->version_counter());
+  d->set_uninitialized(i->uninitialized());  // a lazy module's entry stays lazy
   return Tensor(std::move(d));
 }
 
