@@ -1,0 +1,69 @@
+#pragma once
+// Convolution, as torch.conv1d / conv2d / conv3d (torch.nn.functional.convN d):
+// input (N, C, *spatial) or unbatched (C, *spatial), weight (OC, C / groups,
+// *kernel), optional bias (OC). stride, padding and dilation take one value
+// for every spatial dim or one per dim; padding may also be "same" or "valid".
+//
+// float32 runs on oneDNN, reading NCHW and channels_last tensors in place;
+// float64 on a reference kernel (for gradcheck); float16/bfloat16 in float32.
+// The output is channels_last when the input or the weight suggests it
+// (PyTorch's rule), else contiguous. Differentiable w.r.t. input, weight and
+// bias ("ConvolutionBackward0"; only the gradients the backward needs are
+// computed). Second derivatives are not supported.
+#include <optional>
+#include <string_view>
+#include <type_traits>
+
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+// padding = "same" / "valid" (a string, never an integer: conv2d(x, w, b, 1, 0)
+// is the integer padding).
+template <typename S>
+concept PaddingString =
+    std::is_convertible_v<const S&, std::string_view> && !std::is_integral_v<S> &&
+    !std::is_same_v<S, std::nullptr_t>;
+
+Tensor conv1d(const Tensor& input, const Tensor& weight,
+              const std::optional<Tensor>& bias = std::nullopt, IntArrayRef stride = 1,
+              IntArrayRef padding = 0, IntArrayRef dilation = 1, int64_t groups = 1);
+Tensor conv1d_padding_mode(const Tensor& input, const Tensor& weight,
+                           const std::optional<Tensor>& bias, IntArrayRef stride,
+                           std::string_view padding, IntArrayRef dilation, int64_t groups);
+template <PaddingString S>
+Tensor conv1d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+              IntArrayRef stride, const S& padding, IntArrayRef dilation = 1, int64_t groups = 1) {
+  return conv1d_padding_mode(input, weight, bias, stride, padding, dilation, groups);
+}
+
+Tensor conv2d(const Tensor& input, const Tensor& weight,
+              const std::optional<Tensor>& bias = std::nullopt, IntArrayRef stride = 1,
+              IntArrayRef padding = 0, IntArrayRef dilation = 1, int64_t groups = 1);
+Tensor conv2d_padding_mode(const Tensor& input, const Tensor& weight,
+                           const std::optional<Tensor>& bias, IntArrayRef stride,
+                           std::string_view padding, IntArrayRef dilation, int64_t groups);
+template <PaddingString S>
+Tensor conv2d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+              IntArrayRef stride, const S& padding, IntArrayRef dilation = 1, int64_t groups = 1) {
+  return conv2d_padding_mode(input, weight, bias, stride, padding, dilation, groups);
+}
+
+Tensor conv3d(const Tensor& input, const Tensor& weight,
+              const std::optional<Tensor>& bias = std::nullopt, IntArrayRef stride = 1,
+              IntArrayRef padding = 0, IntArrayRef dilation = 1, int64_t groups = 1);
+Tensor conv3d_padding_mode(const Tensor& input, const Tensor& weight,
+                           const std::optional<Tensor>& bias, IntArrayRef stride,
+                           std::string_view padding, IntArrayRef dilation, int64_t groups);
+template <PaddingString S>
+Tensor conv3d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+              IntArrayRef stride, const S& padding, IntArrayRef dilation = 1, int64_t groups = 1) {
+  return conv3d_padding_mode(input, weight, bias, stride, padding, dilation, groups);
+}
+
+// torch.convolution (transposed = false): batched input only, the rank taken
+// from the weight.
+Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                   IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, int64_t groups);
+
+}  // namespace ember

@@ -1,0 +1,524 @@
+#include "kernels/cpu/conv.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <initializer_list>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "ember/core/parallel.h"
+#include "ember/ops/factory.h"
+#include "kernels/cpu/gemm.h"
+
+namespace ember::kernels {
+
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+
+// ---------------------------------------------------------------- oneDNN glue
+
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+dnnl::stream& stream() {
+  thread_local dnnl::stream s(engine());
+  return s;
+}
+
+memory::dims to_dims(IntArrayRef v) { return memory::dims(v.begin(), v.end()); }
+
+// The tensor as oneDNN sees it: its sizes and its real strides.
+memory::desc user_md(const Tensor& t) {
+  return memory::desc(to_dims(t.sizes()), memory::data_type::f32, to_dims(t.strides()));
+}
+
+// A weight (OC, C/G, *K) with groups: (G, OC/G, C/G, *K) over the same strides.
+memory::desc user_weight_md(const Tensor& w, int64_t groups) {
+  if (groups == 1) return user_md(w);
+  memory::dims dims{groups, w.size(0) / groups};
+  memory::dims strides{w.stride(0) * (w.size(0) / groups), w.stride(0)};
+  for (int64_t d = 1; d < w.dim(); ++d) {
+    dims.push_back(w.size(d));
+    strides.push_back(w.stride(d));
+  }
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
+memory::desc any_md(IntArrayRef sizes) {
+  return memory::desc(to_dims(sizes), memory::data_type::f32, tag::any);
+}
+memory::desc any_weight_md(const Tensor& w, int64_t groups) {
+  if (groups == 1) return any_md(w.sizes());
+  memory::dims dims{groups, w.size(0) / groups};
+  for (int64_t d = 1; d < w.dim(); ++d) dims.push_back(w.size(d));
+  return memory::desc(dims, memory::data_type::f32, tag::any);
+}
+
+// Dense channels-last strides for an activation of these sizes (NWC, NHWC, NDHWC).
+memory::desc channels_last_md(IntArrayRef sizes) {
+  const size_t nd = sizes.size();
+  const tag t = nd == 3 ? tag::nwc : nd == 4 ? tag::nhwc : tag::ndhwc;
+  return memory::desc(to_dims(sizes), memory::data_type::f32, t);
+}
+
+bool is_channels_last(const Tensor& t) {
+  if (t.dim() == 4) return t.is_contiguous(MemoryFormat::ChannelsLast);
+  if (t.dim() == 5) return t.is_contiguous(MemoryFormat::ChannelsLast3d);
+  return false;
+}
+
+// Source-side memory: the user's buffer when `want` describes it, else a
+// reorder of it into a new buffer of layout `want`.
+memory source_memory(const memory::desc& want, const memory::desc& have, void* data) {
+  memory user(have, engine(), data);
+  if (want == have) return user;
+  memory m(want, engine());
+  dnnl::reorder(user, m).execute(stream(), user, m);
+  return m;
+}
+
+// Destination-side memory: the user's buffer, or a temporary that finish()
+// reorders into it after the primitive ran.
+struct DstMemory {
+  memory user, m;
+  DstMemory(const memory::desc& want, const memory::desc& have, void* data)
+      : user(have, engine(), data), m(want == have ? user : memory(want, engine())) {}
+  void finish() {
+    if (m.get() != user.get()) dnnl::reorder(m, user).execute(stream(), m, user);
+  }
+};
+
+// ------------------------------------------------------------- primitive LRU
+
+template <typename V>
+class Lru {
+ public:
+  explicit Lru(size_t capacity) : capacity_(capacity) {}
+  // The cached value for key, or make()'s (cached).
+  template <typename Make>
+  std::shared_ptr<V> get(const std::string& key, Make make) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      auto it = map_.find(key);
+      if (it != map_.end()) {
+        order_.splice(order_.begin(), order_, it->second);
+        return it->second->second;
+      }
+    }
+    auto v = std::make_shared<V>(make());  // built outside the lock
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = map_.find(key);
+    if (it != map_.end()) return it->second->second;
+    order_.emplace_front(key, v);
+    map_[key] = order_.begin();
+    if (map_.size() > capacity_) {
+      map_.erase(order_.back().first);
+      order_.pop_back();
+    }
+    return v;
+  }
+  size_t size() {
+    std::lock_guard<std::mutex> g(mu_);
+    return map_.size();
+  }
+
+ private:
+  size_t capacity_;
+  std::mutex mu_;
+  std::list<std::pair<std::string, std::shared_ptr<V>>> order_;
+  std::unordered_map<std::string, typename decltype(order_)::iterator> map_;
+};
+
+struct Key {
+  std::string s;
+  void add(int64_t v) { s.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void add(IntArrayRef v) {
+    add(static_cast<int64_t>(v.size()));
+    for (auto x : v) add(x);
+  }
+  void add(const Tensor& t) {
+    if (!t.defined()) return add(-1);
+    add(t.sizes());
+    add(t.strides());
+  }
+  Key(int kind, const ConvParams& p) {
+    add(kind);
+    add(p.stride);
+    add(p.padding_l);
+    add(p.padding_r);
+    add(p.dilation);
+    add(p.groups);
+  }
+};
+
+struct Geometry {
+  memory::dims strides, dilates, pad_l, pad_r;
+  explicit Geometry(const ConvParams& p)
+      : strides(to_dims(p.stride)), pad_l(to_dims(p.padding_l)), pad_r(to_dims(p.padding_r)) {
+    for (auto d : p.dilation) dilates.push_back(d - 1);  // oneDNN's dilation is 0-based
+  }
+};
+
+// Whether the activations run channels-last (the caller's output layout says so).
+// Otherwise oneDNN chooses (its blocked formats).
+struct ActivationMds {
+  memory::desc src, dst;
+};
+ActivationMds activation_mds(IntArrayRef src_sizes, IntArrayRef dst_sizes, bool channels_last) {
+  if (channels_last) return {channels_last_md(src_sizes), channels_last_md(dst_sizes)};
+  return {any_md(src_sizes), any_md(dst_sizes)};
+}
+
+dnnl::convolution_forward::primitive_desc forward_pd(dnnl::prop_kind kind, const ActivationMds& a,
+                                                     const memory::desc& w, const memory::desc& b,
+                                                     const Geometry& g) {
+  dnnl::convolution_forward::desc d(kind, dnnl::algorithm::convolution_direct, a.src, w, b, a.dst,
+                                    g.strides, g.dilates, g.pad_l, g.pad_r);
+  return dnnl::convolution_forward::primitive_desc(d, engine());
+}
+
+struct FwdEntry {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward prim;
+};
+struct BwdDataEntry {
+  dnnl::convolution_backward_data::primitive_desc pd;
+  dnnl::convolution_backward_data prim;
+};
+struct BwdWeightsEntry {
+  dnnl::convolution_backward_weights::primitive_desc pd;
+  dnnl::convolution_backward_weights prim;
+};
+
+Lru<FwdEntry>& fwd_cache() {
+  static Lru<FwdEntry> c(kConvCacheCapacity);
+  return c;
+}
+Lru<BwdDataEntry>& bwd_data_cache() {
+  static Lru<BwdDataEntry> c(kConvCacheCapacity);
+  return c;
+}
+Lru<BwdWeightsEntry>& bwd_weights_cache() {
+  static Lru<BwdWeightsEntry> c(kConvCacheCapacity);
+  return c;
+}
+
+void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                  const ConvParams& p) {
+  const bool cl = is_channels_last(out);
+  Key key(0, p);
+  key.add(out);
+  key.add(input);
+  key.add(weight);
+  key.add(bias);
+  auto e = fwd_cache().get(key.s, [&] {
+    const Geometry g(p);
+    const memory::desc b = bias.defined() ? any_md(bias.sizes()) : memory::desc();
+    auto pd = forward_pd(dnnl::prop_kind::forward_inference,
+                         activation_mds(input.sizes(), out.sizes(), cl),
+                         any_weight_md(weight, p.groups), b, g);
+    return FwdEntry{pd, dnnl::convolution_forward(pd)};
+  });
+  memory src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
+  memory wei =
+      source_memory(e->pd.weights_desc(), user_weight_md(weight, p.groups), weight.data_ptr());
+  DstMemory dst(e->pd.dst_desc(), user_md(out), out.data_ptr());
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst.m}};
+  if (bias.defined())
+    args[DNNL_ARG_BIAS] = source_memory(e->pd.bias_desc(), user_md(bias), bias.data_ptr());
+  e->prim.execute(stream(), args);
+  dst.finish();
+  stream().wait();
+}
+
+void dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
+                         const ConvParams& p) {
+  const bool cl = is_channels_last(grad_input);
+  Key key(1, p);
+  key.add(grad_input);
+  key.add(grad_out);
+  key.add(weight);
+  auto e = bwd_data_cache().get(key.s, [&] {
+    const Geometry g(p);
+    const ActivationMds a = activation_mds(grad_input.sizes(), grad_out.sizes(), cl);
+    const memory::desc w = any_weight_md(weight, p.groups);
+    auto hint = forward_pd(dnnl::prop_kind::forward_training, a, w, memory::desc(), g);
+    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, a.src, w, a.dst,
+                                            g.strides, g.dilates, g.pad_l, g.pad_r);
+    dnnl::convolution_backward_data::primitive_desc pd(d, engine(), hint);
+    return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
+  });
+  memory diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
+  memory wei =
+      source_memory(e->pd.weights_desc(), user_weight_md(weight, p.groups), weight.data_ptr());
+  DstMemory diff_src(e->pd.diff_src_desc(), user_md(grad_input), grad_input.data_ptr());
+  e->prim.execute(
+      stream(),
+      {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_SRC, diff_src.m}});
+  diff_src.finish();
+  stream().wait();
+}
+
+void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
+                          const Tensor& grad_out, const Tensor& input, const ConvParams& p) {
+  // Activations run channels-last when the forward did: the input's layout,
+  // or the weight's, said so (the caller passes grad_out in that layout).
+  const bool cl = is_channels_last(grad_out) || is_channels_last(grad_weight);
+  Key key(2, p);
+  key.add(grad_weight);
+  key.add(grad_bias);
+  key.add(grad_out);
+  key.add(input);
+  key.add(cl);
+  auto e = bwd_weights_cache().get(key.s, [&] {
+    const Geometry g(p);
+    const ActivationMds a = activation_mds(input.sizes(), grad_out.sizes(), cl);
+    const memory::desc w = any_weight_md(grad_weight, p.groups);
+    const memory::desc b = grad_bias.defined() ? any_md(grad_bias.sizes()) : memory::desc();
+    auto hint = forward_pd(dnnl::prop_kind::forward_training, a, w, b, g);
+    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, a.src, w, b,
+                                               a.dst, g.strides, g.dilates, g.pad_l, g.pad_r);
+    dnnl::convolution_backward_weights::primitive_desc pd(d, engine(), hint);
+    return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+  });
+  memory src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
+  memory diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
+  DstMemory diff_w(e->pd.diff_weights_desc(), user_weight_md(grad_weight, p.groups),
+                   grad_weight.data_ptr());
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_w.m}};
+  std::optional<DstMemory> diff_b;
+  if (grad_bias.defined()) {
+    diff_b.emplace(e->pd.diff_bias_desc(), user_md(grad_bias), grad_bias.data_ptr());
+    args[DNNL_ARG_DIFF_BIAS] = diff_b->m;
+  }
+  e->prim.execute(stream(), args);
+  diff_w.finish();
+  if (diff_b) diff_b->finish();
+  stream().wait();
+}
+
+// ------------------------------------------------- reference (im2col + GEMM)
+
+void write(const Tensor& dst, const Tensor& src) {
+  Tensor d = dst;
+  d.copy_(src);
+}
+
+// Shapes normalised to 3 spatial dims (missing ones have size 1).
+struct RefShape {
+  int64_t n, c, oc, g, cg, ocg;
+  int64_t in[3], k[3], o[3], s[3], pl[3], d[3];
+  int64_t ck() const { return cg * k[0] * k[1] * k[2]; }
+  int64_t l() const { return o[0] * o[1] * o[2]; }
+  int64_t il() const { return in[0] * in[1] * in[2]; }
+  RefShape(IntArrayRef in_sizes, IntArrayRef w_sizes, IntArrayRef out_sizes, const ConvParams& p) {
+    n = in_sizes[0];
+    c = in_sizes[1];
+    oc = w_sizes[0];
+    g = p.groups;
+    cg = c / g;
+    ocg = oc / g;
+    const size_t sd = in_sizes.size() - 2;
+    for (size_t i = 0; i < 3; ++i) {
+      const bool has = i + sd >= 3;
+      const size_t j = i + sd - 3;
+      in[i] = has ? in_sizes[2 + j] : 1;
+      k[i] = has ? w_sizes[2 + j] : 1;
+      o[i] = has ? out_sizes[2 + j] : 1;
+      s[i] = has ? p.stride[j] : 1;
+      pl[i] = has ? p.padding_l[j] : 0;
+      d[i] = has ? p.dilation[j] : 1;
+    }
+  }
+  // Calls f(col_row, col_index, input_index) for each in-bounds element of the
+  // column matrix of one image and group (input_index relative to the group).
+  template <typename F>
+  void for_each_col(F f) const {
+    for (int64_t ci = 0; ci < cg; ++ci)
+      for (int64_t kd = 0; kd < k[0]; ++kd)
+        for (int64_t kh = 0; kh < k[1]; ++kh)
+          for (int64_t kw = 0; kw < k[2]; ++kw) {
+            const int64_t row = ((ci * k[0] + kd) * k[1] + kh) * k[2] + kw;
+            for (int64_t od = 0; od < o[0]; ++od) {
+              const int64_t id = od * s[0] - pl[0] + kd * d[0];
+              if (id < 0 || id >= in[0]) continue;
+              for (int64_t oh = 0; oh < o[1]; ++oh) {
+                const int64_t ih = oh * s[1] - pl[1] + kh * d[1];
+                if (ih < 0 || ih >= in[1]) continue;
+                for (int64_t ow = 0; ow < o[2]; ++ow) {
+                  const int64_t iw = ow * s[2] - pl[2] + kw * d[2];
+                  if (iw < 0 || iw >= in[2]) continue;
+                  f(row, (od * o[1] + oh) * o[2] + ow,
+                    ((ci * in[0] + id) * in[1] + ih) * in[2] + iw);
+                }
+              }
+            }
+          }
+  }
+};
+
+template <typename T>
+void ref_forward(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                 const ConvParams& p) {
+  const RefShape r(input.sizes(), weight.sizes(), out.sizes(), p);
+  const Tensor x = input.contiguous();
+  const Tensor w = weight.contiguous().view({r.g, r.ocg, r.ck()});
+  const Tensor y = empty({r.n, r.g, r.ocg, r.l()}, {.dtype = out.dtype()});
+  const Tensor cols = empty({r.ck(), r.l()}, {.dtype = out.dtype()});
+  const T* xp = x.data_ptr<T>();
+  for (int64_t n = 0; n < r.n; ++n)
+    for (int64_t g = 0; g < r.g; ++g) {
+      T* cp = cols.data_ptr<T>();
+      std::fill(cp, cp + r.ck() * r.l(), T(0));
+      const T* xg = xp + (n * r.c + g * r.cg) * r.il();
+      r.for_each_col([&](int64_t row, int64_t col, int64_t i) { cp[row * r.l() + col] = xg[i]; });
+      addmm_kernel(y.select(0, n).select(0, g), w.select(0, g), cols, 0, 1);
+    }
+  Tensor res = y.view(out.sizes());
+  if (bias.defined()) {
+    DimVector bs(out.dim(), 1);
+    bs[1] = r.oc;
+    res = res + bias.view(bs);
+  }
+  write(out, res);
+}
+
+template <typename T>
+void ref_backward_input(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
+                        const ConvParams& p) {
+  const RefShape r(grad_input.sizes(), weight.sizes(), grad_out.sizes(), p);
+  const Tensor go = grad_out.contiguous().view({r.n, r.g, r.ocg, r.l()});
+  const Tensor w = weight.contiguous().view({r.g, r.ocg, r.ck()});
+  const Tensor gi = zeros(grad_input.sizes(), {.dtype = grad_input.dtype()});
+  const Tensor cols = empty({r.ck(), r.l()}, {.dtype = gi.dtype()});
+  T* gp = gi.data_ptr<T>();
+  for (int64_t n = 0; n < r.n; ++n)
+    for (int64_t g = 0; g < r.g; ++g) {
+      addmm_kernel(cols, w.select(0, g).t(), go.select(0, n).select(0, g), 0, 1);
+      const T* cp = cols.data_ptr<T>();
+      T* gg = gp + (n * r.c + g * r.cg) * r.il();
+      r.for_each_col([&](int64_t row, int64_t col, int64_t i) { gg[i] += cp[row * r.l() + col]; });
+    }
+  write(grad_input, gi);
+}
+
+template <typename T>
+void ref_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias, const Tensor& grad_out,
+                         const Tensor& input, const ConvParams& p) {
+  const RefShape r(input.sizes(), grad_weight.sizes(), grad_out.sizes(), p);
+  const Tensor go = grad_out.contiguous().view({r.n, r.g, r.ocg, r.l()});
+  const Tensor x = input.contiguous();
+  const Tensor gw = zeros({r.g, r.ocg, r.ck()}, {.dtype = grad_weight.dtype()});
+  const Tensor cols = empty({r.ck(), r.l()}, {.dtype = gw.dtype()});
+  const T* xp = x.data_ptr<T>();
+  for (int64_t n = 0; n < r.n; ++n)
+    for (int64_t g = 0; g < r.g; ++g) {
+      T* cp = cols.data_ptr<T>();
+      std::fill(cp, cp + r.ck() * r.l(), T(0));
+      const T* xg = xp + (n * r.c + g * r.cg) * r.il();
+      r.for_each_col([&](int64_t row, int64_t col, int64_t i) { cp[row * r.l() + col] = xg[i]; });
+      addmm_kernel(gw.select(0, g), go.select(0, n).select(0, g), cols.t(), 1, 1);
+    }
+  write(grad_weight, gw.view(grad_weight.sizes()));
+  if (grad_bias.defined()) write(grad_bias, go.sum({0, 3}).view({r.oc}));
+}
+
+bool has_zero_dim(const Tensor& t) { return t.numel() == 0; }
+
+// float16/bfloat16: computed in float32, rounded once into the outputs.
+Tensor as_f32(const Tensor& t) { return t.defined() ? t.to(kFloat32) : t; }
+Tensor f32_like(const Tensor& t) { return t.defined() ? empty_like(t, {.dtype = kFloat32}) : t; }
+
+}  // namespace
+
+void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& weight,
+                         const Tensor& bias, const ConvParams& p) {
+  if (out.numel() == 0) return;
+  switch (out.dtype()) {
+    case DType::Float32:
+      if (has_zero_dim(input) || has_zero_dim(weight))
+        return ref_forward<float>(out, input, weight, bias, p);
+      return dnnl_forward(out, input, weight, bias, p);
+    case DType::Float64:
+      return ref_forward<double>(out, input, weight, bias, p);
+    default: {
+      const Tensor o = f32_like(out);
+      conv_forward_kernel(o, as_f32(input), as_f32(weight), as_f32(bias), p);
+      write(out, o);
+    }
+  }
+}
+
+void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Tensor& weight, const ConvParams& p) {
+  if (grad_input.numel() == 0) return;
+  switch (grad_input.dtype()) {
+    case DType::Float32:
+      if (has_zero_dim(grad_out) || has_zero_dim(weight))
+        return ref_backward_input<float>(grad_input, grad_out, weight, p);
+      return dnnl_backward_input(grad_input, grad_out, weight, p);
+    case DType::Float64:
+      return ref_backward_input<double>(grad_input, grad_out, weight, p);
+    default: {
+      const Tensor gi = f32_like(grad_input);
+      conv_backward_input_kernel(gi, as_f32(grad_out), as_f32(weight), p);
+      write(grad_input, gi);
+    }
+  }
+}
+
+void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_bias,
+                                 const Tensor& grad_out, const Tensor& input, const ConvParams& p) {
+  switch (grad_weight.dtype()) {
+    case DType::Float32:
+      if (has_zero_dim(grad_out) || has_zero_dim(input) || has_zero_dim(grad_weight))
+        return ref_backward_weight<float>(grad_weight, grad_bias, grad_out, input, p);
+      return dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p);
+    case DType::Float64:
+      return ref_backward_weight<double>(grad_weight, grad_bias, grad_out, input, p);
+    default: {
+      const Tensor gw = f32_like(grad_weight), gb = f32_like(grad_bias);
+      conv_backward_weight_kernel(gw, gb, as_f32(grad_out), as_f32(input), p);
+      write(grad_weight, gw);
+      if (grad_bias.defined()) write(grad_bias, gb);
+    }
+  }
+}
+
+namespace {
+bool channels_last_strides(IntArrayRef sizes, IntArrayRef strides,
+                           std::initializer_list<int> order) {
+  if (strides[1] == 0) return false;
+  int64_t min = 0;
+  for (int d : order) {
+    if (sizes[d] == 0 || strides[d] < min) return false;
+    if (d == 0 && min == strides[1]) return false;
+    min = strides[d];
+    if (sizes[d] > 1) min *= sizes[d];
+  }
+  return true;
+}
+}  // namespace
+
+MemoryFormat torch_suggest_memory_format(const Tensor& t) {
+  if (t.dim() == 4 && channels_last_strides(t.sizes(), t.strides(), {1, 3, 2, 0}))
+    return MemoryFormat::ChannelsLast;
+  if (t.dim() == 5 && channels_last_strides(t.sizes(), t.strides(), {1, 4, 3, 2, 0}))
+    return MemoryFormat::ChannelsLast3d;
+  return MemoryFormat::Contiguous;
+}
+
+size_t conv_cache_size() {
+  return fwd_cache().size() + bwd_data_cache().size() + bwd_weights_cache().size();
+}
+
+}  // namespace ember::kernels

@@ -1,0 +1,49 @@
+#pragma once
+// Convolution on strided CPU tensors with 1, 2 or 3 spatial dims: forward,
+// backward-data and backward-weights (+bias).
+//
+// float32 runs on oneDNN primitives. Every user tensor is described to oneDNN
+// by its real strides (NCHW, NHWC or anything else), so no ember-side copy is
+// made: when the output is channels_last (PyTorch's rule, decided by the
+// caller when it allocates `out`) the primitive reads and writes NHWC
+// directly; otherwise oneDNN picks its blocked formats and the data is
+// reordered from and back into the user's layout. Weights always use the
+// format oneDNN asks for (reordered per call: they are small). Primitives are
+// cached by (shapes, strides, parameters) in a small thread-safe LRU.
+// float64 (oneDNN has no f64 convolution) runs a reference im2col + GEMM
+// kernel; float16/bfloat16 are computed in float32 and rounded once.
+//
+// The ops layer (ops/conv.cpp) checks the arguments and allocates the outputs.
+#include "ember/core/tensor.h"
+
+namespace ember::kernels {
+
+// One entry per spatial dim. Padding may be asymmetric (padding='same' with
+// an even receptive field pads one more element at the end, as PyTorch).
+struct ConvParams {
+  DimVector stride, padding_l, padding_r, dilation;
+  int64_t groups = 1;
+};
+
+// out (N, OC, *O) = conv(input (N, C, *I), weight (OC, C / groups, *K)) + bias (OC).
+// bias may be undefined. out must not overlap the inputs.
+void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& weight,
+                         const Tensor& bias, const ConvParams& p);
+// grad_input (N, C, *I) = d out / d input applied to grad_out (overwritten).
+void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Tensor& weight, const ConvParams& p);
+// grad_weight (overwritten) and grad_bias (overwritten; may be undefined).
+void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_bias,
+                                 const Tensor& grad_out, const Tensor& input, const ConvParams& p);
+
+// PyTorch's Tensor::suggest_memory_format(): ChannelsLast(3d) whenever the
+// strides are channels-last-like (is_channels_last_strides_2d/3d), even where
+// they are contiguous ones too (one channel, 1x1 spatial dims), which the
+// convolution and pooling layout rules depend on.
+MemoryFormat torch_suggest_memory_format(const Tensor& t);
+
+// Number of oneDNN primitives in the cache (for tests) and its capacity.
+size_t conv_cache_size();
+inline constexpr size_t kConvCacheCapacity = 256;
+
+}  // namespace ember::kernels

@@ -1,0 +1,34 @@
+#pragma once
+// 2-D pooling on strided CPU tensors (N, C, H, W) of any layout (NCHW and
+// channels_last read and written in place): max (with flat H*W indices, as
+// PyTorch), average (count_include_pad, divisor_override) and the adaptive
+// forms, forward and backward. float32 and float64; the ops layer computes
+// float16/bfloat16 in float32. Own loops: oneDNN's pooling has no PyTorch
+// indices, ceil_mode windows or divisor_override. Parallel over (n, c) planes.
+#include <optional>
+
+#include "ember/core/tensor.h"
+
+namespace ember::kernels {
+
+struct Pool2dParams {
+  int64_t kh, kw, sh, sw, ph, pw, dh = 1, dw = 1;
+  bool count_include_pad = true;
+  std::optional<int64_t> divisor_override;
+};
+
+// out and indices (int64) are (N, C, OH, OW); the windows start at o * s - p.
+void max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input,
+                       const Pool2dParams& p);
+// grad_input (overwritten) gets grad_out scattered to the indices (max and adaptive max).
+void max_pool2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Tensor& indices);
+void avg_pool2d_kernel(const Tensor& out, const Tensor& input, const Pool2dParams& p);
+void avg_pool2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Pool2dParams& p);
+// Adaptive windows: [floor(o * I / O), ceil((o + 1) * I / O)).
+void adaptive_avg_pool2d_kernel(const Tensor& out, const Tensor& input);
+void adaptive_avg_pool2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out);
+void adaptive_max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input);
+
+}  // namespace ember::kernels

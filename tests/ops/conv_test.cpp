@@ -1,0 +1,215 @@
+// conv1d / conv2d / conv3d (ops/conv.cpp, kernels/cpu/conv.cpp): float32
+// (oneDNN) against the float64 reference kernel in both memory formats and
+// for every parameter, gradcheck in float64, output layouts, the primitive
+// cache, and the bad inputs. Values against PyTorch: tests/parity/nn_conv_test.cpp.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "ember/ember.h"
+#include "kernels/cpu/conv.h"
+#include "support/grad.h"
+
+using namespace ember;
+using namespace ember::testing;
+using autograd::gradcheck;
+
+namespace {
+
+struct P {
+  DimVector stride{1}, padding{0}, dilation{1};
+  int64_t groups = 1;
+};
+
+Tensor conv(const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, const P& p) {
+  switch (w.dim()) {
+    case 3:
+      return conv1d(x, w, b, p.stride, p.padding, p.dilation, p.groups);
+    case 4:
+      return conv2d(x, w, b, p.stride, p.padding, p.dilation, p.groups);
+    default:
+      return conv3d(x, w, b, p.stride, p.padding, p.dilation, p.groups);
+  }
+}
+
+Tensor frand(IntArrayRef s, uint64_t seed) {
+  Generator g(seed);
+  return randn(s, {}, &g);
+}
+
+MemoryFormat cl_of(int64_t dim) {
+  return dim == 5 ? MemoryFormat::ChannelsLast3d : MemoryFormat::ChannelsLast;
+}
+
+// float32 forward and all three gradients (input and weight in the given
+// layouts) against the float64 reference kernel.
+void check_f32(IntArrayRef xs, IntArrayRef ws, const P& p, bool x_cl, bool w_cl, bool bias = true) {
+  Tensor x = frand(xs, 1), w = frand(ws, 2), b = frand({ws[0]}, 3);
+  if (x_cl) x = x.contiguous(cl_of(x.dim()));
+  if (w_cl) w = w.contiguous(cl_of(w.dim()));
+  x.requires_grad_();
+  w.requires_grad_();
+  b.requires_grad_();
+  Tensor y = conv(x, w, bias ? std::optional<Tensor>(b) : std::nullopt, p);
+  // PyTorch's rule: a weight whose channels_last strides are also contiguous
+  // ones (one input channel, 1x1 kernels) suggests Contiguous.
+  // 3-D convolutions stay contiguous, as in PyTorch 1.13.
+  const MemoryFormat cl = cl_of(x.dim());
+  if (x.dim() == 4 && (kernels::torch_suggest_memory_format(x) == cl ||
+                       kernels::torch_suggest_memory_format(w) == cl)) {
+    EXPECT_TRUE(y.is_contiguous(cl));
+  } else {
+    EXPECT_TRUE(y.is_contiguous());
+  }
+  Tensor gy = frand(y.sizes(), 4);
+  y.backward(gy);
+
+  Tensor xd = x.detach().to(kFloat64).requires_grad_(),
+         wd = w.detach().to(kFloat64).requires_grad_();
+  Tensor bd = b.detach().to(kFloat64).requires_grad_();
+  Tensor yd = conv(xd, wd, bias ? std::optional<Tensor>(bd) : std::nullopt, p);
+  yd.backward(gy.to(kFloat64));
+  auto close = [](const Tensor& a, const Tensor& e) {
+    return allclose(a.to(kFloat64), e, 1e-4, 1e-4);
+  };
+  EXPECT_TRUE(close(y.detach(), yd.detach()));
+  EXPECT_TRUE(close(x.grad(), xd.grad()));
+  EXPECT_TRUE(close(w.grad(), wd.grad()));
+  if (bias) {
+    EXPECT_TRUE(close(b.grad(), bd.grad()));
+  }
+}
+
+}  // namespace
+
+TEST(Conv, Float32MatchesReference2d) {
+  for (bool x_cl : {false, true})
+    for (bool w_cl : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "x_cl " << x_cl << " w_cl " << w_cl);
+      check_f32({2, 3, 9, 8}, {4, 3, 3, 3}, {}, x_cl, w_cl);
+      check_f32({2, 4, 9, 8}, {6, 2, 3, 2}, {.stride = {2, 1}, .padding = {1, 2}, .groups = 2},
+                x_cl, w_cl);
+      check_f32({1, 6, 10, 11}, {6, 1, 3, 3},
+                {.stride = {2}, .padding = {2}, .dilation = {2}, .groups = 6}, x_cl, w_cl, false);
+      check_f32({2, 16, 5, 5}, {32, 16, 1, 1}, {.stride = {2}}, x_cl, w_cl);
+    }
+}
+
+TEST(Conv, Float32MatchesReference1d3d) {
+  check_f32({2, 4, 11}, {6, 2, 3}, {.stride = {2}, .padding = {1}, .dilation = {2}, .groups = 2},
+            false, false);
+  for (bool cl : {false, true})
+    check_f32({2, 3, 5, 6, 7}, {4, 3, 2, 3, 2}, {.stride = {1, 2, 1}, .padding = {1}}, cl, false);
+}
+
+TEST(Conv, Gradcheck) {
+  const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> shapes = {
+      {{2, 4, 6, 5}, {4, 2, 3, 2}}, {{1, 2, 7}, {3, 2, 3}}, {{1, 2, 4, 4, 3}, {2, 2, 2, 2, 2}}};
+  for (const auto& [xs, ws] : shapes) {
+    const P p = xs.size() == 4
+                    ? P{.stride = {2, 1}, .padding = {1}, .dilation = {1, 2}, .groups = 2}
+                    : P{.stride = {1}, .padding = {1}};
+    Tensor x = dinput(xs, 1), w = dinput(ws, 2), b = dinput({ws[0]}, 3);
+    EXPECT_TRUE(gradcheck(
+        [&](const std::vector<Tensor>& in) { return conv(in[0], in[1], in[2], p); }, {x, w, b}));
+  }
+  // channels_last input and weight.
+  Tensor x = dvalues({2, 3, 5, 6}, 4).contiguous(kChannelsLast).requires_grad_();
+  Tensor w = dvalues({4, 3, 3, 3}, 5).contiguous(kChannelsLast).requires_grad_();
+  EXPECT_TRUE(gradcheck(
+      [](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], std::nullopt, 1, 1); },
+      {x, w}));
+  // padding 'same' with an even kernel (asymmetric padding).
+  Tensor w2 = dinput({2, 3, 2, 4}, 6);
+  EXPECT_TRUE(gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return conv2d(in[0], in[1], std::nullopt, 1, "same", 2);
+      },
+      {x, w2}));
+}
+
+TEST(Conv, NodeAndNeededGradients) {
+  Tensor x = frand({1, 2, 5, 5}, 1).requires_grad_(), w = frand({3, 2, 3, 3}, 2);
+  Tensor y = conv2d(x, w);
+  ASSERT_TRUE(y.grad_fn());
+  EXPECT_EQ(y.grad_fn()->name(), "ConvolutionBackward0");
+  y.sum().backward();
+  EXPECT_TRUE(x.grad().defined());
+  EXPECT_FALSE(w.grad().defined());
+  EXPECT_FALSE(conv2d(x.detach(), w).requires_grad());
+}
+
+TEST(Conv, SameValidAndUnbatched) {
+  Tensor x = frand({3, 7, 6}, 1), w = frand({2, 3, 4, 3}, 2);
+  Tensor y = conv2d(x, w, std::nullopt, 1, "same");
+  EXPECT_EQ(DimVector(y.sizes()), (DimVector{2, 7, 6}));
+  // 'same' with kernel 4: 1 before, 2 after.
+  Tensor ref = conv2d(x.unsqueeze(0).to(kFloat64), w.to(kFloat64), std::nullopt, 1, "same");
+  EXPECT_TRUE(allclose(y.to(kFloat64), ref.squeeze(0), 1e-4, 1e-4));
+  EXPECT_EQ(DimVector(conv2d(x, w, std::nullopt, 1, "valid").sizes()), (DimVector{2, 4, 4}));
+  EXPECT_EQ(DimVector(conv1d(frand({2, 5}, 3), frand({4, 2, 3}, 4)).sizes()), (DimVector{4, 3}));
+}
+
+TEST(Conv, HalfAndBFloat16ComputeInFloat32) {
+  Tensor x = frand({1, 2, 5, 5}, 1), w = frand({3, 2, 3, 3}, 2);
+  for (DType dt : {kFloat16, kBFloat16}) {
+    Tensor y = conv2d(x.to(dt), w.to(dt));
+    EXPECT_EQ(y.dtype(), dt);
+    EXPECT_TRUE(
+        allclose(y.to(kFloat32), conv2d(x.to(dt).to(kFloat32), w.to(dt).to(kFloat32)), 2e-2, 2e-2));
+  }
+}
+
+TEST(Conv, EmptyBatch) {
+  Tensor y = conv2d(empty({0, 3, 8, 8}), frand({4, 3, 3, 3}, 1));
+  EXPECT_EQ(DimVector(y.sizes()), (DimVector{0, 4, 6, 6}));
+  Tensor z = conv2d(empty({1, 0, 8, 8}), empty({4, 0, 3, 3}), frand({4}, 2));
+  EXPECT_EQ(DimVector(z.sizes()), (DimVector{1, 4, 6, 6}));
+}
+
+TEST(Conv, PrimitivesAreCached) {
+  Tensor x = frand({1, 3, 8, 8}, 1), w = frand({4, 3, 3, 3}, 2);
+  conv2d(x, w);
+  const size_t n = kernels::conv_cache_size();
+  conv2d(x, w);
+  conv2d(frand({1, 3, 8, 8}, 3), frand({4, 3, 3, 3}, 4));
+  EXPECT_EQ(kernels::conv_cache_size(), n);
+  conv2d(x, w, std::nullopt, 2);
+  EXPECT_EQ(kernels::conv_cache_size(), n + 1);
+}
+
+TEST(Conv, BadInput) {
+  Tensor w = frand({64, 3, 3, 3}, 1);
+  auto msg = [](auto fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(msg([&] {
+              conv2d(ones({1, 1, 32, 32}), w);
+            }),
+            "Given groups=1, weight of size [64, 3, 3, 3], expected input[1, 1, 32, 32] to have 3 "
+            "channels, but got 1 channels instead");
+  EXPECT_EQ(
+      msg([&] {
+        conv2d(ones({2, 3}), w);
+      }),
+      "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 3]");
+  EXPECT_EQ(msg([&] {
+              conv2d(ones({1, 3, 2, 2}), w);
+            }),
+            "Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size "
+            "can't be greater than actual input size");
+  EXPECT_EQ(msg([&] {
+              conv2d(ones({1, 3, 8, 8}), w, std::nullopt, 1, "same", 1, 0);
+            }),
+            "non-positive groups is not supported");
+  EXPECT_EQ(msg([&] {
+              conv2d(ones({1, 3, 8, 8}), w, std::nullopt, 2, "same");
+            }),
+            "padding='same' is not supported for strided convolutions");
+  EXPECT_THROW(conv2d(ones({1, 3, 8, 8}, {.dtype = kInt64}), w.to(kInt64)), NotImplementedError);
+}

@@ -1,0 +1,117 @@
+// 2-D pooling (ops/pool.cpp, kernels/cpu/pool.cpp): gradcheck in float64 for
+// every op in both memory formats, node names, output layouts, known values,
+// and bad inputs. Values against PyTorch: tests/parity/nn_conv_test.cpp.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <vector>
+
+#include "ember/ember.h"
+#include "support/grad.h"
+
+using namespace ember;
+using namespace ember::testing;
+using autograd::gradcheck;
+
+namespace {
+
+using Fn = std::function<Tensor(const Tensor&)>;
+
+// Distinct values (no ties: max-pool gradients are then well defined).
+Tensor distinct(IntArrayRef s, bool cl) {
+  int64_t n = 1;
+  for (auto v : s) n *= v;
+  Generator g(7);
+  Tensor t = (randperm(n, {.dtype = kFloat64}, &g) / double(n)).view(s);
+  if (cl) t = t.contiguous(kChannelsLast);
+  return t.requires_grad_();
+}
+
+std::string msg(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(Pool, Gradcheck) {
+  const std::vector<std::pair<const char*, Fn>> fns = {
+      {"max",
+       [](const Tensor& x) {
+         return max_pool2d(x, {3, 2}, {2, 1}, {1, 1}, {1, 2});
+       }},
+      {"max_ceil", [](const Tensor& x) { return max_pool2d(x, 2, {}, 0, 1, true); }},
+      {"avg",
+       [](const Tensor& x) {
+         return avg_pool2d(x, {3, 2}, {2, 1}, {1, 1});
+       }},
+      {"avg_excl_ceil", [](const Tensor& x) { return avg_pool2d(x, 3, 2, 1, true, false); }},
+      {"avg_divisor", [](const Tensor& x) { return avg_pool2d(x, 2, 1, 0, false, true, 3); }},
+      {"adaptive_avg",
+       [](const Tensor& x) {
+         return adaptive_avg_pool2d(x, {3, 4});
+       }},
+      {"adaptive_max",
+       [](const Tensor& x) {
+         return std::get<0>(adaptive_max_pool2d(x, {2, 3}));
+       }},
+  };
+  for (bool cl : {false, true})
+    for (const auto& [name, f] : fns) {
+      SCOPED_TRACE(::testing::Message() << name << " cl " << cl);
+      Tensor x = distinct({2, 3, 7, 6}, cl);
+      Tensor y = f(x);
+      EXPECT_EQ(y.is_contiguous(kChannelsLast) && !y.is_contiguous(), cl);
+      EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}));
+    }
+  Tensor u = distinct({3, 7, 6}, false);  // unbatched
+  EXPECT_TRUE(gradcheck([](const std::vector<Tensor>& in) { return max_pool2d(in[0], 2); }, {u}));
+  Tensor l = distinct({2, 3, 9}, false);
+  EXPECT_TRUE(
+      gradcheck([](const std::vector<Tensor>& in) { return max_pool1d(in[0], 3, 2, 1); }, {l}));
+  EXPECT_TRUE(
+      gradcheck([](const std::vector<Tensor>& in) { return avg_pool1d(in[0], 3, 2, 1); }, {l}));
+}
+
+TEST(Pool, NodeNamesAndValues) {
+  Tensor x = arange(16, {.dtype = kFloat32}).view({1, 1, 4, 4}).requires_grad_();
+  auto [y, idx] = max_pool2d_with_indices(x, 2);
+  EXPECT_EQ(y.grad_fn()->name(), "MaxPool2DWithIndicesBackward0");
+  EXPECT_TRUE(equal(y.detach().flatten(), tensor({5.f, 7.f, 13.f, 15.f})));
+  EXPECT_TRUE(equal(idx.flatten(), tensor<int64_t>({5, 7, 13, 15})));
+  EXPECT_EQ(avg_pool2d(x, 2).grad_fn()->name(), "AvgPool2DBackward0");
+  EXPECT_TRUE(equal(avg_pool2d(x, 2).detach().flatten(), tensor({2.5f, 4.5f, 10.5f, 12.5f})));
+  EXPECT_EQ(adaptive_avg_pool2d(x, 2).grad_fn()->name(), "AdaptiveAvgPool2DBackward0");
+  EXPECT_EQ(adaptive_avg_pool2d(x, 1).grad_fn()->name(), "MeanBackward1");
+  EXPECT_EQ(std::get<0>(adaptive_max_pool2d(x, 2)).grad_fn()->name(), "AdaptiveMaxPool2DBackward0");
+  // float16 computed in float32.
+  EXPECT_TRUE(equal(max_pool2d(x.detach().to(kFloat16), 2).to(kFloat32), y.detach()));
+}
+
+TEST(Pool, BadInput) {
+  Tensor x = ones({1, 3, 8, 8});
+  EXPECT_EQ(msg([&] {
+              max_pool2d(x, {3, 3, 3});
+            }),
+            "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
+  EXPECT_EQ(msg([&] { max_pool2d(x, 3, 1, 2); }),
+            "pad should be at most half of kernel size, but got pad=2 and kernel_size=3");
+  EXPECT_EQ(msg([&] {
+              max_pool2d(ones({1, 3, 2, 2}), 3);
+            }),
+            "Given input size: (3x2x2). Calculated output size: (3x0x0). Output size is too small");
+  EXPECT_EQ(msg([&] {
+              max_pool2d(ones({2, 3}), 3);
+            }),
+            "non-empty 3D or 4D (batch mode) tensor expected for input");
+  EXPECT_EQ(msg([&] { avg_pool2d(x, 3, {}, 0, false, true, 0); }), "divisor must be not zero");
+  EXPECT_EQ(msg([&] {
+              adaptive_avg_pool2d(ones({2, 3}), 3);
+            }),
+            "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [2, 3]");
+  EXPECT_EQ(msg([&] { max_pool2d(x.to(kInt64), 3); }), "\"max_pool2d\" not implemented for 'Long'");
+}
