@@ -39,6 +39,17 @@ void act_inplace(ActOp op, const ActParams& p, Tensor& x, const char* name) {
 // grad_in = f'(g, s) in one pass.
 Tensor act_backward(ActOp op, const ActParams& p, bool from_result, const Tensor& g,
                     const Tensor& s) {
+  // As PyTorch, the in-place forms with a negative slope fail when backward runs.
+  EMBER_CHECK(!(from_result && op == ActOp::LeakyRelu && p.a < 0), RuntimeError,
+              "In-place leakyReLu backward calculation is triggered with a negative slope which is "
+              "not supported. This is caused by calling in-place forward function with a negative "
+              "slope, please call out-of-place version instead. File an issue at "
+              "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+              "backward calculation with negative slope");
+  EMBER_CHECK(!(from_result && op == ActOp::Elu && p.a < 0), RuntimeError,
+              "In-place elu backward calculation is triggered with a negative slope which is not "
+              "supported. This is caused by calling in-place forward function with a negative "
+              "slope, please call out-of-place version instead.");
   Tensor out = ops::empty_following(s.sizes(), s.dtype(), {s});
   if (out.numel() == 0) return out;
   kernels::activation_backward_kernel(
@@ -96,7 +107,9 @@ Tensor& activation_(const char* node, ActOp op, const ActParams& p, Tensor& x, b
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
 
-void check_celu(double alpha) { EMBER_CHECK(alpha != 0.0, RuntimeError, "ZeroDivisionError"); }
+void check_celu(double alpha) {
+  EMBER_CHECK(alpha != 0.0, RuntimeError, "ZeroDivisionError: alpha cannot be 0 for CELU");
+}
 
 }  // namespace
 
@@ -114,10 +127,6 @@ Tensor elu(const Tensor& x, double alpha, double scale, double input_scale) {
   return activation("EluBackward0", ActOp::Elu, {alpha, scale, input_scale}, x, "elu");
 }
 Tensor& elu_(Tensor& x, double alpha, double scale, double input_scale) {
-  EMBER_CHECK(!autograd::grad_needed(x) || alpha >= 0, RuntimeError,
-              "In-place elu backward calculation is triggered with a negative slope which is not "
-              "supported. This is caused by calling in-place forward function with a negative "
-              "slope, please call out-of-place version instead.");
   return activation_("EluBackward1", ActOp::Elu, {alpha, scale, input_scale}, x, true, "elu");
 }
 Tensor selu(const Tensor& x) {
@@ -132,22 +141,12 @@ Tensor celu(const Tensor& x, double alpha) {
 }
 Tensor& celu_(Tensor& x, double alpha) {
   check_celu(alpha);
-  EMBER_CHECK(!autograd::grad_needed(x) || alpha >= 0, RuntimeError,
-              "In-place elu backward calculation is triggered with a negative slope which is not "
-              "supported. This is caused by calling in-place forward function with a negative "
-              "slope, please call out-of-place version instead.");
   return activation_("CeluBackward1", ActOp::Elu, {alpha, 1.0, 1.0 / alpha}, x, true, "elu");
 }
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   return activation("LeakyReluBackward0", ActOp::LeakyRelu, {negative_slope}, x, "leaky_relu");
 }
 Tensor& leaky_relu_(Tensor& x, double negative_slope) {
-  EMBER_CHECK(!autograd::grad_needed(x) || negative_slope > 0, RuntimeError,
-              "In-place leakyReLu backward calculation is triggered with a negative slope which is "
-              "not supported. This is caused by calling in-place forward function with a negative "
-              "slope, please call out-of-place version instead. File an issue at "
-              "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
-              "backward calculation with negative slope");
   return activation_("LeakyReluBackward1", ActOp::LeakyRelu, {negative_slope}, x, true,
                      "leaky_relu");
 }

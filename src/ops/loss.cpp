@@ -75,8 +75,8 @@ NllShape check_nll(const Tensor& input, const Tensor& target, const Tensor& weig
     DimVector expect;
     expect.push_back(input.size(0));
     for (int64_t d = 2; d < input.dim(); ++d) expect.push_back(input.size(d));
-    EMBER_CHECK(IntArrayRef(expect) == target.sizes(), ValueError, "Expected target size ", expect,
-                ", got ", target.sizes());
+    EMBER_CHECK(IntArrayRef(expect) == target.sizes(), RuntimeError, "Expected target size ",
+                expect, ", got ", target.sizes());
   }
   const int64_t cdim = input.dim() == 1 ? 0 : 1;
   const int64_t c = input.size(cdim);
@@ -204,6 +204,16 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
                 int64_t ignore_index, const std::string& reduction) {
   const Red red = parse_reduction(reduction);
   const NllShape sh = check_nll(input, target, weight);
+  if (input.dim() == 3 || input.dim() > 4) {
+    // aten's nll_loss_nd: through nll_loss2d on (N, C, 1, -1) views.
+    const int64_t n = input.size(0), c = input.size(1);
+    const Tensor x4 = input.numel() > 0 ? input.contiguous().view({n, c, 1, -1})
+                                        : input.contiguous().view({n, c, 0, 0});
+    const Tensor t3 = target.numel() > 0 ? target.contiguous().view({n, 1, -1})
+                                         : target.contiguous().view({n, 0, 0});
+    Tensor out = nll_loss(x4, t3, weight, ignore_index, reduction);
+    return red == Red::None ? out.view(target.sizes()) : out;
+  }
   if (!autograd::grad_needed(input))
     return autograd::untracked(
         [&] { return nll_forward(input, target, weight, ignore_index, red, sh).first; });
@@ -301,13 +311,15 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const std::stri
                       double beta) {
   const Red red = parse_reduction(reduction);
   EMBER_CHECK(beta >= 0, RuntimeError, "smooth_l1_loss does not support negative values for beta.");
-  if (beta == 0.0) return l1_loss(input, target, reduction);
+  // beta == 0: |x - t| (still recorded as SmoothL1LossBackward0, as torch's).
   auto f = [beta](const Tensor& x, const Tensor& t) {
     const Tensor d = x - t, ad = d.abs();
+    if (beta == 0.0) return ad;
     return where(ad < beta, d.square() * (0.5 / beta), ad - 0.5 * beta);
   };
   auto dx = [beta](const Tensor& x, const Tensor& t) {
     const Tensor d = x - t;
+    if (beta == 0.0) return d.sign();
     return where(d.abs() < beta, d / beta, d.sign());
   };
   auto dt = [dx](const Tensor& x, const Tensor& t) { return -dx(x, t); };
@@ -454,10 +466,8 @@ Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const T
                            const std::string& reduction) {
   const Red red = parse_reduction(reduction);
   const int64_t ad = anchor.dim(), pd = positive.dim(), nd = negative.dim();
-  EMBER_CHECK(ad == pd && pd == nd, RuntimeError,
-              "The anchor, positive, and negative tensors are expected to have the same number of "
-              "dimensions, but got: anchor ",
-              ad, "D, positive ", pd, "D, and negative ", nd, "D inputs");
+  EMBER_CHECK(ad == pd && pd == nd, RuntimeError, "All inputs should have same dimension but got ",
+              ad, "D, ", pd, "D and ", nd, "D inputs.");
   const Tensor dist_pos = pairwise_distance(anchor, positive, p, eps);
   Tensor dist_neg = pairwise_distance(anchor, negative, p, eps);
   if (swap) dist_neg = minimum(dist_neg, pairwise_distance(positive, negative, p, eps));

@@ -68,8 +68,8 @@ void forward_typed(ActOp op, const ActParams& p, const TensorIter& it) {
       return run1<T>(it, [a](M x) { return x > M(0) ? x : x * a; });
     case ActOp::Hardtanh:
       return run1<T>(it, [a, b](M x) {
-        // NaN propagates (std::min/max would not).
-        return x < a ? a : (x > b ? b : x);
+        // clamp: min(max(x, a), b) (b wins when a > b); NaN propagates.
+        return std::isnan(x) ? x : std::min(std::max(x, a), b);
       });
     case ActOp::Hardsigmoid:
       return run1<T>(it, [](M x) { return std::min(std::max(x + M(3), M(0)), M(6)) / M(6); });
