@@ -1,7 +1,8 @@
 #pragma once
 // Fused activation kernels: one pass forward (out = f(x)) and one pass backward
 // (grad_in = f'(grad, x or result)), evaluated in opmath (float for Half,
-// BFloat16 and float; double for double) and rounded once on store.
+// BFloat16 and float; double for double) and rounded once on store. The
+// transcendental ones run in blocks through libmvec's AVX2 exp/log1p/tanh/erf.
 #include <cstdint>
 
 #include "ember/core/tensor.h"
