@@ -2,6 +2,8 @@
 // The loops are in kernels/cpu/activation.cpp.
 #include "ember/ops/activation.h"
 
+#include <numbers>
+
 #include "autograd/record.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
@@ -36,7 +38,51 @@ void act_inplace(ActOp op, const ActParams& p, Tensor& x, const char* name) {
   kernels::activation_kernel(op, p, TensorIter(x.sizes(), {x, x}), x.dtype(), name);
 }
 
-// grad_in = f'(g, s) in one pass.
+// grad_in = f'(g, s) composed of recorded ops: what backward computes under
+// create_graph, so that the gradient itself can be differentiated again.
+Tensor act_backward_composite(ActOp op, const ActParams& p, bool from_result, const Tensor& g,
+                              const Tensor& s) {
+  const double a = p.a, b = p.b, c = p.c;
+  const Tensor& x = s;
+  switch (op) {
+    case ActOp::Gelu:
+      return g * ((1 + (x * (std::numbers::sqrt2 / 2)).erf()) * 0.5 +
+                  x * (x * x * -0.5).exp() * (std::numbers::sqrt2 * std::numbers::inv_sqrtpi / 2));
+    case ActOp::GeluTanh: {
+      const double kBeta = std::numbers::sqrt2 * std::numbers::inv_sqrtpi, kKappa = 0.044715;
+      const Tensor t = ((x + x * x * x * kKappa) * kBeta).tanh();
+      return g * ((1 + t) * 0.5 + x * 0.5 * (1 - t * t) * kBeta * (1 + x * x * (3 * kKappa)));
+    }
+    case ActOp::Silu: {
+      const Tensor sg = x.sigmoid();
+      return g * sg * (1 + x * (1 - sg));
+    }
+    case ActOp::Mish: {
+      const Tensor t = softplus(x).tanh();
+      return g * (t + x * x.sigmoid() * (1 - t * t));
+    }
+    case ActOp::Elu:
+      if (from_result) return where(s <= 0, g * c * (s + a * b), g * b);
+      return where(x <= 0, g * (c * a * b) * (x * c).exp(), g * b);
+    case ActOp::LeakyRelu:
+      return where(s > 0, g, g * a);
+    case ActOp::Hardtanh:
+      return where((s <= a) | (s >= b), zeros_like(g), g);
+    case ActOp::Hardsigmoid:
+      return where((x > -3) & (x < 3), g / 6, zeros_like(g));
+    case ActOp::Hardswish:
+      return where(x < -3, zeros_like(g), where(x <= 3, g * (x / 3 + 0.5), g));
+    case ActOp::Softplus:
+      return where(x * a > b, g, g * (x * a).sigmoid());
+    case ActOp::Threshold:
+      return where(s <= a, zeros_like(g), g);
+    case ActOp::LogSigmoid:
+      return g * (-x).sigmoid();
+  }
+  return Tensor();
+}
+
+// grad_in = f'(g, s) in one pass (or composed when the graph is kept).
 Tensor act_backward(ActOp op, const ActParams& p, bool from_result, const Tensor& g,
                     const Tensor& s) {
   // As PyTorch, the in-place forms with a negative slope fail when backward runs.
@@ -50,6 +96,8 @@ Tensor act_backward(ActOp op, const ActParams& p, bool from_result, const Tensor
               "In-place elu backward calculation is triggered with a negative slope which is not "
               "supported. This is caused by calling in-place forward function with a negative "
               "slope, please call out-of-place version instead.");
+  if (is_grad_enabled() && (autograd::requires_grad(g) || autograd::requires_grad(s)))
+    return act_backward_composite(op, p, from_result, g, s);
   Tensor out = ops::empty_following(s.sizes(), s.dtype(), {s});
   if (out.numel() == 0) return out;
   kernels::activation_backward_kernel(

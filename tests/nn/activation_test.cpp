@@ -25,8 +25,7 @@ void check_grad(const std::string& name, const std::function<Tensor(const Tensor
   SCOPED_TRACE(name);
   Tensor x = input64().requires_grad_(true);
   try {
-    EXPECT_TRUE(
-        autograd::gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}));
+    EXPECT_TRUE(autograd::gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}));
   } catch (const autograd::GradcheckError& e) {
     ADD_FAILURE() << name << ": " << std::string(e.what()).substr(0, 300);
   }
@@ -153,4 +152,37 @@ TEST(Activation, Modules) {
   auto fl = nn::make<nn::Unflatten>(1, std::vector<int64_t>{5, 1});
   EXPECT_EQ(fl->forward(a).sizes(), IntArrayRef({2, 5, 1}));
   EXPECT_EQ(nn::make<nn::Flatten>(0)->forward(a).sizes(), IntArrayRef({10}));
+}
+
+// Under create_graph the backward is composed of recorded ops, so the
+// gradient can be differentiated again (gradient penalties, Hessian products).
+TEST(Activation, Gradgradcheck) {
+  manual_seed(3);
+  const std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>> fns = {
+      {"gelu", [](const Tensor& x) { return gelu(x); }},
+      {"gelu_tanh", [](const Tensor& x) { return gelu(x, "tanh"); }},
+      {"silu", [](const Tensor& x) { return silu(x); }},
+      {"mish", [](const Tensor& x) { return mish(x); }},
+      {"elu", [](const Tensor& x) { return elu(x, 0.7, 1.2, 0.9); }},
+      {"celu", [](const Tensor& x) { return celu(x, 1.5); }},
+      {"softplus", [](const Tensor& x) { return softplus(x, 2.0, 3.0); }},
+      {"log_sigmoid", [](const Tensor& x) { return log_sigmoid(x); }},
+      {"hardswish", [](const Tensor& x) { return hardswish(x); }},
+      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.1); }},
+      {"elu_",
+       [](const Tensor& x) {
+         Tensor y = x * 1.0;
+         return elu_(y, 0.7);
+       }},
+  };
+  for (const auto& [name, f] : fns) {
+    SCOPED_TRACE(name);
+    Tensor x = input64({2, 5}).requires_grad_(true);
+    try {
+      EXPECT_TRUE(
+          autograd::gradgradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}));
+    } catch (const autograd::GradcheckError& e) {
+      ADD_FAILURE() << name << ": " << std::string(e.what()).substr(0, 300);
+    }
+  }
 }
