@@ -135,9 +135,33 @@ std::pair<Tensor, double> nll_forward(const Tensor& input, const Tensor& target,
   return {out, total_weight};
 }
 
+// The gradient composed of recorded ops (a one-hot mask times -w g): what
+// backward computes under create_graph, differentiable in grad.
+Tensor nll_backward_composite(const Tensor& grad, const Tensor& input, const Tensor& target,
+                              const Tensor& weight, int64_t ignore_index, Red red,
+                              double total_weight) {
+  const int64_t cdim = input.dim() == 1 ? 0 : 1;
+  const int64_t c = input.size(cdim);
+  DimVector cshape(static_cast<size_t>(input.dim()), 1);
+  cshape[cdim] = c;
+  const Tensor classes = arange(c, {.dtype = kInt64}).view(cshape);
+  const Tensor t = input.dim() == 1 ? target : target.unsqueeze(1);
+  Tensor coef = ((classes == t) & (t != ignore_index)).to(input.dtype());
+  if (weight.defined()) coef = coef * weight.to(input.dtype()).view(cshape);
+  Tensor g = grad;
+  if (red == Red::None) {
+    if (input.dim() > 1) g = g.unsqueeze(1);
+  } else if (red == Red::Mean) {
+    g = g / total_weight;
+  }
+  return -(coef * g);
+}
+
 Tensor nll_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
                     const Tensor& weight, int64_t ignore_index, Red red, const NllShape& sh,
                     double total_weight) {
+  if (is_grad_enabled() && autograd::requires_grad(grad))
+    return nll_backward_composite(grad, input, target, weight, ignore_index, red, total_weight);
   Tensor gin = zeros(input.sizes(), {.dtype = input.dtype()});
   const Tensor t = target.contiguous();
   const Tensor w = weight.defined() ? weight.to(DType::Float64).contiguous() : Tensor();

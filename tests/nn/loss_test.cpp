@@ -113,3 +113,30 @@ TEST(Loss, Modules) {
   auto l1 = nn::make<nn::L1Loss>("none");
   EXPECT_EQ(l1(x, x).sizes(), x.sizes());
 }
+
+// Under create_graph the losses' gradients are differentiable again
+// (cross_entropy through log_softmax and nll_loss; the named loss nodes).
+TEST(Loss, Gradgradcheck) {
+  manual_seed(6);
+  const Tensor t5 = tensor({1, 0, 3, 1, 2}, {.dtype = kInt64});
+  const Tensor w4 = rand({4}, {.dtype = kFloat64}) + 0.5;
+  const Tensor tgt = randint(0, 3, {2, 2, 3});
+  for (std::string r : {"mean", "sum", "none"}) {
+    SCOPED_TRACE(r);
+    EXPECT_TRUE(autograd::gradgradcheck(
+        [&](const std::vector<Tensor>& a) { return F::cross_entropy(a[0], t5, w4, 2, r, 0.1); },
+        {r64({5, 4}).requires_grad_(true)}));
+    EXPECT_TRUE(autograd::gradgradcheck(
+        [&](const std::vector<Tensor>& a) { return F::cross_entropy(a[0], tgt, {}, -100, r); },
+        {r64({2, 3, 2, 3}).requires_grad_(true)}));
+    EXPECT_TRUE(autograd::gradgradcheck(
+        [&](const std::vector<Tensor>& a) { return F::mse_loss(a[0], a[1], r); },
+        {r64({3, 4}).requires_grad_(true), r64({3, 4}).requires_grad_(true)}));
+    EXPECT_TRUE(autograd::gradgradcheck(
+        [&](const std::vector<Tensor>& a) {
+          return F::binary_cross_entropy_with_logits(a[0], a[1], w4, r, w4 * 2);
+        },
+        {(r64({3, 4}) * 3).requires_grad_(true),
+         rand({3, 4}, {.dtype = kFloat64}).requires_grad_(true)}));
+  }
+}
