@@ -322,7 +322,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
   return pointwise_loss(
       "MseLossBackward0", input, target, parse_reduction(reduction),
-      [](const Tensor& x, const Tensor& t) { return (x - t).square(); },
+      [](const Tensor& x, const Tensor& t) {
+        const Tensor d = x - t;
+        return d * d;
+      },
       [](const Tensor& x, const Tensor& t) { return (x - t) * 2.0; },
       [](const Tensor& x, const Tensor& t) { return (x - t) * -2.0; });
 }
@@ -339,7 +342,7 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const std::stri
   auto f = [beta](const Tensor& x, const Tensor& t) {
     const Tensor d = x - t, ad = d.abs();
     if (beta == 0.0) return ad;
-    return where(ad < beta, d.square() * (0.5 / beta), ad - 0.5 * beta);
+    return where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta);
   };
   auto dx = [beta](const Tensor& x, const Tensor& t) {
     const Tensor d = x - t;
@@ -357,7 +360,7 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, const std::string& 
               "huber_loss does not support non-positive values for delta.");
   auto f = [delta](const Tensor& x, const Tensor& t) {
     const Tensor d = x - t, ad = d.abs();
-    return where(ad < delta, d.square() * 0.5, (ad - 0.5 * delta) * delta);
+    return where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta);
   };
   auto dx = [delta](const Tensor& x, const Tensor& t) { return (x - t).clamp(-delta, delta); };
   auto dt = [dx](const Tensor& x, const Tensor& t) { return -dx(x, t); };
