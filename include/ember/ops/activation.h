@@ -1,0 +1,50 @@
+#pragma once
+// Activation functions, as torch.nn.functional's (and the torch.* / aten ops
+// underneath): floating inputs, output dtype and memory layout those of the
+// input. Each records PyTorch's autograd node (GeluBackward0, EluBackward0 ...);
+// the `_`-suffixed forms write into x and record the in-place node
+// (EluBackward1, LeakyReluBackward1 ...) where PyTorch has one. Backward
+// formulas are first-order (fused kernels): no double backward through them.
+#include <string>
+
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+// approximate: "none" (erf) or "tanh".
+Tensor gelu(const Tensor& x, const std::string& approximate = "none");
+Tensor silu(const Tensor& x);
+Tensor& silu_(Tensor& x);
+Tensor mish(const Tensor& x);
+Tensor& mish_(Tensor& x);
+// x > 0 ? scale * x : scale * alpha * (exp(x * input_scale) - 1)
+Tensor elu(const Tensor& x, double alpha = 1.0, double scale = 1.0, double input_scale = 1.0);
+Tensor& elu_(Tensor& x, double alpha = 1.0, double scale = 1.0, double input_scale = 1.0);
+Tensor selu(const Tensor& x);
+Tensor& selu_(Tensor& x);
+// elu with input_scale 1/alpha; alpha == 0 is an error.
+Tensor celu(const Tensor& x, double alpha = 1.0);
+Tensor& celu_(Tensor& x, double alpha = 1.0);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+Tensor& leaky_relu_(Tensor& x, double negative_slope = 0.01);
+Tensor hardtanh(const Tensor& x, double min_val = -1.0, double max_val = 1.0);
+Tensor& hardtanh_(Tensor& x, double min_val = -1.0, double max_val = 1.0);
+Tensor relu6(const Tensor& x);  // hardtanh(x, 0, 6)
+Tensor& relu6_(Tensor& x);
+Tensor hardsigmoid(const Tensor& x);
+Tensor& hardsigmoid_(Tensor& x);
+Tensor hardswish(const Tensor& x);
+Tensor& hardswish_(Tensor& x);
+// x * beta > threshold ? x : log(1 + exp(beta * x)) / beta
+Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
+// x / (1 + |x|), composed as PyTorch composes it (DivBackward0).
+Tensor softsign(const Tensor& x);
+// x <= threshold ? value : x
+Tensor threshold(const Tensor& x, double threshold, double value);
+Tensor& threshold_(Tensor& x, double threshold, double value);
+// x > 0 ? x : weight * x, weight (one value, or one per channel: dim 1 of x)
+// broadcast over the channel dim.
+Tensor prelu(const Tensor& x, const Tensor& weight);
+Tensor log_sigmoid(const Tensor& x);
+
+}  // namespace ember
