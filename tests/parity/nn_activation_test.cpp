@@ -14,28 +14,12 @@
 
 using namespace ember;
 using ember::testing::Case;
+using ember::testing::error_text;
 using ember::testing::ParityFile;
 using ember::testing::run_parity;
 namespace F = ember::nn::functional;
 
 namespace {
-
-std::string error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const RuntimeError& e) {
-    return std::string("RuntimeError: ") + e.what();
-  } catch (const ValueError& e) {
-    return std::string("ValueError: ") + e.what();
-  } catch (const IndexError& e) {
-    return std::string("IndexError: ") + e.what();
-  } catch (const TypeError& e) {
-    return std::string("TypeError: ") + e.what();
-  } catch (const Error& e) {
-    return std::string("Error: ") + e.what();
-  }
-  return "no error";
-}
 
 using Fn = std::function<Tensor(const Tensor&)>;
 
@@ -199,23 +183,17 @@ TEST(ParityNNActivation, Texts) {
     got["prelu_keys"] = k;
   }
 
-  got["err_dropout_p"] = error([] { nn::Dropout(1.5); });
-  got["err_f_dropout_p"] = error([] { F::dropout(randn({3}), -0.1); });
-  got["err_dropout1d_dim"] = error([] { F::dropout1d(randn({2, 3, 4, 5})); });
-  got["err_feature_dim"] = error([] { F::dropout2d(randn({3})); });
-  got["err_prelu_channels"] = error([] { F::prelu(randn({2, 4}), rand({3})); });
-  got["err_gelu_approx"] = error([] { F::gelu(randn({2}), "fast"); });
-  got["err_celu_zero"] = error([] { F::celu(randn({2}), 0.0); });
-  got["err_leaky_inplace_neg"] = error(
+  got["err_dropout_p"] = error_text([] { nn::Dropout(1.5); });
+  got["err_f_dropout_p"] = error_text([] { F::dropout(randn({3}), -0.1); });
+  got["err_dropout1d_dim"] = error_text([] { F::dropout1d(randn({2, 3, 4, 5})); });
+  got["err_feature_dim"] = error_text([] { F::dropout2d(randn({3})); });
+  got["err_prelu_channels"] = error_text([] { F::prelu(randn({2, 4}), rand({3})); });
+  got["err_gelu_approx"] = error_text([] { F::gelu(randn({2}), "fast"); });
+  got["err_celu_zero"] = error_text([] { F::celu(randn({2}), 0.0); });
+  got["err_leaky_inplace_neg"] = error_text(
       [] { F::leaky_relu(randn({2}).requires_grad_(true).clone(), -0.1, true).sum().backward(); });
-  got["err_elu_inplace_neg"] =
-      error([] { F::elu(randn({2}).requires_grad_(true).clone(), -0.5, true).sum().backward(); });
+  got["err_elu_inplace_neg"] = error_text(
+      [] { F::elu(randn({2}).requires_grad_(true).clone(), -0.5, true).sum().backward(); });
 
-  const auto& want = f.metadata();
-  for (const auto& [key, value] : want) {
-    ASSERT_TRUE(got.count(key)) << "case only PyTorch has: " << key;
-    EXPECT_EQ(got.at(key), value) << key;
-  }
-  for (const auto& [key, value] : got)
-    EXPECT_TRUE(want.count(key)) << "case only ember has: " << key;
+  ember::testing::expect_texts(f.metadata(), got);
 }

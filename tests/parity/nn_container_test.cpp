@@ -14,6 +14,7 @@
 #include "support/parity.h"
 
 using namespace ember;
+using ember::testing::error_text;
 using ember::testing::ParityFile;
 
 namespace {
@@ -91,27 +92,6 @@ std::string flat(const nn::Module& m) {
   return s;
 }
 
-std::string error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const KeyError& e) {
-    return std::string("KeyError: ") + e.what();
-  } catch (const IndexError& e) {
-    return std::string("IndexError: ") + e.what();
-  } catch (const ValueError& e) {
-    return std::string("ValueError: ") + e.what();
-  } catch (const TypeError& e) {
-    return std::string("TypeError: ") + e.what();
-  } catch (const AttributeError& e) {
-    return std::string("AttributeError: ") + e.what();
-  } catch (const NotImplementedError& e) {
-    return std::string("NotImplementedError: ") + e.what();
-  } catch (const RuntimeError& e) {
-    return std::string("RuntimeError: ") + e.what();
-  }
-  return "no error";
-}
-
 template <typename M>
 nn::ModulePtr P(nn::Handle<M> h) {
   return h;
@@ -158,7 +138,7 @@ TEST(NnContainerParity, MatchesPyTorch) {
   t("named_keys", keys(*named));
   t("named_slice", keys(*named->slice(Slice(1))) + " | " + mods(*named->slice(Slice({}, {}, 2))));
   t("named_forward", fmt(named(tensor({1.0f, 2.0f}))));
-  t("err_named_insert", error([&] { named->insert(0, nn::make<Scale>(1)); }));
+  t("err_named_insert", error_text([&] { named->insert(0, nn::make<Scale>(1)); }));
   t("named_after_failed_insert", mods(*named));
   named->erase(1);
   t("named_del_renumbered", named->str());
@@ -201,24 +181,24 @@ TEST(NnContainerParity, MatchesPyTorch) {
   t("seq_imul", mods(*s4) + " " + b((*s4)[3] == (*s4)[0]));
   t("seq_mul_forward", fmt((*s3 * 3)(tensor({1.0f}))));
 
-  t("err_seq_index", error([&] { (*seq)[3]; }));
-  t("err_seq_index_neg", error([&] { (*seq)[-4]; }));
-  t("err_seq_set", error([&] { seq->set(3, nn::make<Scale>(1)); }));
-  t("err_seq_del", error([&] { seq->erase(-5); }));
-  t("err_seq_pop", error([&] { seq->pop(7); }));
-  t("err_seq_insert", error([&] { seq->insert(4, nn::make<Scale>(1)); }));
-  t("err_seq_insert_neg", error([&] { seq->insert(-4, nn::make<Scale>(1)); }));
-  t("err_seq_insert_none", error([&] { seq->insert(0, nn::ModulePtr()); }));
-  t("err_seq_step0", error([&] { seq->slice(Slice({}, {}, 0)); }));
-  t("err_seq_mul0", error([&] { *seq * 0; }));
-  t("err_seq_imul", error([&] { *nn::make<nn::Sequential>(nn::make<Scale>(1)) *= -1; }));
-  t("err_seq_attr", error([&] {
+  t("err_seq_index", error_text([&] { (*seq)[3]; }));
+  t("err_seq_index_neg", error_text([&] { (*seq)[-4]; }));
+  t("err_seq_set", error_text([&] { seq->set(3, nn::make<Scale>(1)); }));
+  t("err_seq_del", error_text([&] { seq->erase(-5); }));
+  t("err_seq_pop", error_text([&] { seq->pop(7); }));
+  t("err_seq_insert", error_text([&] { seq->insert(4, nn::make<Scale>(1)); }));
+  t("err_seq_insert_neg", error_text([&] { seq->insert(-4, nn::make<Scale>(1)); }));
+  t("err_seq_insert_none", error_text([&] { seq->insert(0, nn::ModulePtr()); }));
+  t("err_seq_step0", error_text([&] { seq->slice(Slice({}, {}, 0)); }));
+  t("err_seq_mul0", error_text([&] { *seq * 0; }));
+  t("err_seq_imul", error_text([&] { *nn::make<nn::Sequential>(nn::make<Scale>(1)) *= -1; }));
+  t("err_seq_attr", error_text([&] {
       nn::make<nn::Sequential>(OrderedDict<nn::ModulePtr>{{"append", nn::make<Scale>(1)}});
     }));
-  t("err_seq_dot", error([&] {
+  t("err_seq_dot", error_text([&] {
       nn::make<nn::Sequential>(OrderedDict<nn::ModulePtr>{{"a.b", nn::make<Scale>(1)}});
     }));
-  t("err_seq_none_call", error([&] {
+  t("err_seq_none_call", error_text([&] {
       auto sn = nn::make<nn::Sequential>(std::vector<nn::ModulePtr>{nn::make<Scale>(1), nullptr});
       sn(ones({1}));
     }));
@@ -267,14 +247,14 @@ TEST(NnContainerParity, MatchesPyTorch) {
                *nn::make<nn::ModuleList>(nn::make<Scale>(2), nn::make<Scale>(3)))
                   ->str());
   auto ml2 = nn::make<nn::ModuleList>(nn::make<Scale>(1), nn::make<Scale>(2));
-  t("err_ml_index", error([&] { (*ml2)[2]; }));
-  t("err_ml_set", error([&] { ml2->set(-3, nn::make<Scale>(1)); }));
-  t("err_ml_del", error([&] { ml2->erase(2); }));
-  t("err_ml_insert_neg", error([&] {
+  t("err_ml_index", error_text([&] { (*ml2)[2]; }));
+  t("err_ml_set", error_text([&] { ml2->set(-3, nn::make<Scale>(1)); }));
+  t("err_ml_del", error_text([&] { ml2->erase(2); }));
+  t("err_ml_insert_neg", error_text([&] {
       nn::make<nn::ModuleList>(nn::make<Scale>(1), nn::make<Scale>(2))
           ->insert(-1, nn::make<Scale>(1));
     }));
-  t("err_ml_call", error([&] { ml2->call({ones({1})}); }));
+  t("err_ml_call", error_text([&] { ml2->call({ones({1})}); }));
   t("ml_after_errors", ml2->str());
 
   // ModuleDict
@@ -293,13 +273,13 @@ TEST(NnContainerParity, MatchesPyTorch) {
   t("md_del", md->str());
   md->update(*nn::make<nn::ModuleDict>(OrderedDict<nn::ModulePtr>{{"e", nn::make<Scale>(5)}}));
   t("md_update_dict", mods(*md));
-  t("err_md_get", error([&] { (*md)["zz"]; }));
-  t("err_md_del", error([&] { md->erase("zz"); }));
-  t("err_md_pop", error([&] { md->pop("zz"); }));
-  t("err_md_attr", error([&] { md->set("keys", nn::make<Scale>(1)); }));
-  t("err_md_dot", error([&] { md->set("a.b", nn::make<Scale>(1)); }));
-  t("err_md_empty", error([&] { md->set("", nn::make<Scale>(1)); }));
-  t("err_md_call", error([&] { md->call({ones({1})}); }));
+  t("err_md_get", error_text([&] { (*md)["zz"]; }));
+  t("err_md_del", error_text([&] { md->erase("zz"); }));
+  t("err_md_pop", error_text([&] { md->pop("zz"); }));
+  t("err_md_attr", error_text([&] { md->set("keys", nn::make<Scale>(1)); }));
+  t("err_md_dot", error_text([&] { md->set("a.b", nn::make<Scale>(1)); }));
+  t("err_md_empty", error_text([&] { md->set("", nn::make<Scale>(1)); }));
+  t("err_md_call", error_text([&] { md->call({ones({1})}); }));
   md->clear();
   t("md_clear", md->str() + " " + std::to_string(md->size()));
 
@@ -330,9 +310,9 @@ TEST(NnContainerParity, MatchesPyTorch) {
     const size_t a0 = r.find('\n') + 1;
     t("pl_set", r.substr(a0, r.find('\n', a0) - a0) + " " + std::to_string((*pl)[-5].size(0)));
   }
-  t("err_pl_index", error([&] { (*pl)[5]; }));
-  t("err_pl_set", error([&] { pl->set(-6, ones({1})); }));
-  t("err_pl_call", error([&] { pl->call({ones({1})}); }));
+  t("err_pl_index", error_text([&] { (*pl)[5]; }));
+  t("err_pl_set", error_text([&] { pl->set(-6, ones({1})); }));
+  t("err_pl_call", error_text([&] { pl->call({ones({1})}); }));
 
   // ParameterDict
   auto pd = nn::make<nn::ParameterDict>(
@@ -365,14 +345,14 @@ TEST(NnContainerParity, MatchesPyTorch) {
     join_names((*pd | *other)->keys()) + " " + std::to_string((*(*pd | *other))["w"].size(0)));
   *pd |= *other;
   t("pd_ior", join_names(pd->keys()));
-  t("err_pd_get", error([&] { (*pd)["zz"]; }));
-  t("err_pd_del", error([&] { pd->erase("zz"); }));
-  t("err_pd_pop", error([&] { pd->pop("zz"); }));
-  t("err_pd_attr", error([&] { nn::make<nn::ParameterDict>()->set("keys", ones({1})); }));
-  t("err_pd_dot", error([&] { nn::make<nn::ParameterDict>()->set("a.b", ones({1})); }));
-  t("err_pd_empty", error([&] { nn::make<nn::ParameterDict>()->set("", ones({1})); }));
-  t("err_pd_popitem", error([&] { nn::make<nn::ParameterDict>()->popitem(); }));
-  t("err_pd_call", error([&] { pd->call({ones({1})}); }));
+  t("err_pd_get", error_text([&] { (*pd)["zz"]; }));
+  t("err_pd_del", error_text([&] { pd->erase("zz"); }));
+  t("err_pd_pop", error_text([&] { pd->pop("zz"); }));
+  t("err_pd_attr", error_text([&] { nn::make<nn::ParameterDict>()->set("keys", ones({1})); }));
+  t("err_pd_dot", error_text([&] { nn::make<nn::ParameterDict>()->set("a.b", ones({1})); }));
+  t("err_pd_empty", error_text([&] { nn::make<nn::ParameterDict>()->set("", ones({1})); }));
+  t("err_pd_popitem", error_text([&] { nn::make<nn::ParameterDict>()->popitem(); }));
+  t("err_pd_call", error_text([&] { pd->call({ones({1})}); }));
   pd->clear();
   t("pd_clear", pd->str() + " " + std::to_string(pd->size()));
 

@@ -15,6 +15,7 @@
 
 using namespace ember;
 using ember::testing::Case;
+using ember::testing::error_text;
 using ember::testing::ParityFile;
 using ember::testing::run_parity;
 
@@ -48,23 +49,6 @@ Case convert(std::function<void(nn::Module&)> fn) {
             return tensors(*net);
           },
           {.tol = std::nullopt, .check_strides = true}};
-}
-
-std::string error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const TypeError& e) {
-    return std::string("TypeError: ") + e.what();
-  } catch (const AttributeError& e) {
-    return std::string("AttributeError: ") + e.what();
-  } catch (const NotImplementedError& e) {
-    return std::string("NotImplementedError: ") + e.what();
-  } catch (const RuntimeError& e) {
-    return std::string("RuntimeError: ") + e.what();
-  } catch (const Error& e) {
-    return std::string("Error: ") + e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
@@ -110,38 +94,33 @@ TEST(NnConversionsParity, ErrorsMatchPyTorch) {
   const auto in = f.inputs("to_float64");
   auto net = nn::make<Net>(in);
   std::map<std::string, std::string> got;
-  got["err_to_int64"] = error([&] { net->to(kInt64); });
-  got["err_to_bool"] = error([&] { net->to(kCPU, kBool); });
-  got["err_to_int_tensor"] = error([&] { net->to(zeros({1}, {.dtype = kInt32})); });
-  got["err_type_int32"] = error([&] { net->type(kInt32); });
+  got["err_to_int64"] = error_text([&] { net->to(kInt64); });
+  got["err_to_bool"] = error_text([&] { net->to(kCPU, kBool); });
+  got["err_to_int_tensor"] = error_text([&] { net->to(zeros({1}, {.dtype = kInt32})); });
+  got["err_type_int32"] = error_text([&] { net->type(kInt32); });
   net->register_buffer("vol", zeros({1, 2, 1, 2, 2}));
-  got["err_channels_last_5d"] = error([&] { net->to(kChannelsLast); });
-  got["err_channels_last_3d_4d"] = error([&] { net->to(kChannelsLast3d); });
+  got["err_channels_last_5d"] = error_text([&] { net->to(kChannelsLast); });
+  got["err_channels_last_3d_4d"] = error_text([&] { net->to(kChannelsLast3d); });
   std::vector<Tensor> meta_in;
   for (auto& t : in) meta_in.push_back(t.to(kMeta));
   auto meta = nn::make<Net>(meta_in);
   // ember's message adds a hint after PyTorch 1.13's text: compare the prefix.
-  const std::string meta_err = error([&] { meta->to(kCPU); });
+  const std::string meta_err = error_text([&] { meta->to(kCPU); });
   got["err_meta_to_cpu"] = meta_err.substr(0, meta_err.find("no data!") + 8);
-  got["err_p2v_empty"] = error([] { nn::utils::parameters_to_vector({}); });
-  got["err_p2v_none"] = error([] { nn::utils::parameters_to_vector({ones({2}), Tensor()}); });
-  got["err_p2v_channels_last"] = error([] {
+  got["err_p2v_empty"] = error_text([] { nn::utils::parameters_to_vector({}); });
+  got["err_p2v_none"] = error_text([] { nn::utils::parameters_to_vector({ones({2}), Tensor()}); });
+  got["err_p2v_channels_last"] = error_text([] {
     nn::utils::parameters_to_vector({ones({2, 3, 2, 2}).contiguous(kChannelsLast)});
   });
   auto params = nn::make<Net>(in)->parameters();
-  got["err_v2p_none"] = error([&] { nn::utils::vector_to_parameters(Tensor(), params); });
-  got["err_v2p_short"] = error([&] { nn::utils::vector_to_parameters(zeros({20}), params); });
-  got["err_v2p_int"] = error([&] { nn::utils::vector_to_parameters(arange(40), params); });
+  got["err_v2p_none"] = error_text([&] { nn::utils::vector_to_parameters(Tensor(), params); });
+  got["err_v2p_short"] = error_text([&] { nn::utils::vector_to_parameters(zeros({20}), params); });
+  got["err_v2p_int"] = error_text([&] { nn::utils::vector_to_parameters(arange(40), params); });
   got["err_v2p_meta"] =
-      error([&] { nn::utils::vector_to_parameters(zeros({40}, {.device = kMeta}), params); });
+      error_text([&] { nn::utils::vector_to_parameters(zeros({40}, {.device = kMeta}), params); });
 
   std::map<std::string, std::string> want;
   for (const auto& [key, value] : f.metadata())
     if (key.rfind("err_", 0) == 0) want[key] = value;
-  for (const auto& [key, value] : want) {
-    ASSERT_TRUE(got.count(key)) << "case only PyTorch has: " << key;
-    EXPECT_EQ(got.at(key), value) << key;
-  }
-  for (const auto& [key, value] : got)
-    EXPECT_TRUE(want.count(key)) << "case only ember has: " << key;
+  ember::testing::expect_texts(want, got);
 }

@@ -13,6 +13,7 @@
 #include "support/parity.h"
 
 using namespace ember;
+using ember::testing::error_text;
 using ember::testing::ParityFile;
 
 namespace {
@@ -63,15 +64,6 @@ std::string join(const std::vector<std::string>& xs) {
   std::string s;
   for (size_t i = 0; i < xs.size(); ++i) s += (i ? "\n" : "") + xs[i];
   return s;
-}
-
-std::string error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return std::string("RuntimeError: ") + e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
@@ -146,20 +138,14 @@ TEST(NnHooksParity, OrderGradientsAndErrorsMatchPyTorch) {
   auto ip = nn::make<Inplace>();
   ip->register_full_backward_hook(
       [](nn::Module&, const std::vector<Tensor>&, const std::vector<Tensor>&) {});
-  got["err_inplace"] = error([&] { ip(ones({2}).requires_grad_() * 1.0); });
+  got["err_inplace"] = error_text([&] { ip(ones({2}).requires_grad_() * 1.0); });
   auto mixed = nn::make<Affine>(1, 1.0f);
   mixed->register_backward_hook(
       [](nn::Module&, const std::vector<Tensor>&, const std::vector<Tensor>&) {});
-  got["err_mixed"] = error([&] {
+  got["err_mixed"] = error_text([&] {
     mixed->register_full_backward_hook(
         [](nn::Module&, const std::vector<Tensor>&, const std::vector<Tensor>&) {});
   });
 
-  const auto& want = f.metadata();
-  for (const auto& [key, value] : want) {
-    ASSERT_TRUE(got.count(key)) << "case only PyTorch has: " << key;
-    EXPECT_EQ(got.at(key), value) << key;
-  }
-  for (const auto& [key, value] : got)
-    EXPECT_TRUE(want.count(key)) << "case only ember has: " << key;
+  ember::testing::expect_texts(f.metadata(), got);
 }

@@ -14,27 +14,11 @@
 
 using namespace ember;
 using ember::testing::Case;
+using ember::testing::error_text;
 using ember::testing::ParityFile;
 using ember::testing::run_parity;
 
 namespace {
-
-std::string error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const RuntimeError& e) {
-    return std::string("RuntimeError: ") + e.what();
-  } catch (const ValueError& e) {
-    return std::string("ValueError: ") + e.what();
-  } catch (const AttributeError& e) {
-    return std::string("AttributeError: ") + e.what();
-  } catch (const IndexError& e) {
-    return std::string("IndexError: ") + e.what();
-  } catch (const Error& e) {
-    return std::string("Error: ") + e.what();
-  }
-  return "no error";
-}
 
 std::string keys(const nn::StateDict& sd) {
   std::string out;
@@ -191,35 +175,33 @@ TEST(NnLinearParity, Texts) {
       detail::str_cat("(", loaded.weight.size(0), ", ", loaded.weight.size(1), ")");
 
   nn::UninitializedParameter p;
-  got["err_shape"] = error([&] { (void)p.sizes(); });
-  got["err_dim"] = error([&] { (void)p.dim(); });
-  got["err_share_memory"] = error([] { nn::make<nn::LazyLinear>(3)->share_memory(); });
+  got["err_shape"] = error_text([&] { (void)p.sizes(); });
+  got["err_dim"] = error_text([&] { (void)p.dim(); });
+  got["err_share_memory"] = error_text([] { nn::make<nn::LazyLinear>(3)->share_memory(); });
   nn::UninitializedParameter q;
   q.materialize({2, 3});
-  got["err_materialize_twice"] = error([&] { q.materialize({2, 3}); });
+  got["err_materialize_twice"] = error_text([&] { q.materialize({2, 3}); });
   nn::UninitializedBuffer b;
   b.materialize({2});
-  got["err_materialize_twice_buffer"] = error([&] { b.materialize({2}); });
-  got["err_materialize_negative"] = error([] {
+  got["err_materialize_twice_buffer"] = error_text([&] { b.materialize({2}); });
+  got["err_materialize_negative"] = error_text([] {
     nn::UninitializedParameter().materialize({2, -1});
   });
-  got["err_linear_shape"] = error([] { nn::make<nn::Linear>(4, 2)->forward(ones({3, 5})); });
-  got["err_linear_negative_in"] = error([] { nn::Linear(-1, 2); });
-  got["err_linear_negative_out"] = error([] { nn::Linear(2, -1); });
-  got["err_lazy_negative_out"] = error([] { nn::make<nn::LazyLinear>(-1)->forward(ones({2, 3})); });
-  got["err_gain"] = error([] { nn::init::calculate_gain("softmax"); });
-  got["err_fan"] = error([] { nn::init::calculate_fan_in_and_fan_out(empty({3})); });
-  got["err_kaiming_mode"] = error([] { nn::init::kaiming_uniform_(empty({3, 4}), 0, "Fan_Avg"); });
-  got["err_xavier_1d"] = error([] { nn::init::xavier_uniform_(empty({3})); });
-  got["err_load_uninit_into_init"] = error([] {
+  got["err_linear_shape"] = error_text([] { nn::make<nn::Linear>(4, 2)->forward(ones({3, 5})); });
+  got["err_linear_negative_in"] = error_text([] { nn::Linear(-1, 2); });
+  got["err_linear_negative_out"] = error_text([] { nn::Linear(2, -1); });
+  got["err_lazy_negative_out"] = error_text([] {
+    nn::make<nn::LazyLinear>(-1)->forward(ones({2, 3}));
+  });
+  got["err_gain"] = error_text([] { nn::init::calculate_gain("softmax"); });
+  got["err_fan"] = error_text([] { nn::init::calculate_fan_in_and_fan_out(empty({3})); });
+  got["err_kaiming_mode"] = error_text([] {
+    nn::init::kaiming_uniform_(empty({3, 4}), 0, "Fan_Avg");
+  });
+  got["err_xavier_1d"] = error_text([] { nn::init::xavier_uniform_(empty({3})); });
+  got["err_load_uninit_into_init"] = error_text([] {
     nn::make<nn::Linear>(4, 3)->load_state_dict(nn::make<nn::LazyLinear>(3)->state_dict());
   });
 
-  const auto& want = f.metadata();
-  for (const auto& [key, value] : want) {
-    ASSERT_TRUE(got.count(key)) << "case only PyTorch has: " << key;
-    EXPECT_EQ(got.at(key), value) << key;
-  }
-  for (const auto& [key, value] : got)
-    EXPECT_TRUE(want.count(key)) << "case only ember has: " << key;
+  ember::testing::expect_texts(f.metadata(), got);
 }

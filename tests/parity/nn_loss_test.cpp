@@ -14,28 +14,12 @@
 
 using namespace ember;
 using ember::testing::Case;
+using ember::testing::error_text;
 using ember::testing::ParityFile;
 using ember::testing::run_parity;
 namespace F = ember::nn::functional;
 
 namespace {
-
-std::string error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const RuntimeError& e) {
-    return std::string("RuntimeError: ") + e.what();
-  } catch (const ValueError& e) {
-    return std::string("ValueError: ") + e.what();
-  } catch (const IndexError& e) {
-    return std::string("IndexError: ") + e.what();
-  } catch (const TypeError& e) {
-    return std::string("TypeError: ") + e.what();
-  } catch (const Error& e) {
-    return std::string("Error: ") + e.what();
-  }
-  return "no error";
-}
 
 using Args = std::vector<Tensor>;
 struct LossCase {
@@ -169,35 +153,31 @@ TEST(ParityNNLoss, Texts) {
 
   const Tensor x = randn({3, 4});
   const auto longs = [](std::initializer_list<int64_t> v) { return tensor(v, {.dtype = kInt64}); };
-  got["err_batch"] = error([&] { F::nll_loss(x, longs({0, 1})); });
-  got["err_ce_batch"] = error([&] { F::cross_entropy(x, longs({0, 1})); });
-  got["err_oob"] = error([&] { F::nll_loss(x, longs({0, 5, 1})); });
-  got["err_oob_neg"] = error([&] { F::nll_loss(x, longs({0, -1, 1})); });
-  got["err_reduction"] = error([&] { F::mse_loss(x, x, "avg"); });
-  got["err_nll_reduction"] = error([&] { F::nll_loss(x, longs({0, 1, 2}), {}, -100, "max"); });
-  got["err_weight"] = error([&] { F::nll_loss(x, longs({0, 1, 2}), ones({3})); });
-  got["err_target_multi"] = error([&] { F::nll_loss(x, zeros({3, 2}, {.dtype = kInt64})); });
-  got["err_kdim_target"] = error([&] {
+  got["err_batch"] = error_text([&] { F::nll_loss(x, longs({0, 1})); });
+  got["err_ce_batch"] = error_text([&] { F::cross_entropy(x, longs({0, 1})); });
+  got["err_oob"] = error_text([&] { F::nll_loss(x, longs({0, 5, 1})); });
+  got["err_oob_neg"] = error_text([&] { F::nll_loss(x, longs({0, -1, 1})); });
+  got["err_reduction"] = error_text([&] { F::mse_loss(x, x, "avg"); });
+  got["err_nll_reduction"] = error_text([&] { F::nll_loss(x, longs({0, 1, 2}), {}, -100, "max"); });
+  got["err_weight"] = error_text([&] { F::nll_loss(x, longs({0, 1, 2}), ones({3})); });
+  got["err_target_multi"] = error_text([&] { F::nll_loss(x, zeros({3, 2}, {.dtype = kInt64})); });
+  got["err_kdim_target"] = error_text([&] {
     F::nll_loss(randn({2, 3, 4}), zeros({2, 5}, {.dtype = kInt64}));
   });
   got["err_dim0"] =
-      error([&] { F::nll_loss(scalar_tensor(1.0), scalar_tensor(0, {.dtype = kInt64})); });
-  got["err_bce_size"] = error([&] { F::binary_cross_entropy(rand({3, 4}), rand({3})); });
-  got["err_bce_range"] = error([&] { F::binary_cross_entropy(rand({3}) + 1, rand({3})); });
-  got["err_bce_logits_size"] = error([&] { F::binary_cross_entropy_with_logits(x, rand({3})); });
-  got["err_ce_prob_ignore"] = error([&] { F::cross_entropy(x, x.softmax(1), {}, 1); });
-  got["err_smooth_beta"] = error([&] { F::smooth_l1_loss(x, x, "mean", -1.0); });
-  got["err_huber_delta"] = error([&] { F::huber_loss(x, x, "mean", 0.0); });
-  got["err_cosine_dims"] = error([&] { F::cosine_embedding_loss(x, x, ones({3, 1})); });
-  got["err_ranking_dims"] = error([&] {
+      error_text([&] { F::nll_loss(scalar_tensor(1.0), scalar_tensor(0, {.dtype = kInt64})); });
+  got["err_bce_size"] = error_text([&] { F::binary_cross_entropy(rand({3, 4}), rand({3})); });
+  got["err_bce_range"] = error_text([&] { F::binary_cross_entropy(rand({3}) + 1, rand({3})); });
+  got["err_bce_logits_size"] =
+      error_text([&] { F::binary_cross_entropy_with_logits(x, rand({3})); });
+  got["err_ce_prob_ignore"] = error_text([&] { F::cross_entropy(x, x.softmax(1), {}, 1); });
+  got["err_smooth_beta"] = error_text([&] { F::smooth_l1_loss(x, x, "mean", -1.0); });
+  got["err_huber_delta"] = error_text([&] { F::huber_loss(x, x, "mean", 0.0); });
+  got["err_cosine_dims"] = error_text([&] { F::cosine_embedding_loss(x, x, ones({3, 1})); });
+  got["err_ranking_dims"] = error_text([&] {
     F::margin_ranking_loss(randn({3}), randn({3}), ones({3, 1}));
   });
-  got["err_triplet_dims"] = error([&] { F::triplet_margin_loss(x, x, randn({3})); });
+  got["err_triplet_dims"] = error_text([&] { F::triplet_margin_loss(x, x, randn({3})); });
 
-  for (const auto& [key, value] : want) {
-    ASSERT_TRUE(got.count(key)) << "case only PyTorch has: " << key;
-    EXPECT_EQ(got.at(key), value) << key;
-  }
-  for (const auto& [key, value] : got)
-    EXPECT_TRUE(want.count(key)) << "case only ember has: " << key;
+  ember::testing::expect_texts(want, got);
 }

@@ -163,4 +163,43 @@ void run_parity(const std::string& area, const std::map<std::string, Case>& case
   }
 }
 
+std::string error_text(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const KeyError& e) {
+    return std::string("KeyError: ") + e.what();
+  } catch (const AttributeError& e) {
+    return std::string("AttributeError: ") + e.what();
+  } catch (const IndexError& e) {
+    return std::string("IndexError: ") + e.what();
+  } catch (const TypeError& e) {
+    return std::string("TypeError: ") + e.what();
+  } catch (const ValueError& e) {
+    return std::string("ValueError: ") + e.what();
+  } catch (const NotImplementedError& e) {
+    return std::string("NotImplementedError: ") + e.what();
+  } catch (const RuntimeError& e) {  // DeviceError too, as torch raises RuntimeError
+    return std::string("RuntimeError: ") + e.what();
+  } catch (const SerializationError& e) {
+    return std::string("SerializationError: ") + e.what();
+  } catch (const Error& e) {
+    return std::string("Error: ") + e.what();
+  }
+  return "no error";
+}
+
+void expect_texts(const std::map<std::string, std::string>& want,
+                  const std::map<std::string, std::string>& got) {
+  for (const auto& [key, value] : want) {
+    auto it = got.find(key);
+    if (it == got.end()) {
+      ADD_FAILURE() << "case only PyTorch has: " << key;
+      continue;
+    }
+    EXPECT_EQ(it->second, value) << key;
+  }
+  for (const auto& [key, value] : got)
+    EXPECT_TRUE(want.count(key)) << "case only ember has: " << key;
+}
+
 }  // namespace ember::testing

@@ -55,4 +55,13 @@ struct Case {
 // Runs every case; adds a gtest failure per mismatch, missing or extra case.
 void run_parity(const std::string& area, const std::map<std::string, Case>& cases);
 
+// fn's error as the generators write Python's: "<type(e).__name__>: <message>"
+// (ember's error classes carry Python's names), or "no error".
+std::string error_text(const std::function<void()>& fn);
+
+// Text cases: every case PyTorch wrote equals ember's, and neither side has a
+// case the other lacks.
+void expect_texts(const std::map<std::string, std::string>& want,
+                  const std::map<std::string, std::string>& got);
+
 }  // namespace ember::testing
