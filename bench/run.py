@@ -86,6 +86,8 @@ def run_gbench(exe, threads, reps, only=None):
         args.append(f"--benchmark_filter=^BM_{only}/")
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
     res, errors = {}, {}
+    if not out.strip():  # the filter matched no case (e.g. libtorch has no hooked call)
+        return res, errors
     for b in json.loads(out)["benchmarks"]:
         name = b["run_name"].split("/")[0][3:]  # strip BM_
         if b.get("error_occurred"):
