@@ -1,0 +1,122 @@
+// nn::Conv1d/2d/3d, the pooling modules, pad and
+// nn::utils::convert_conv2d_weight_memory_format (torch parity of values and
+// texts: tests/parity/nn_conv_modules_test.cpp).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "ember/ember.h"
+
+using namespace ember;
+using autograd::gradcheck;
+
+namespace {
+
+std::string repr(const nn::Module& m) {
+  std::ostringstream os;
+  os << m;
+  return os.str();
+}
+
+}  // namespace
+
+TEST(ConvModule, ShapesAndRepr) {
+  auto c = nn::make<nn::Conv2d>(3, 64, 3, nn::Conv2dOptions{.stride = 2, .padding = 1});
+  EXPECT_EQ(c->weight.sizes(), IntArrayRef({64, 3, 3, 3}));
+  EXPECT_EQ(c->bias.sizes(), IntArrayRef({64}));
+  EXPECT_EQ(repr(*c), "Conv2d(3, 64, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))");
+  Tensor y = c(randn({2, 3, 16, 16}));
+  EXPECT_EQ(y.sizes(), IntArrayRef({2, 64, 8, 8}));
+  auto names = c->named_parameters();
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[0].first, "weight");
+  EXPECT_EQ(names[1].first, "bias");
+  auto nb = nn::make<nn::Conv1d>(2, 4, 3, nn::Conv1dOptions{.bias = false});
+  EXPECT_FALSE(nb->bias.defined());
+  EXPECT_EQ(nb->named_parameters().size(), 1u);
+}
+
+TEST(ConvModule, ErrorsLeaveNothing) {
+  EXPECT_THROW(nn::make<nn::Conv2d>(3, 4, 3, nn::Conv2dOptions{.groups = 2}), ValueError);
+  EXPECT_THROW(nn::make<nn::Conv2d>(4, 4, 3, nn::Conv2dOptions{.padding = "foo"}), ValueError);
+  EXPECT_THROW(nn::make<nn::Conv2d>(4, 4, 3, nn::Conv2dOptions{.padding_mode = "zero"}),
+               ValueError);
+  EXPECT_THROW(nn::make<nn::Conv2d>(4, -4, 3), RuntimeError);
+}
+
+TEST(ConvModule, DefaultInitStatistics) {
+  // kaiming_uniform_(a = sqrt(5)): U(-1/sqrt(fan_in), 1/sqrt(fan_in)); the bias too.
+  auto c = nn::make<nn::Conv2d>(64, 128, 3);
+  const double bound = 1 / std::sqrt(64.0 * 9);
+  EXPECT_LE(c->weight.abs().max().item<float>(), bound);
+  EXPECT_NEAR(c->weight.mean().item<float>(), 0, bound / 50);
+  EXPECT_NEAR(c->weight.std().item<float>(), bound / std::sqrt(3.0), bound / 50);
+  EXPECT_LE(c->bias.abs().max().item<float>(), bound);
+  EXPECT_GT(c->bias.abs().max().item<float>(), bound / 2);
+}
+
+TEST(ConvModule, PaddingModesGradcheck) {
+  for (const char* mode : {"zeros", "reflect", "replicate", "circular"}) {
+    auto c = nn::make<nn::Conv2d>(
+        2, 3, 3, nn::Conv2dOptions{.padding = {1, 2}, .padding_mode = mode, .dtype = kFloat64});
+    Tensor x = randn({1, 2, 4, 5}, {.dtype = kFloat64}).requires_grad_();
+    EXPECT_TRUE(gradcheck(
+        [&](const std::vector<Tensor>& in) {
+          return nn::functional::conv2d(pad(in[0], c->reversed_padding_repeated_twice,
+                                            std::string(mode) == "zeros" ? "constant" : mode),
+                                        in[1], in[2]);
+        },
+        {x, c->weight, c->bias}))
+        << mode;
+    Tensor y = c(x);
+    EXPECT_EQ(y.sizes(), IntArrayRef({1, 3, 4, 7})) << mode;
+  }
+}
+
+TEST(Pad, GradcheckAndErrors) {
+  Tensor x = randn({2, 3, 4, 5}, {.dtype = kFloat64}).requires_grad_();
+  for (const char* mode : {"constant", "reflect", "replicate", "circular"})
+    EXPECT_TRUE(gradcheck(
+        [&](const std::vector<Tensor>& in) {
+          return pad(in[0], {1, 2, 3, 1}, mode);
+        },
+        {x}))
+        << mode;
+  EXPECT_THROW(pad(x, {5, 0, 0, 0}, "reflect"), RuntimeError);   // pad >= size
+  EXPECT_THROW(pad(x, {1, 0}, "reflect"), NotImplementedError);  // one pair on 4-D
+  EXPECT_THROW(pad(x, {1}), RuntimeError);
+  EXPECT_THROW(pad(x, {1, 1}, "bogus"), NotImplementedError);
+}
+
+TEST(PoolModule, ForwardAndIndices) {
+  auto p = nn::make<nn::MaxPool2d>(2, nn::MaxPool2dOptions{.return_indices = true});
+  Tensor x = arange(16.0).view({1, 1, 4, 4});
+  auto [y, idx] = p->forward_with_indices(x);
+  EXPECT_TRUE(y.equal(p(x)));
+  EXPECT_EQ(idx.flatten().tolist<int64_t>(), (std::vector<int64_t>{5, 7, 13, 15}));
+  auto p1 = nn::make<nn::MaxPool1d>(2, nn::MaxPool1dOptions{.return_indices = true});
+  auto [y1, i1] = p1->forward_with_indices(arange(6.0).view({1, 1, 6}));
+  EXPECT_EQ(i1.flatten().tolist<int64_t>(), (std::vector<int64_t>{1, 3, 5}));
+  EXPECT_EQ(y1.sizes(), IntArrayRef({1, 1, 3}));
+  auto a = nn::make<nn::AdaptiveAvgPool2d>(1);
+  EXPECT_EQ(a(randn({2, 5, 7, 3})).sizes(), IntArrayRef({2, 5, 1, 1}));
+}
+
+TEST(MemoryFormatUtils, ConvertConv2dWeightKeepsTheParameter) {
+  auto seq = nn::make<nn::Sequential>(nn::make<nn::Conv2d>(3, 8, 3), nn::make<nn::Conv3d>(2, 2, 1));
+  auto c2 = std::dynamic_pointer_cast<nn::Conv2d>(seq->children()[0]);
+  auto c3 = std::dynamic_pointer_cast<nn::Conv3d>(seq->children()[1]);
+  Tensor handle = c2->weight;
+  Tensor before = c2->weight.clone();
+  nn::utils::convert_conv2d_weight_memory_format(seq, MemoryFormat::ChannelsLast);
+  EXPECT_TRUE(c2->weight.is_contiguous(MemoryFormat::ChannelsLast));
+  EXPECT_FALSE(c2->weight.is_contiguous());
+  EXPECT_TRUE(handle.is_same(c2->weight));
+  EXPECT_TRUE(handle.equal(before));
+  EXPECT_TRUE(c3->weight.is_contiguous());  // Conv3d untouched by the 2-d one
+  nn::utils::convert_conv3d_weight_memory_format(seq, MemoryFormat::ChannelsLast3d);
+  EXPECT_TRUE(c3->weight.is_contiguous(MemoryFormat::ChannelsLast3d));
+  // The output of a channels_last weight is channels_last (PyTorch's rule).
+  EXPECT_TRUE(c2->forward(randn({1, 3, 8, 8})).is_contiguous(MemoryFormat::ChannelsLast));
+}
