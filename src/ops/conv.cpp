@@ -142,6 +142,13 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
     const bool need_x = n.needs_input_grad(0), need_w = n.needs_input_grad(1);
     const bool need_b = has_bias && n.needs_input_grad(2);
     const Tensor go = g[0].contiguous(fmt);
+    if (need_x && need_w) {  // one kernel: both passes share grad_out's reorder
+      res[0] = empty(x.sizes(), {.dtype = x.dtype(), .device = x.device(), .memory_format = fmt});
+      res[1] = empty(w.sizes(), {.dtype = w.dtype(), .device = w.device(), .memory_format = wfmt});
+      if (need_b) res[2] = empty({w.size(0)}, {.dtype = w.dtype(), .device = w.device()});
+      kernels::conv_backward_kernel(res[0], res[1], res[2], go, x, w, p);
+      return res;
+    }
     if (need_x) {
       res[0] = empty(x.sizes(), {.dtype = x.dtype(), .device = x.device(), .memory_format = fmt});
       kernels::conv_backward_input_kernel(res[0], go, w, p);
