@@ -120,3 +120,40 @@ TEST(MemoryFormatUtils, ConvertConv2dWeightKeepsTheParameter) {
   // The output of a channels_last weight is channels_last (PyTorch's rule).
   EXPECT_TRUE(c2->forward(randn({1, 3, 8, 8})).is_contiguous(MemoryFormat::ChannelsLast));
 }
+
+TEST(ConvTranspose, GradcheckAndShapes) {
+  // groups, stride, padding, output_padding, dilation; channels_last input.
+  Tensor x = randn({2, 4, 3, 4}, {.dtype = kFloat64}).requires_grad_();
+  Tensor w = randn({4, 3, 3, 2}, {.dtype = kFloat64}).requires_grad_();
+  Tensor b = randn({6}, {.dtype = kFloat64}).requires_grad_();
+  EXPECT_TRUE(gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return conv_transpose2d(in[0], in[1], in[2], {2, 3}, {1, 0}, {1, 2}, 2, {1, 2});
+      },
+      {x, w, b}));
+  Tensor xc = randn({1, 2, 3, 3}, {.dtype = kFloat64}).contiguous(kChannelsLast).requires_grad_();
+  Tensor wc = randn({2, 2, 2, 2}, {.dtype = kFloat64}).requires_grad_();
+  EXPECT_TRUE(gradcheck(
+      [](const std::vector<Tensor>& in) { return conv_transpose2d(in[0], in[1], std::nullopt, 2); },
+      {xc, wc}));
+  Tensor x1 = randn({1, 2, 5}, {.dtype = kFloat64}).requires_grad_();
+  Tensor w1 = randn({2, 3, 3}, {.dtype = kFloat64}).requires_grad_();
+  EXPECT_TRUE(gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return conv_transpose1d(in[0], in[1], std::nullopt, 2, 1, 1);
+      },
+      {x1, w1}));
+  // float32 (oneDNN) against float64 (reference).
+  Tensor y32 = conv_transpose2d(x.detach().to(kFloat32), w.detach().to(kFloat32),
+                                b.detach().to(kFloat32), {2, 3}, {1, 0}, {1, 2}, 2, {1, 2});
+  Tensor y64 =
+      conv_transpose2d(x.detach(), w.detach(), b.detach(), {2, 3}, {1, 0}, {1, 2}, 2, {1, 2});
+  EXPECT_TRUE(y32.to(kFloat64).allclose(y64, 1e-4, 1e-4));
+  auto m = nn::make<nn::ConvTranspose2d>(
+      16, 33, 3, nn::ConvTranspose2dOptions{.stride = 2, .padding = 1, .output_padding = 1});
+  EXPECT_EQ(m->weight.sizes(), IntArrayRef({16, 33, 3, 3}));
+  EXPECT_EQ(m(randn({1, 16, 5, 5})).sizes(), IntArrayRef({1, 33, 10, 10}));
+  EXPECT_EQ(repr(*m),
+            "ConvTranspose2d(16, 33, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), "
+            "output_padding=(1, 1))");
+}

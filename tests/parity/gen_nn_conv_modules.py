@@ -20,6 +20,11 @@ MODULES = {
     "conv2d_circular": (nn.Conv2d, (3, 5, 3), dict(padding=(1, 2), padding_mode="circular")),
     "conv2d_reflect": (nn.Conv2d, (2, 4, (3, 2)), dict(padding=1, padding_mode="reflect", stride=2)),
     "conv2d_same_dil": (nn.Conv2d, (2, 2, 4), dict(padding="same", dilation=2, padding_mode="zeros")),
+    "convT2d": (nn.ConvTranspose2d, (4, 6, 3), dict(stride=2, padding=1, output_padding=1, groups=2,
+                                                     dilation=2, bias=False)),
+    "convT2d_basic": (nn.ConvTranspose2d, (3, 5, (3, 2)), dict(stride=(2, 1))),
+    "convT1d": (nn.ConvTranspose1d, (2, 3, 4), dict(stride=3, padding=2, output_padding=2)),
+    "convT3d": (nn.ConvTranspose3d, (2, 2, 2), dict(stride=2, output_padding=(1, 0, 1))),
     "maxpool2d": (nn.MaxPool2d, (3,), {}),
     "maxpool2d_full": (nn.MaxPool2d, ((3, 2),), dict(stride=(2, 1), padding=1, dilation=(1, 2),
                                                      ceil_mode=True)),
@@ -42,6 +47,10 @@ INPUTS = {
     "conv2d_circular": (2, 3, 5, 6),
     "conv2d_reflect": (1, 2, 6, 5),
     "conv2d_same_dil": (1, 2, 7, 7),
+    "convT2d": (2, 4, 5, 4),
+    "convT2d_basic": (2, 3, 4, 5),
+    "convT1d": (2, 2, 6),
+    "convT3d": (1, 2, 3, 2, 3),
     "maxpool2d": (2, 3, 8, 7),
     "maxpool2d_full": (1, 2, 7, 9),
     "maxpool1d": (2, 3, 9),
@@ -92,6 +101,22 @@ def generate(cases):
         gy = torch.randn(*y.shape)
         y.backward(gy)
         cases.add(name, [x, gy], [y.detach(), xr.grad])
+    # conv_transpose2d with a channels_last input (the output stays contiguous)
+    x = torch.randn(2, 4, 5, 6)
+    w = torch.randn(4, 3, 3, 3)
+    b = torch.randn(3)
+    xr = x.clone().to(memory_format=torch.channels_last).requires_grad_(True)
+    wr, br = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
+    y = F.conv_transpose2d(xr, wr, br, 2, 1, 1)
+    gy = torch.randn(*y.shape)
+    y.backward(gy)
+    cases.add("convT_fn_cl", [x, w, b, gy], [y.detach(), xr.grad, wr.grad, br.grad])
+    cases.add("convT_fn_cl_strides", [x, w, b, gy], [y.detach()], strides=True)
+    wt = torch.ones(4, 2, 3, 3)
+    cases.text("err_convT_channels", error(lambda: F.conv_transpose2d(torch.ones(1, 3, 5, 5), wt)))
+    cases.text("err_convT_bias", error(lambda: F.conv_transpose2d(torch.ones(1, 4, 5, 5), wt, torch.ones(3))))
+    cases.text("err_convT_outpad", error(lambda: F.conv_transpose2d(torch.ones(1, 4, 5, 5), wt, None, 2, 1, 2)))
+    cases.text("err_convT_mode", error(lambda: nn.ConvTranspose2d(2, 2, 3, padding_mode="reflect")))
     # constructor and pad errors
     cases.text("err_groups0", error(lambda: nn.Conv2d(2, 2, 3, groups=0)))
     cases.text("err_in_groups", error(lambda: nn.Conv2d(3, 4, 3, groups=2)))

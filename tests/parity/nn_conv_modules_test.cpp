@@ -53,6 +53,19 @@ std::map<std::string, nn::ModulePtr> modules() {
   m["conv2d_reflect"] = make<Conv2d>(
       2, 4, ConvSize{3, 2}, Conv2dOptions{.stride = 2, .padding = 1, .padding_mode = "reflect"});
   m["conv2d_same_dil"] = make<Conv2d>(2, 2, 4, Conv2dOptions{.padding = "same", .dilation = 2});
+  m["convT2d"] = make<ConvTranspose2d>(4, 6, 3,
+                                       ConvTranspose2dOptions{.stride = 2,
+                                                              .padding = 1,
+                                                              .output_padding = 1,
+                                                              .groups = 2,
+                                                              .bias = false,
+                                                              .dilation = 2});
+  m["convT2d_basic"] =
+      make<ConvTranspose2d>(3, 5, ConvSize{3, 2}, ConvTranspose2dOptions{.stride = {2, 1}});
+  m["convT1d"] = make<ConvTranspose1d>(
+      2, 3, 4, ConvTranspose1dOptions{.stride = 3, .padding = 2, .output_padding = 2});
+  m["convT3d"] = make<ConvTranspose3d>(
+      2, 2, 2, ConvTranspose3dOptions{.stride = 2, .output_padding = {1, 0, 1}});
   m["maxpool2d"] = make<MaxPool2d>(3);
   m["maxpool2d_full"] = make<MaxPool2d>(
       ConvSize{3, 2},
@@ -73,6 +86,9 @@ std::map<std::string, nn::ModulePtr> modules() {
 
 Tensor call_typed(nn::Module& m, const Tensor& x) {
   using namespace nn;
+  if (auto* c = dynamic_cast<ConvTranspose1d*>(&m)) return c->forward(x);
+  if (auto* c = dynamic_cast<ConvTranspose2d*>(&m)) return c->forward(x);
+  if (auto* c = dynamic_cast<ConvTranspose3d*>(&m)) return c->forward(x);
   if (auto* c = dynamic_cast<Conv1d*>(&m)) return c->forward(x);
   if (auto* c = dynamic_cast<Conv2d*>(&m)) return c->forward(x);
   if (auto* c = dynamic_cast<Conv3d*>(&m)) return c->forward(x);
@@ -149,6 +165,18 @@ TEST(NnConvModulesParity, Values) {
       return std::vector<Tensor>{y.detach(), x.grad()};
     }};
   }
+  auto convt = [](const std::vector<Tensor>& in, bool grads) {
+    Tensor x = in[0].clone(kChannelsLast).requires_grad_();
+    Tensor w = in[1].clone().requires_grad_(), b = in[2].clone().requires_grad_();
+    Tensor y = conv_transpose2d(x, w, b, 2, 1, 1);
+    if (!grads) return std::vector<Tensor>{y.detach()};
+    y.backward(in[3]);
+    return std::vector<Tensor>{y.detach(), x.grad(), w.grad(), b.grad()};
+  };
+  cases["convT_fn_cl"] = {[convt](const std::vector<Tensor>& in) { return convt(in, true); }};
+  cases["convT_fn_cl_strides"] = {
+      [convt](const std::vector<Tensor>& in) { return convt(in, false); },
+      {.tol = std::nullopt, .check_strides = true}};
   run_parity("nn_conv_modules", cases);
 }
 
@@ -168,6 +196,15 @@ TEST(NnConvModulesParity, Texts) {
   got["err_out_groups"] = error([] { nn::make<Conv2d>(4, 3, 3, Conv2dOptions{.groups = 2}); });
   got["err_same_strided"] =
       error([] { nn::make<Conv2d>(4, 4, 3, Conv2dOptions{.stride = 2, .padding = "same"}); });
+  Tensor wt = ones({4, 2, 3, 3});
+  got["err_convT_channels"] = error([&] { conv_transpose2d(ones({1, 3, 5, 5}), wt); });
+  got["err_convT_bias"] = error([&] { conv_transpose2d(ones({1, 4, 5, 5}), wt, ones({3})); });
+  got["err_convT_outpad"] = error([&] {
+    conv_transpose2d(ones({1, 4, 5, 5}), wt, std::nullopt, 2, 1, 2);
+  });
+  got["err_convT_mode"] = error([] {
+    nn::make<nn::ConvTranspose2d>(2, 2, 3, nn::ConvTranspose2dOptions{.padding_mode = "reflect"});
+  });
   got["err_pad_odd"] = error([] { pad(ones({2, 3}), {1}); });
   got["err_pad_long"] = error([] { pad(ones({2, 3}), {1, 1, 1, 1, 1, 1}); });
   got["err_pad_mode"] = error([] { pad(ones({2, 3, 4}), {1, 1}, "foo"); });

@@ -38,7 +38,12 @@ bool all_equal(IntArrayRef v, int64_t x) {
 
 ConvNd::ConvNd(const char* name, int64_t dims, int64_t in_channels_, int64_t out_channels_,
                const ConvSize& kernel_size_, const ConvOptions& o)
+    : ConvNd(name, dims, in_channels_, out_channels_, kernel_size_, o, Transposed{}) {}
+
+ConvNd::ConvNd(const char* name, int64_t dims, int64_t in_channels_, int64_t out_channels_,
+               const ConvSize& kernel_size_, const ConvOptions& o, const Transposed& t)
     : Module(name), dims_(dims) {
+  const bool tr = t.on;
   EMBER_CHECK(o.groups > 0, ValueError, "groups must be a positive integer");
   EMBER_CHECK(in_channels_ % o.groups == 0, ValueError, "in_channels must be divisible by groups");
   EMBER_CHECK(out_channels_ % o.groups == 0, ValueError,
@@ -76,7 +81,8 @@ ConvNd::ConvNd(const char* name, int64_t dims, int64_t in_channels_, int64_t out
   TensorOptions f;
   f.dtype = o.dtype;
   if (o.device) f.device = *o.device;
-  DimVector wshape{out_channels_, in_channels_ / o.groups};
+  DimVector wshape = tr ? DimVector{in_channels_, out_channels_ / o.groups}
+                        : DimVector{out_channels_, in_channels_ / o.groups};
   for (auto e : k) wshape.push_back(e);
   // Both tensors first: a negative size throws before anything is registered.
   Tensor w = empty(wshape, f);
@@ -88,7 +94,8 @@ ConvNd::ConvNd(const char* name, int64_t dims, int64_t in_channels_, int64_t out
   dilation = d;
   padding = p;
   padding_string = ps;
-  output_padding = DimVector(k.size(), 0);
+  output_padding = tr ? t.output_padding.expand(dims) : DimVector(k.size(), 0);
+  transposed = tr;
   groups = o.groups;
   padding_mode = pm;
   reversed_padding_repeated_twice = rev;
@@ -149,6 +156,43 @@ Tensor ConvNd::conv_forward(const Tensor& input, const Tensor& w, const Tensor& 
     }
   }
   return run(input, padding);
+}
+
+namespace {
+ConvOptions conv_options(const ConvTransposeOptions& o) {
+  return ConvOptions{.stride = o.stride,
+                     .padding = ConvPadding(o.padding),
+                     .dilation = o.dilation,
+                     .groups = o.groups,
+                     .bias = o.bias,
+                     .padding_mode = o.padding_mode,
+                     .dtype = o.dtype,
+                     .device = o.device};
+}
+const ConvTransposeOptions& check_zeros(const char* name, const ConvTransposeOptions& o) {
+  EMBER_CHECK(o.padding_mode == "zeros", ValueError,
+              "Only \"zeros\" padding mode is supported for ", name);
+  return o;
+}
+}  // namespace
+
+ConvTransposeNd::ConvTransposeNd(const char* name, int64_t dims, int64_t in_channels_,
+                                 int64_t out_channels_, const ConvSize& kernel_size_,
+                                 const ConvTransposeOptions& o)
+    : ConvNd(name, dims, in_channels_, out_channels_, kernel_size_,
+             conv_options(check_zeros(name, o)), Transposed{true, o.output_padding}),
+      tdims_(dims) {}
+
+Tensor ConvTransposeNd::transposed_forward(const Tensor& input) const {
+  const std::optional<Tensor> b = bias.defined() ? std::optional<Tensor>(bias) : std::nullopt;
+  switch (tdims_) {
+    case 1:
+      return conv_transpose1d(input, weight, b, stride, padding, output_padding, groups, dilation);
+    case 2:
+      return conv_transpose2d(input, weight, b, stride, padding, output_padding, groups, dilation);
+    default:
+      return conv_transpose3d(input, weight, b, stride, padding, output_padding, groups, dilation);
+  }
 }
 
 }  // namespace ember::nn

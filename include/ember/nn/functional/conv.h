@@ -8,5 +8,8 @@ namespace ember::nn::functional {
 using ember::conv1d;
 using ember::conv2d;
 using ember::conv3d;
+using ember::conv_transpose1d;
+using ember::conv_transpose2d;
+using ember::conv_transpose3d;
 
 }  // namespace ember::nn::functional

@@ -40,6 +40,7 @@ struct ConvPadding {
   ConvPadding(int64_t x) : size(x) {}  // NOLINT(google-explicit-constructor)
   ConvPadding(int x) : size(x) {}      // NOLINT(google-explicit-constructor)
   ConvPadding(std::initializer_list<int64_t> l) : size(l) {}
+  ConvPadding(const ConvSize& s) : size(s) {}         // NOLINT(google-explicit-constructor)
   ConvPadding(const char* s) : mode(s) {}             // NOLINT(google-explicit-constructor)
   ConvPadding(std::string s) : mode(std::move(s)) {}  // NOLINT(google-explicit-constructor)
 };
@@ -74,7 +75,8 @@ class ConvNd : public Module {
   DimVector kernel_size, stride, dilation;
   DimVector padding;           // the integers (zeros for "valid" / "same")
   std::string padding_string;  // "same" / "valid", or empty
-  DimVector output_padding;    // zeros (no transposed convolution yet)
+  DimVector output_padding;    // zeros unless transposed
+  bool transposed = false;
   int64_t groups = 1;
   std::string padding_mode;
   // For each dim, from the last: (left, right) padding, as torch's
@@ -86,6 +88,13 @@ class ConvNd : public Module {
  protected:
   ConvNd(const char* name, int64_t dims, int64_t in_channels, int64_t out_channels,
          const ConvSize& kernel_size, const ConvOptions& options);
+  // _ConvTransposeNd's: weight (in_channels, out_channels / groups, *kernel).
+  struct Transposed {
+    bool on = false;
+    ConvSize output_padding = 0;
+  };
+  ConvNd(const char* name, int64_t dims, int64_t in_channels, int64_t out_channels,
+         const ConvSize& kernel_size, const ConvOptions& options, const Transposed& t);
   // F.convNd (or pad + convNd for a non-zeros padding_mode) with these parameters.
   Tensor conv_forward(const Tensor& input, const Tensor& weight, const Tensor& bias) const;
 
@@ -115,6 +124,58 @@ class Conv3d : public ConvNd {
          const Conv3dOptions& options = {})
       : ConvNd("Conv3d", 3, in_channels, out_channels, kernel_size, options) {}
   Tensor forward(const Tensor& input) { return conv_forward(input, weight, bias); }
+};
+
+// torch.nn.ConvTranspose1d / 2d / 3d: ConvOptions plus output_padding (only
+// padding_mode "zeros", integer padding; torch's forward(input, output_size)
+// is not there: forward(input) uses output_padding).
+struct ConvTransposeOptions {
+  ConvSize stride = 1;
+  ConvSize padding = 0;
+  ConvSize output_padding = 0;
+  int64_t groups = 1;
+  bool bias = true;
+  ConvSize dilation = 1;
+  std::string padding_mode = "zeros";
+  std::optional<DType> dtype = std::nullopt;
+  std::optional<Device> device = std::nullopt;
+};
+using ConvTranspose1dOptions = ConvTransposeOptions;
+using ConvTranspose2dOptions = ConvTransposeOptions;
+using ConvTranspose3dOptions = ConvTransposeOptions;
+
+class ConvTransposeNd : public ConvNd {
+ protected:
+  ConvTransposeNd(const char* name, int64_t dims, int64_t in_channels, int64_t out_channels,
+                  const ConvSize& kernel_size, const ConvTransposeOptions& options);
+  Tensor transposed_forward(const Tensor& input) const;
+
+ private:
+  int64_t tdims_;
+};
+
+class ConvTranspose1d : public ConvTransposeNd {
+ public:
+  ConvTranspose1d(int64_t in_channels, int64_t out_channels, const ConvSize& kernel_size,
+                  const ConvTranspose1dOptions& options = {})
+      : ConvTransposeNd("ConvTranspose1d", 1, in_channels, out_channels, kernel_size, options) {}
+  Tensor forward(const Tensor& input) { return transposed_forward(input); }
+};
+
+class ConvTranspose2d : public ConvTransposeNd {
+ public:
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, const ConvSize& kernel_size,
+                  const ConvTranspose2dOptions& options = {})
+      : ConvTransposeNd("ConvTranspose2d", 2, in_channels, out_channels, kernel_size, options) {}
+  Tensor forward(const Tensor& input) { return transposed_forward(input); }
+};
+
+class ConvTranspose3d : public ConvTransposeNd {
+ public:
+  ConvTranspose3d(int64_t in_channels, int64_t out_channels, const ConvSize& kernel_size,
+                  const ConvTranspose3dOptions& options = {})
+      : ConvTransposeNd("ConvTranspose3d", 3, in_channels, out_channels, kernel_size, options) {}
+  Tensor forward(const Tensor& input) { return transposed_forward(input); }
 };
 
 }  // namespace ember::nn
