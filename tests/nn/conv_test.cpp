@@ -157,3 +157,29 @@ TEST(ConvTranspose, GradcheckAndShapes) {
             "ConvTranspose2d(16, 33, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), "
             "output_padding=(1, 1))");
 }
+
+TEST(LazyConv, MaterializesFromTheFirstInput) {
+  auto m = nn::make<nn::LazyConv2d>(33, 3, nn::Conv2dOptions{.stride = 2});
+  EXPECT_EQ(repr(*m), "LazyConv2d(0, 33, kernel_size=(3, 3), stride=(2, 2))");
+  EXPECT_TRUE(m->has_uninitialized_params());
+  Tensor y = m(randn({2, 4, 9, 9}));
+  EXPECT_EQ(y.sizes(), IntArrayRef({2, 33, 4, 4}));
+  EXPECT_EQ(m->weight.sizes(), IntArrayRef({33, 4, 3, 3}));
+  EXPECT_EQ(repr(*m), "Conv2d(4, 33, kernel_size=(3, 3), stride=(2, 2))");
+  const double bound = 1 / std::sqrt(4.0 * 9);
+  EXPECT_LE(m->weight.abs().max().item<float>(), bound);
+  // groups must divide the inferred in_channels; unbatched input.
+  auto g = nn::make<nn::LazyConv1d>(4, 3, nn::Conv1dOptions{.groups = 2});
+  EXPECT_THROW(g(randn({2, 3, 5})), ValueError);
+  auto t = nn::make<nn::LazyConvTranspose2d>(6, 3, nn::ConvTranspose2dOptions{.groups = 2});
+  EXPECT_EQ(t(randn({4, 5, 5})).sizes(), IntArrayRef({6, 7, 7}));
+  EXPECT_EQ(t->weight.sizes(), IntArrayRef({4, 3, 3, 3}));
+  EXPECT_EQ(repr(*t), "ConvTranspose2d(4, 6, kernel_size=(3, 3), stride=(1, 1), groups=2)");
+  // load_state_dict materializes.
+  auto src = nn::make<nn::Conv3d>(2, 5, 1);
+  auto l = nn::make<nn::LazyConv3d>(5, 1);
+  l->load_state_dict(src->state_dict());
+  EXPECT_TRUE(l->weight.equal(src->weight));
+  EXPECT_EQ(l(randn({1, 2, 3, 3, 3})).sizes(), IntArrayRef({1, 5, 3, 3, 3}));
+  EXPECT_EQ(l->in_channels, 2);
+}

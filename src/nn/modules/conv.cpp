@@ -5,6 +5,7 @@
 
 #include "ember/core/grad_mode.h"
 #include "ember/nn/init.h"
+#include "ember/nn/parameter.h"
 #include "ember/ops/conv.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/pad.h"
@@ -194,5 +195,55 @@ Tensor ConvTransposeNd::transposed_forward(const Tensor& input) const {
       return conv_transpose3d(input, weight, b, stride, padding, output_padding, groups, dilation);
   }
 }
+
+namespace detail {
+
+namespace {
+// LazyModuleMixin._lazy_load_hook (as LazyLinear's): an uninitialised
+// parameter whose key holds an initialised tensor takes that tensor's shape.
+void lazy_load_hook(Module& module, StateDict& state_dict, const std::string& prefix,
+                    LoadStateDictContext&) {
+  NoGradGuard no_grad;
+  for (const auto& [name, t] : module.named_parameters_local()) {
+    const Tensor* input = state_dict.find(prefix + name);
+    if (input && t.defined() && is_lazy(t) && input->defined() && !is_lazy(*input))
+      materialize(t, input->sizes());
+  }
+}
+}  // namespace
+
+RemovableHandle make_conv_lazy(ConvNd& m, int64_t out_channels, bool bias,
+                               std::optional<DType> dtype, std::optional<Device> device) {
+  m.weight = m.register_parameter("weight", UninitializedParameter(true, device, dtype));
+  m.bias = m.register_parameter(
+      "bias", bias ? Tensor(UninitializedParameter(true, device, dtype)) : Tensor());
+  m.out_channels = out_channels;
+  return m.register_load_state_dict_pre_hook(lazy_load_hook);
+}
+
+bool conv_has_uninitialized_params(const ConvNd& m) {
+  for (const auto& [name, t] : m.named_parameters_local())
+    if (is_lazy(t)) return true;
+  return false;
+}
+
+void initialize_lazy_conv(ConvNd& m, const Tensor& input, int64_t dims) {
+  NoGradGuard no_grad;
+  // _get_in_channels: "LazyConv... expects {N+1}D (unbatched) or {N+2}D (batched) input".
+  EMBER_CHECK(input.dim() == dims + 1 || input.dim() == dims + 2, RuntimeError, "Expected ",
+              dims + 1, "D (unbatched) or ", dims + 2, "D (batched) input to ", m.name(),
+              ", but got input of size: ", input.sizes());
+  const int64_t in = input.dim() == dims + 2 ? input.size(1) : input.size(0);
+  EMBER_CHECK(in % m.groups == 0, ValueError, "in_channels must be divisible by groups");
+  DimVector shape = m.transposed ? DimVector{in, m.out_channels / m.groups}
+                                 : DimVector{m.out_channels, in / m.groups};
+  for (auto k : m.kernel_size) shape.push_back(k);
+  materialize(m.weight, shape);
+  if (m.bias.defined()) materialize(m.bias, {m.out_channels});
+  m.in_channels = in;
+  m.reset_parameters();
+}
+
+}  // namespace detail
 
 }  // namespace ember::nn

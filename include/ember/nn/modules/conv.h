@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ember/core/removable_handle.h"
 #include "ember/core/tensor.h"
 #include "ember/nn/module.h"
 
@@ -176,6 +177,95 @@ class ConvTranspose3d : public ConvTransposeNd {
                   const ConvTranspose3dOptions& options = {})
       : ConvTransposeNd("ConvTranspose3d", 3, in_channels, out_channels, kernel_size, options) {}
   Tensor forward(const Tensor& input) { return transposed_forward(input); }
+};
+
+namespace detail {
+// LazyModuleMixin for convolutions: weight and bias become
+// UninitializedParameters, and a load_state_dict pre-hook materializes them.
+RemovableHandle make_conv_lazy(ConvNd& m, int64_t out_channels, bool bias,
+                               std::optional<DType> dtype, std::optional<Device> device);
+// Materializes weight/bias from the input's channel dim (size(1), or size(0)
+// unbatched), checks groups, resets the parameters.
+void initialize_lazy_conv(ConvNd& m, const Tensor& input, int64_t dims);
+bool conv_has_uninitialized_params(const ConvNd& m);
+}  // namespace detail
+
+// torch.nn.LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d: in_channels is taken
+// from the first input (dim 1, or dim 0 unbatched); until then weight and
+// bias are UninitializedParameters and the module prints as
+// "LazyConv2d(0, 33, ...)". The first forward (or load_state_dict)
+// materializes and resets them; the module then prints as its Conv class.
+//   auto conv = nn::make<nn::LazyConv2d>(33, 3, nn::Conv2dOptions{.stride = 2});
+template <typename Base, typename Options, int Dims>
+class LazyConvNd : public Base {
+ public:
+  LazyConvNd(const char* lazy_name, int64_t out_channels, const ConvSize& kernel_size,
+             const Options& options)
+      : Base(0, 0, kernel_size, options) {
+    final_name_ = this->name();
+    this->set_name(lazy_name);
+    this->out_channels = out_channels;
+    load_hook_ =
+        detail::make_conv_lazy(*this, out_channels, options.bias, options.dtype, options.device);
+  }
+  Tensor forward(const Tensor& input) {
+    if (!initialized_) {
+      initialize_parameters(input);
+      load_hook_.remove();
+      initialized_ = true;
+      if (this->in_channels == 0)  // materialized by load_state_dict
+        this->in_channels =
+            this->transposed ? this->weight.size(0) : this->weight.size(1) * this->groups;
+      this->set_name(final_name_);
+    }
+    return Base::forward(input);
+  }
+  void initialize_parameters(const Tensor& input) {
+    if (has_uninitialized_params()) detail::initialize_lazy_conv(*this, input, Dims);
+  }
+  bool has_uninitialized_params() const { return detail::conv_has_uninitialized_params(*this); }
+  void reset_parameters() override {
+    if (!has_uninitialized_params() && this->in_channels != 0) Base::reset_parameters();
+  }
+
+ private:
+  std::string final_name_;
+  bool initialized_ = false;
+  RemovableHandle load_hook_;
+};
+
+class LazyConv1d : public LazyConvNd<Conv1d, Conv1dOptions, 1> {
+ public:
+  LazyConv1d(int64_t out_channels, const ConvSize& kernel_size, const Conv1dOptions& options = {})
+      : LazyConvNd("LazyConv1d", out_channels, kernel_size, options) {}
+};
+class LazyConv2d : public LazyConvNd<Conv2d, Conv2dOptions, 2> {
+ public:
+  LazyConv2d(int64_t out_channels, const ConvSize& kernel_size, const Conv2dOptions& options = {})
+      : LazyConvNd("LazyConv2d", out_channels, kernel_size, options) {}
+};
+class LazyConv3d : public LazyConvNd<Conv3d, Conv3dOptions, 3> {
+ public:
+  LazyConv3d(int64_t out_channels, const ConvSize& kernel_size, const Conv3dOptions& options = {})
+      : LazyConvNd("LazyConv3d", out_channels, kernel_size, options) {}
+};
+class LazyConvTranspose1d : public LazyConvNd<ConvTranspose1d, ConvTranspose1dOptions, 1> {
+ public:
+  LazyConvTranspose1d(int64_t out_channels, const ConvSize& kernel_size,
+                      const ConvTranspose1dOptions& options = {})
+      : LazyConvNd("LazyConvTranspose1d", out_channels, kernel_size, options) {}
+};
+class LazyConvTranspose2d : public LazyConvNd<ConvTranspose2d, ConvTranspose2dOptions, 2> {
+ public:
+  LazyConvTranspose2d(int64_t out_channels, const ConvSize& kernel_size,
+                      const ConvTranspose2dOptions& options = {})
+      : LazyConvNd("LazyConvTranspose2d", out_channels, kernel_size, options) {}
+};
+class LazyConvTranspose3d : public LazyConvNd<ConvTranspose3d, ConvTranspose3dOptions, 3> {
+ public:
+  LazyConvTranspose3d(int64_t out_channels, const ConvSize& kernel_size,
+                      const ConvTranspose3dOptions& options = {})
+      : LazyConvNd("LazyConvTranspose3d", out_channels, kernel_size, options) {}
 };
 
 }  // namespace ember::nn
