@@ -12,8 +12,11 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
             ResNet-50-shaped module tree (traversals, state_dict, load, zero_grad,
             conversions, parameters_to_vector), with a memcpy of the same bytes
             beside the copies. See bench/nn_bench.cpp for the cases.
+  conv:     bench/conv_bench against PyTorch: conv2d forward (no_grad) and forward +
+            backward (input and weight gradients) on the ResNet-18 (CIFAR) shapes,
+            batch 16, NCHW and channels_last. See bench/conv_bench.cpp.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn]
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv]
 """
 import argparse
 import json
@@ -456,6 +459,88 @@ def nn_suite(args):
                   f"{mc / e:.2f}x, {verdict}")
 
 
+CONV_SHAPES = [(3, 64, 32, 3, 1), (64, 64, 32, 3, 1), (64, 128, 32, 3, 2), (128, 128, 16, 3, 1),
+               (128, 256, 16, 3, 2), (256, 256, 8, 3, 1), (256, 512, 8, 3, 2), (512, 512, 4, 3, 1),
+               (64, 128, 32, 1, 2), (128, 256, 16, 1, 2), (256, 512, 8, 1, 2)]
+
+
+def torch_conv_case(kind, ci, co, h, k, s, cl):
+    """The work of one bench/conv_bench.cpp case, in PyTorch."""
+    x, w = torch.randn(16, ci, h, h), torch.randn(co, ci, k, k)
+    if cl:
+        x = x.contiguous(memory_format=torch.channels_last)
+        w = w.contiguous(memory_format=torch.channels_last)
+    if kind == "forward":
+        def fwd():
+            with torch.no_grad():
+                torch.conv2d(x, w, None, s, k // 2)
+        return fwd
+    x.requires_grad_()
+    w.requires_grad_()
+
+    def fwd_bwd():
+        y = torch.conv2d(x, w, None, s, k // 2)
+        y.backward(torch.ones_like(y))
+        x.grad = None
+        w.grad = None
+    return fwd_bwd
+
+
+def run_conv_bench(exe, threads, reps):
+    """{(kind, args tuple): median seconds} of bench/conv_bench."""
+    env = dict(os.environ, EMBER_BENCH_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    args = [exe, "--benchmark_format=json", f"--benchmark_repetitions={reps}",
+            "--benchmark_report_aggregates_only=true", "--benchmark_min_time=0.05"]
+    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+    res = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        parts = b["run_name"].split("/")
+        kind = parts[0][len("BM_conv2d_"):]
+        unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        res[kind, tuple(int(v) for v in parts[1:7])] = b["real_time"] * unit
+    return res
+
+
+def conv_suite(args):
+    """ember's whole conv_bench and then every PyTorch case, args.rounds times;
+    medians across rounds."""
+    exe = os.path.join(args.build, "bench", "conv_bench")
+    cases = [(kind, (*shape, cl)) for kind in ("forward", "forward_backward")
+             for cl in (0, 1) for shape in CONV_SHAPES]
+    load_before = os.getloadavg()[0]
+    ember_s = {c: [] for c in cases}
+    torch_s = {c: [] for c in cases}
+    for r in range(args.rounds):
+        res = run_conv_bench(exe, args.threads, args.reps)
+        for c in cases:
+            ember_s[c].append(res[c])
+        for kind, a in cases:
+            torch_s[kind, a].append(time_torch(torch_conv_case(kind, *a), args.reps, min_time=0.1))
+        print(f"  conv round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
+    print(f"\nconv2d, batch 16, ResNet-18 (CIFAR) shapes; load average {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after\n")
+    print("| pass | C_in->C_out | HxW | kernel | stride | format | ember | PyTorch | PyTorch/ember |")
+    print("| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |")
+    ratios = {}
+    for kind, (ci, co, h, k, s, cl) in cases:
+        e = statistics.median(ember_s[kind, (ci, co, h, k, s, cl)])
+        t = statistics.median(torch_s[kind, (ci, co, h, k, s, cl)])
+        ratios.setdefault((kind, cl), []).append(t / e)
+        fmt = "channels_last" if cl else "NCHW"
+        print(f"| {kind} | {ci}->{co} | {h}x{h} | {k}x{k} | {s} | {fmt} | {fmt_time(e)} | "
+              f"{fmt_time(t)} | {t / e:.2f}x |")
+    for (kind, cl), v in ratios.items():
+        gm = statistics.geometric_mean(v)
+        print(f"{kind} {'channels_last' if cl else 'NCHW'}: geometric mean PyTorch/ember "
+              f"{gm:.2f}x, worst {min(v):.2f}x")
+    for kind in ("forward", "forward_backward"):
+        n = sum(1 for shape in CONV_SHAPES if statistics.median(ember_s[kind, (*shape, 1)]) <
+                statistics.median(ember_s[kind, (*shape, 0)]))
+        print(f"{kind}: ember channels_last faster than ember NCHW on {n}/{len(CONV_SHAPES)} shapes")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -463,7 +548,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn"), default="all")
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv"), default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
@@ -473,6 +558,8 @@ def main():
         autograd_suite(args)
     if args.suite in ("all", "nn"):
         nn_suite(args)
+    if args.suite in ("all", "conv"):
+        conv_suite(args)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,13 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
     const bool need_x = n.needs_input_grad(0), need_w = n.needs_input_grad(1);
     const bool need_b = has_bias && n.needs_input_grad(2);
     const Tensor go = g[0].contiguous(fmt);
+    if (need_x && need_w) {  // one kernel: both passes share grad_out's reorder
+      res[0] = empty(x.sizes(), {.dtype = x.dtype(), .device = x.device(), .memory_format = fmt});
+      res[1] = empty(w.sizes(), {.dtype = w.dtype(), .device = w.device(), .memory_format = wfmt});
+      if (need_b) res[2] = empty({w.size(0)}, {.dtype = w.dtype(), .device = w.device()});
+      kernels::conv_backward_kernel(res[0], res[1], res[2], go, x, w, p);
+      return res;
+    }
     if (need_x) {
       res[0] = empty(x.sizes(), {.dtype = x.dtype(), .device = x.device(), .memory_format = fmt});
       kernels::conv_backward_input_kernel(res[0], go, w, p);
@@ -235,7 +242,155 @@ Tensor conv_nd_mode(const Tensor& input, const Tensor& weight, const std::option
   });
 }
 
+// ---------------------------------------------------------- transposed
+
+void check_shape_transposed(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                            const ConvParams& p, IntArrayRef output_padding) {
+  const int64_t k = input.dim();
+  const int64_t weight_dim = weight.dim();
+  const IntArrayRef ws = weight.sizes();
+  EMBER_CHECK(weight_dim >= 3, RuntimeError, "weight should have at least three dimensions");
+  for (size_t i = 0; i < p.padding_l.size(); ++i)
+    EMBER_CHECK(p.padding_l[i] >= 0, RuntimeError, "negative padding is not supported");
+  for (auto s : p.stride) EMBER_CHECK(s > 0, RuntimeError, "non-positive stride is not supported");
+  for (auto d : p.dilation)
+    EMBER_CHECK(d > 0, RuntimeError, "dilation should be greater than zero, but got ", p.dilation);
+  EMBER_CHECK(p.groups > 0, RuntimeError, "non-positive groups is not supported");
+  for (auto o : output_padding)
+    EMBER_CHECK(o >= 0, RuntimeError, "negative output_padding is not supported");
+  EMBER_CHECK(weight_dim == k, RuntimeError, "Expected ", weight_dim, "-dimensional input for ",
+              weight_dim, "-dimensional weight ", ws, ", but got ", k,
+              "-dimensional input of size ", input.sizes(), " instead");
+  EMBER_CHECK(input.size(1) == ws[0], RuntimeError, "Given transposed=1, weight of size ", ws,
+              ", expected input", input.sizes(), " to have ", ws[0], " channels, but got ",
+              input.size(1), " channels instead");
+  EMBER_CHECK(ws[0] % p.groups == 0, RuntimeError, "Given groups=", p.groups,
+              ", expected weight to be divisible by ", p.groups,
+              " at dimension 0, but got weight of size [", ws, "] instead");
+  EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == ws[1] * p.groups),
+              RuntimeError, "Given transposed=1, weight of size ", ws,
+              ", expected bias to be 1-dimensional with ", ws[1] * p.groups,
+              " elements, but got bias of size ", bias.sizes(), " instead");
+  // slow_conv_transpose's check, with its names for 2 spatial dims.
+  bool bad = false;
+  for (size_t j = 0; j < output_padding.size(); ++j)
+    bad = bad || (output_padding[j] >= p.stride[j] && output_padding[j] >= p.dilation[j]);
+  if (bad) {
+    static const char* names3[] = {"depth", "height", "width"};
+    std::ostringstream os;
+    os << "output padding must be smaller than either stride or dilation, but got";
+    const size_t n = output_padding.size();
+    auto list = [&](const char* what, IntArrayRef v) {
+      for (size_t j = 0; j < n; ++j) os << " " << what << "_" << names3[3 - n + j] << ": " << v[j];
+    };
+    list("output_padding", output_padding);
+    list("stride", p.stride);
+    list("dilation", p.dilation);
+    throw RuntimeError(os.str());
+  }
+}
+
+DimVector transposed_output_size(const Tensor& input, const Tensor& weight, const ConvParams& p,
+                                 IntArrayRef output_padding) {
+  DimVector out{input.size(0), weight.size(1) * p.groups};
+  DimVector in_sp, out_sp;
+  bool small = false;
+  for (int64_t i = 2; i < input.dim(); ++i) {
+    const size_t j = i - 2;
+    const int64_t o = (input.size(i) - 1) * p.stride[j] - p.padding_l[j] - p.padding_r[j] +
+                      p.dilation[j] * (weight.size(i) - 1) + output_padding[j] + 1;
+    out.push_back(o);
+    in_sp.push_back(input.size(i));
+    out_sp.push_back(o);
+    small = small || o < 1;
+  }
+  EMBER_CHECK(!small, RuntimeError, "Given input size per channel: (", join_x(in_sp),
+              "). Calculated output size per channel: (", join_x(out_sp),
+              "). Output size is too small");
+  return out;
+}
+
+Tensor conv_transpose_checked(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                              const ConvParams& p, IntArrayRef output_padding) {
+  const DimVector out_size = transposed_output_size(input, weight, p, output_padding);
+  auto run = [&] {
+    Tensor out = empty(out_size, {.dtype = input.dtype(), .device = input.device()});
+    if (out.is_meta()) return out;
+    kernels::conv_backward_input_kernel(out, input, weight, p);
+    if (bias.defined()) {
+      DimVector bs(out.dim(), 1);
+      bs[1] = bias.size(0);
+      out.add_(bias.view(bs));
+    }
+    return out;
+  };
+  if (!autograd::grad_needed(input, weight, bias)) return run();
+  Tensor out = autograd::untracked(run);
+  const MemoryFormat wfmt = kernels::torch_suggest_memory_format(weight);
+  auto formula = [p, wfmt, has_bias = bias.defined()](autograd::FormulaNodeBase& n,
+                                                      autograd::variable_list& g) {
+    autograd::variable_list res(3);
+    if (!g[0].defined()) return res;
+    const Tensor x = n.saved(0), w = n.saved(1);
+    const Tensor go = g[0].contiguous();
+    if (n.needs_input_grad(0)) {  // the convolution of grad_out with the weight
+      res[0] = empty(x.sizes(), {.dtype = x.dtype(), .device = x.device()});
+      kernels::conv_forward_kernel(res[0], go, w, Tensor(), p);
+    }
+    if (n.needs_input_grad(1)) {  // x plays grad_out, grad_out the input
+      res[1] = empty(w.sizes(), {.dtype = w.dtype(), .device = w.device(), .memory_format = wfmt});
+      kernels::conv_backward_weight_kernel(res[1], Tensor(), x.contiguous(), go, p);
+    }
+    if (has_bias && n.needs_input_grad(2)) {
+      DimVector dims{0};
+      for (int64_t d = 2; d < go.dim(); ++d) dims.push_back(d);
+      res[2] = go.sum(dims);
+    }
+    return res;
+  };
+  auto node = autograd::make_node("ConvolutionBackward0", formula, input, weight, bias);
+  node->save(input);
+  node->save(weight);
+  autograd::set_history(out, node);
+  return out;
+}
+
+Tensor conv_transpose_nd(const Tensor& input, const Tensor& weight,
+                         const std::optional<Tensor>& bias_opt, IntArrayRef stride,
+                         IntArrayRef padding, IntArrayRef output_padding, int64_t groups,
+                         IntArrayRef dilation, int64_t sd, const char* name) {
+  return batchified(input, sd, name, [&](const Tensor& x) {
+    const Tensor bias = bias_opt ? *bias_opt : Tensor();
+    const ConvParams p = make_params(weight, stride, padding, dilation, groups);
+    const DimVector op =
+        expand_param(output_padding, std::max<int64_t>(weight.dim() - 2, 0), "output_padding");
+    check_types(x, bias);
+    check_shape_transposed(x, weight, bias, p, op);
+    check_kernel_types(x, weight);
+    return conv_transpose_checked(x, weight, bias, p, op);
+  });
+}
+
 }  // namespace
+
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, IntArrayRef stride, IntArrayRef padding,
+                        IntArrayRef output_padding, int64_t groups, IntArrayRef dilation) {
+  return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                           1, "conv_transpose1d");
+}
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, IntArrayRef stride, IntArrayRef padding,
+                        IntArrayRef output_padding, int64_t groups, IntArrayRef dilation) {
+  return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                           2, "conv_transpose2d");
+}
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, IntArrayRef stride, IntArrayRef padding,
+                        IntArrayRef output_padding, int64_t groups, IntArrayRef dilation) {
+  return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                           3, "conv_transpose3d");
+}
 
 Tensor conv1d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
               IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, int64_t groups) {

@@ -61,6 +61,27 @@ Tensor conv3d(const Tensor& input, const Tensor& weight, const std::optional<Ten
   return conv3d_padding_mode(input, weight, bias, stride, padding, dilation, groups);
 }
 
+// Transposed convolution, as torch.conv_transpose1d / 2d / 3d (note torch's
+// argument order: output_padding and groups before dilation): input (N, C, *I)
+// or unbatched, weight (C, OC / groups, *kernel), optional bias (OC). Output
+// size per dim: (I - 1) * stride - 2 * padding + dilation * (kernel - 1) +
+// output_padding + 1; output_padding must be smaller than stride or dilation.
+// Runs the convolution's backward-data kernel (oneDNN for float32); the output
+// is contiguous (as PyTorch 1.13's CPU path). Differentiable
+// ("ConvolutionBackward0").
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias = std::nullopt, IntArrayRef stride = 1,
+                        IntArrayRef padding = 0, IntArrayRef output_padding = 0, int64_t groups = 1,
+                        IntArrayRef dilation = 1);
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias = std::nullopt, IntArrayRef stride = 1,
+                        IntArrayRef padding = 0, IntArrayRef output_padding = 0, int64_t groups = 1,
+                        IntArrayRef dilation = 1);
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias = std::nullopt, IntArrayRef stride = 1,
+                        IntArrayRef padding = 0, IntArrayRef output_padding = 0, int64_t groups = 1,
+                        IntArrayRef dilation = 1);
+
 // torch.convolution (transposed = false): batched input only, the rank taken
 // from the weight.
 Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,

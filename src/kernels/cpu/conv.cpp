@@ -74,13 +74,39 @@ bool is_channels_last(const Tensor& t) {
   return false;
 }
 
+// Reorders below this size run on the calling thread: a parallel region's
+// fork and join cost more than copying them (weights, small activations),
+// and on a busy machine each region can wait for a descheduled thread.
+constexpr size_t kSerialReorderBytes = size_t{512} << 10;
+
+void run_reorder(memory from, memory to) {
+  dnnl::reorder r(from, to);
+  if (from.get_desc().get_size() >= kSerialReorderBytes) {
+    r.execute(stream(), from, to);
+    return;
+  }
+#if defined(_OPENMP)
+  const int n = omp_get_max_threads();
+  omp_set_num_threads(1);  // this thread's next parallel regions only
+  try {
+    r.execute(stream(), from, to);
+  } catch (...) {
+    omp_set_num_threads(n);
+    throw;
+  }
+  omp_set_num_threads(n);
+#else
+  r.execute(stream(), from, to);
+#endif
+}
+
 // Source-side memory: the user's buffer when `want` describes it, else a
 // reorder of it into a new buffer of layout `want`.
 memory source_memory(const memory::desc& want, const memory::desc& have, void* data) {
   memory user(have, engine(), data);
   if (want == have) return user;
   memory m(want, engine());
-  dnnl::reorder(user, m).execute(stream(), user, m);
+  run_reorder(user, m);
   return m;
 }
 
@@ -91,7 +117,7 @@ struct DstMemory {
   DstMemory(const memory::desc& want, const memory::desc& have, void* data)
       : user(have, engine(), data), m(want == have ? user : memory(want, engine())) {}
   void finish() {
-    if (m.get() != user.get()) dnnl::reorder(m, user).execute(stream(), m, user);
+    if (m.get() != user.get()) run_reorder(m, user);
   }
 };
 
@@ -239,8 +265,15 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
   stream().wait();
 }
 
-void dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
-                         const ConvParams& p) {
+// What the backward-data pass read and wrote: grad_out in the primitive's
+// layout, and the layout of its diff_src (the input's shape).
+struct BwdDataLayouts {
+  memory diff_dst;
+  memory::desc diff_src;
+};
+
+BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_out,
+                                   const Tensor& weight, const ConvParams& p) {
   const bool cl = is_channels_last(grad_input);
   Key key(1, p);
   key.add(grad_input);
@@ -265,10 +298,16 @@ void dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_out, const
       {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_SRC, diff_src.m}});
   diff_src.finish();
   stream().wait();
+  return {diff_dst, e->pd.diff_src_desc()};
 }
 
+// shared: grad_out already reordered by the backward-data pass (its layout
+// is then imposed on diff_dst, so that both passes read one copy); the cache
+// key's `shared_key` tells such entries apart.
 void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
-                          const Tensor& grad_out, const Tensor& input, const ConvParams& p) {
+                          const Tensor& grad_out, const Tensor& input, const ConvParams& p,
+                          const BwdDataLayouts* shared = nullptr,
+                          const std::string& shared_key = {}) {
   // Activations run channels-last when the forward did: the input's layout,
   // or the weight's, said so (the caller passes grad_out in that layout).
   const bool cl = is_channels_last(grad_out) || is_channels_last(grad_weight);
@@ -278,19 +317,35 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   key.add(grad_out);
   key.add(input);
   key.add(cl);
+  key.s += shared_key;
   auto e = bwd_weights_cache().get(key.s, [&] {
     const Geometry g(p);
-    const ActivationMds a = activation_mds(input.sizes(), grad_out.sizes(), cl);
     const memory::desc w = any_weight_md(grad_weight, p.groups);
     const memory::desc b = grad_bias.defined() ? any_md(grad_bias.sizes()) : memory::desc();
-    auto hint = forward_pd(dnnl::prop_kind::forward_training, a, w, b, g);
-    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, a.src, w, b,
-                                               a.dst, g.strides, g.dilates, g.pad_l, g.pad_r);
-    dnnl::convolution_backward_weights::primitive_desc pd(d, engine(), hint);
+    auto make_pd = [&](const ActivationMds& a) {
+      auto hint = forward_pd(dnnl::prop_kind::forward_training, a, w, b, g);
+      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, a.src, w, b,
+                                                 a.dst, g.strides, g.dilates, g.pad_l, g.pad_r);
+      return dnnl::convolution_backward_weights::primitive_desc(d, engine(), hint);
+    };
+    if (shared) {
+      // The layouts of the backward-data pass, unless only a reference
+      // implementation takes them.
+      try {
+        auto pd = make_pd({shared->diff_src, shared->diff_dst.get_desc()});
+        if (std::string(pd.impl_info_str()).rfind("ref", 0) != 0)
+          return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+      } catch (const dnnl::error&) {
+      }
+    }
+    auto pd = make_pd(activation_mds(input.sizes(), grad_out.sizes(), cl));
     return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
   });
   memory src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
-  memory diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
+  memory diff_dst =
+      shared && e->pd.diff_dst_desc() == shared->diff_dst.get_desc()
+          ? shared->diff_dst
+          : source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
   DstMemory diff_w(e->pd.diff_weights_desc(), user_weight_md(grad_weight, p.groups),
                    grad_weight.data_ptr());
   std::unordered_map<int, memory> args{
@@ -465,7 +520,8 @@ void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out
     case DType::Float32:
       if (has_zero_dim(grad_out) || has_zero_dim(weight))
         return ref_backward_input<float>(grad_input, grad_out, weight, p);
-      return dnnl_backward_input(grad_input, grad_out, weight, p);
+      dnnl_backward_input(grad_input, grad_out, weight, p);
+      return;
     case DType::Float64:
       return ref_backward_input<double>(grad_input, grad_out, weight, p);
     default: {
@@ -474,6 +530,28 @@ void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out
       write(grad_input, gi);
     }
   }
+}
+
+void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
+                          const Tensor& grad_bias, const Tensor& grad_out, const Tensor& input,
+                          const Tensor& weight, const ConvParams& p) {
+  const bool dnnl = grad_weight.dtype() == DType::Float32 && grad_input.numel() > 0 &&
+                    !has_zero_dim(grad_out) && !has_zero_dim(weight) && !has_zero_dim(input);
+  if (!dnnl) {
+    conv_backward_input_kernel(grad_input, grad_out, weight, p);
+    conv_backward_weight_kernel(grad_weight, grad_bias, grad_out, input, p);
+    return;
+  }
+  const BwdDataLayouts l = dnnl_backward_input(grad_input, grad_out, weight, p);
+  if (l.diff_dst.get_data_handle() == grad_out.data_ptr()) {  // read in place: nothing to share
+    dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p);
+    return;
+  }
+  // The cache key of the weights pass names the layouts it is given.
+  const memory::desc md = l.diff_dst.get_desc();
+  std::string shared_key(reinterpret_cast<const char*>(&md.data), sizeof md.data);
+  shared_key.append(reinterpret_cast<const char*>(&l.diff_src.data), sizeof l.diff_src.data);
+  dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, &l, shared_key);
 }
 
 void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_bias,

@@ -36,6 +36,12 @@ void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out
 void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_bias,
                                  const Tensor& grad_out, const Tensor& input, const ConvParams& p);
 
+// Both backward passes (float32 on oneDNN: grad_out is reordered once for
+// both when the primitives want it in another layout); else the two above.
+void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
+                          const Tensor& grad_bias, const Tensor& grad_out, const Tensor& input,
+                          const Tensor& weight, const ConvParams& p);
+
 // PyTorch's Tensor::suggest_memory_format(): ChannelsLast(3d) whenever the
 // strides are channels-last-like (is_channels_last_strides_2d/3d), even where
 // they are contiguous ones too (one channel, 1x1 spatial dims), which the

@@ -1,0 +1,110 @@
+#pragma once
+// torch.nn.MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool2d
+// (torch/nn/modules/pooling.py), on the pooling ops of ember/ops/pool.h.
+//
+// Sizes take one integer or a braced list ({2, 3}), and print as torch does:
+// as given (MaxPool, Adaptive*: "kernel_size=3" or "kernel_size=(2, 3)"), or
+// as tuples where torch converts them (AvgPool1d: "kernel_size=(3,)").
+// An unset stride is kernel_size (torch's stride=None).
+//   auto pool = nn::make<nn::MaxPool2d>(3, nn::MaxPool2dOptions{.stride = 2, .padding = 1});
+// forward(x) returns the pooled tensor; a pool made with return_indices = true
+// also has forward_with_indices(x) -> (output, indices) (forward() then still
+// returns the output only: C++ has one return type).
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "ember/nn/module.h"
+#include "ember/nn/modules/conv.h"
+
+namespace ember::nn {
+
+struct MaxPoolOptions {
+  std::optional<ConvSize> stride = std::nullopt;  // none: kernel_size
+  ConvSize padding = 0;
+  ConvSize dilation = 1;
+  bool return_indices = false;
+  bool ceil_mode = false;
+};
+using MaxPool1dOptions = MaxPoolOptions;
+using MaxPool2dOptions = MaxPoolOptions;
+
+struct AvgPoolOptions {
+  std::optional<ConvSize> stride = std::nullopt;  // none: kernel_size
+  ConvSize padding = 0;
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  std::optional<int64_t> divisor_override = std::nullopt;  // AvgPool2d only (as torch)
+};
+using AvgPool1dOptions = AvgPoolOptions;
+using AvgPool2dOptions = AvgPoolOptions;
+
+class MaxPool1d : public Module {
+ public:
+  explicit MaxPool1d(const ConvSize& kernel_size, const MaxPool1dOptions& options = {});
+  Tensor forward(const Tensor& input);
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  // "kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=False"
+  std::string extra_repr() const override;
+  ConvSize kernel_size, stride, padding, dilation;
+  bool return_indices, ceil_mode;
+};
+
+class MaxPool2d : public Module {
+ public:
+  explicit MaxPool2d(const ConvSize& kernel_size, const MaxPool2dOptions& options = {});
+  Tensor forward(const Tensor& input);
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  std::string extra_repr() const override;
+  ConvSize kernel_size, stride, padding, dilation;
+  bool return_indices, ceil_mode;
+};
+
+class AvgPool1d : public Module {
+ public:
+  explicit AvgPool1d(const ConvSize& kernel_size, const AvgPool1dOptions& options = {});
+  Tensor forward(const Tensor& input);
+  // "kernel_size=(3,), stride=(3,), padding=(0,)"
+  std::string extra_repr() const override;
+  ConvSize kernel_size, stride, padding;
+  bool ceil_mode, count_include_pad;
+};
+
+class AvgPool2d : public Module {
+ public:
+  explicit AvgPool2d(const ConvSize& kernel_size, const AvgPool2dOptions& options = {});
+  Tensor forward(const Tensor& input);
+  // "kernel_size=3, stride=3, padding=0"
+  std::string extra_repr() const override;
+  ConvSize kernel_size, stride, padding;
+  bool ceil_mode, count_include_pad;
+  std::optional<int64_t> divisor_override;
+};
+
+class AdaptiveAvgPool1d : public Module {
+ public:
+  explicit AdaptiveAvgPool1d(int64_t output_size);
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;  // "output_size=5"
+  int64_t output_size;
+};
+
+class AdaptiveAvgPool2d : public Module {
+ public:
+  explicit AdaptiveAvgPool2d(const ConvSize& output_size);
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;  // "output_size=(5, 7)"
+  ConvSize output_size;
+};
+
+class AdaptiveMaxPool2d : public Module {
+ public:
+  explicit AdaptiveMaxPool2d(const ConvSize& output_size, bool return_indices = false);
+  Tensor forward(const Tensor& input);
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  std::string extra_repr() const override;
+  ConvSize output_size;
+  bool return_indices;
+};
+
+}  // namespace ember::nn
