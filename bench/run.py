@@ -16,7 +16,11 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
             backward (input and weight gradients) on the ResNet-18 (CIFAR) shapes,
             batch 16, NCHW and channels_last. See bench/conv_bench.cpp.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv]
+  data:     bench/data_bench against PyTorch: one epoch of Fashion-MNIST train, batch
+            64, shuffle, 0 and 2 workers (ember: threads; PyTorch: processes over a
+            TensorDataset of the same images, already float). See bench/data_bench.cpp.
+
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data]
 """
 import argparse
 import json
@@ -541,6 +545,43 @@ def conv_suite(args):
         print(f"{kind}: ember channels_last faster than ember NCHW on {n}/{len(CONV_SHAPES)} shapes")
 
 
+def torch_fmnist_epoch(workers):
+    import gzip
+    import numpy as np
+    from torch.utils.data import DataLoader, TensorDataset
+    root = "/usr/share/datasets/fashion-mnist"
+    with gzip.open(f"{root}/train-images-idx3-ubyte.gz", "rb") as f:
+        x = torch.from_numpy(np.frombuffer(f.read(), np.uint8, offset=16).copy()).view(-1, 1, 28, 28)
+    with gzip.open(f"{root}/train-labels-idx1-ubyte.gz", "rb") as f:
+        y = torch.from_numpy(np.frombuffer(f.read(), np.uint8, offset=8).copy()).long()
+    ds = TensorDataset(x.float().div(255), y)
+    loader = DataLoader(ds, batch_size=64, shuffle=True, num_workers=workers,
+                        generator=torch.Generator().manual_seed(0))
+
+    def epoch():
+        n = 0
+        for b in loader:
+            n += b[0].shape[0]
+        return n
+    return epoch
+
+
+def data_suite(args):
+    """One loader epoch over Fashion-MNIST train in ember and PyTorch; images/s."""
+    res, errors = run_gbench(os.path.join(args.build, "bench", "data_bench"), args.threads, args.reps)
+    print("\nFashion-MNIST train, batch 64, shuffle: one epoch (60,000 images)\n")
+    print("| workers | ember | ember images/s | PyTorch | PyTorch images/s | PyTorch/ember |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for w in (0, 2):
+        e = res[f"fmnist_epoch_workers{w}"][0] if f"fmnist_epoch_workers{w}" in res else None
+        t = time_torch(torch_fmnist_epoch(w), max(1, args.reps // 2), min_time=0.0)
+        es = f"{fmt_time(e)} | {60000 / e:,.0f}" if e else "- | -"
+        ratio = f"{t / e:.2f}x" if e else "-"
+        print(f"| {w} | {es} | {fmt_time(t)} | {60000 / t:,.0f} | {ratio} |")
+    for k, v in errors.items():
+        print(f"ember {k}: {v}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -548,7 +589,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv"), default="all")
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data"), default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
@@ -560,6 +601,8 @@ def main():
         nn_suite(args)
     if args.suite in ("all", "conv"):
         conv_suite(args)
+    if args.suite in ("all", "data"):
+        data_suite(args)
 
 
 if __name__ == "__main__":
