@@ -50,4 +50,5 @@
 #include "ember/ops/print.h"
 #include "ember/ops/random.h"
 #include "ember/ops/reduce.h"
+#include "ember/optim/optimizer.h"
 #include "ember/serialize/safetensors.h"
