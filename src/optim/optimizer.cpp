@@ -3,7 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <unordered_set>
+
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "ember/core/error.h"
 #include "ember/core/grad_mode.h"
@@ -290,6 +295,38 @@ std::vector<Slot<T>> slots_of(const std::vector<Item>& items, const B& fill) {
   return slots;
 }
 
+// Calls f with one std::bool_constant per flag, so that loops are compiled
+// without branches (and vectorise).
+template <typename F>
+void with_flags(const F& f, bool a) {
+  if (a)
+    f(std::true_type{});
+  else
+    f(std::false_type{});
+}
+template <typename F, typename... B>
+void with_flags(const F& f, bool a, B... rest) {
+  with_flags([&](auto A) { with_flags([&](auto... R) { f(A, R...); }, rest...); }, a);
+}
+
+// The update loops run over blocks of kBlock elements: element-wise passes that
+// GCC vectorises, with the square roots between them done by sqrt_block (under
+// the library's errno semantics GCC does not vectorise std::sqrt).
+constexpr int64_t kBlock = 256;
+
+template <typename T>
+inline void sqrt_block(T* x, int64_t n) {
+  int64_t i = 0;
+#if defined(__AVX__)
+  if constexpr (std::is_same_v<T, float>) {
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_sqrt_ps(_mm256_loadu_ps(x + i)));
+  } else {
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(x + i, _mm256_sqrt_pd(_mm256_loadu_pd(x + i)));
+  }
+#endif
+  for (; i < n; ++i) x[i] = std::sqrt(x[i]);
+}
+
 template <typename F>
 void for_dtypes(const F& f) {
   f(float{});
@@ -467,25 +504,43 @@ void Adam::step_group(ParamGroup& group) {
       T* __restrict v = s.b[1];
       T* __restrict vmax = s.b[2];
       const T nstep = static_cast<T>(s.s[0]), bc2s = static_cast<T>(s.s[1]);
-      for (int64_t i = lo; i < hi; ++i) {
-        T gi = maximize ? -g[i] : g[i];
-        T pi = p[i];
-        if (decoupled)
-          pi = pi * decay;
-        else if (wd != 0)
-          gi = gi + w * pi;
-        const T mi = m[i] * b1 + ob1 * gi;
-        const T vi = v[i] * b2 + ob2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        T vx = vi;
-        if (amsgrad) {
-          vx = std::max(vmax[i], vi);
-          vmax[i] = vx;
-        }
-        const T denom = std::sqrt(vx) / bc2s + e;
-        p[i] = pi + nstep * (mi / denom);
-      }
+      with_flags(
+          [&](auto MAX, auto DEC, auto WD, auto AMS) {
+            T root[kBlock];
+            for (int64_t j = lo; j < hi; j += kBlock) {
+              const int64_t n = std::min(kBlock, hi - j);
+              T* __restrict pj = p + j;
+              const T* __restrict gj = g + j;
+              T* __restrict mj = m + j;
+              T* __restrict vj = v + j;
+              T* __restrict vmaxj = AMS ? vmax + j : nullptr;
+#pragma omp simd
+              for (int64_t k = 0; k < n; ++k) {
+                T gi = MAX ? -gj[k] : gj[k];
+                if constexpr (DEC)
+                  pj[k] = pj[k] * decay;
+                else if constexpr (WD)
+                  gi = gi + w * pj[k];
+                mj[k] = mj[k] * b1 + ob1 * gi;
+                const T vi = vj[k] * b2 + ob2 * gi * gi;
+                vj[k] = vi;
+                if constexpr (AMS) {
+                  const T vx = std::max(vmaxj[k], vi);
+                  vmaxj[k] = vx;
+                  root[k] = vx;
+                } else {
+                  root[k] = vi;
+                }
+              }
+              sqrt_block(root, n);
+#pragma omp simd
+              for (int64_t k = 0; k < n; ++k) {
+                const T denom = root[k] / bc2s + e;
+                pj[k] = pj[k] + nstep * (mj[k] / denom);
+              }
+            }
+          },
+          maximize, decoupled, wd != 0, amsgrad);
     });
   });
   write_back(items);
@@ -548,16 +603,36 @@ void Adadelta::step_group(ParamGroup& group) {
       const T* __restrict g = s.g;
       T* __restrict sq = s.b[0];
       T* __restrict acc = s.b[1];
-      for (int64_t i = lo; i < hi; ++i) {
-        T gi = maximize ? -g[i] : g[i];
-        if (wd != 0) gi = gi + w * p[i];
-        const T sqi = sq[i] * r + orr * gi * gi;
-        sq[i] = sqi;
-        const T stdv = std::sqrt(sqi + e);
-        const T delta = std::sqrt(acc[i] + e) / stdv * gi;
-        acc[i] = acc[i] * r + orr * delta * delta;
-        p[i] = p[i] + nlr * delta;
-      }
+      with_flags(
+          [&](auto MAX, auto WD) {
+            T gb[kBlock], std_[kBlock], rms[kBlock];
+            for (int64_t j = lo; j < hi; j += kBlock) {
+              const int64_t n = std::min(kBlock, hi - j);
+              T* __restrict pj = p + j;
+              const T* __restrict gj = g + j;
+              T* __restrict sqj = sq + j;
+              T* __restrict accj = acc + j;
+#pragma omp simd
+              for (int64_t k = 0; k < n; ++k) {
+                T gi = MAX ? -gj[k] : gj[k];
+                if constexpr (WD) gi = gi + w * pj[k];
+                gb[k] = gi;
+                const T sqi = sqj[k] * r + orr * gi * gi;
+                sqj[k] = sqi;
+                std_[k] = sqi + e;
+                rms[k] = accj[k] + e;
+              }
+              sqrt_block(std_, n);
+              sqrt_block(rms, n);
+#pragma omp simd
+              for (int64_t k = 0; k < n; ++k) {
+                const T delta = rms[k] / std_[k] * gb[k];
+                accj[k] = accj[k] * r + orr * delta * delta;
+                pj[k] = pj[k] + nlr * delta;
+              }
+            }
+          },
+          maximize, wd != 0);
     });
   });
   write_back(items);
@@ -627,14 +702,32 @@ void Adagrad::step_group(ParamGroup& group) {
       const T* __restrict g = s.g;
       T* __restrict sum = s.b[0];
       const T nclr = static_cast<T>(s.s[0]);
-      for (int64_t i = lo; i < hi; ++i) {
-        T gi = maximize ? -g[i] : g[i];
-        if (wd != 0) gi = gi + w * p[i];
-        const T si = sum[i] + gi * gi;
-        sum[i] = si;
-        const T stdv = std::sqrt(si) + e;
-        p[i] = p[i] + nclr * (gi / stdv);
-      }
+      with_flags(
+          [&](auto MAX, auto WD) {
+            T gb[kBlock], root[kBlock];
+            for (int64_t j = lo; j < hi; j += kBlock) {
+              const int64_t n = std::min(kBlock, hi - j);
+              T* __restrict pj = p + j;
+              const T* __restrict gj = g + j;
+              T* __restrict sumj = sum + j;
+#pragma omp simd
+              for (int64_t k = 0; k < n; ++k) {
+                T gi = MAX ? -gj[k] : gj[k];
+                if constexpr (WD) gi = gi + w * pj[k];
+                gb[k] = gi;
+                const T si = sumj[k] + gi * gi;
+                sumj[k] = si;
+                root[k] = si;
+              }
+              sqrt_block(root, n);
+#pragma omp simd
+              for (int64_t k = 0; k < n; ++k) {
+                const T stdv = root[k] + e;
+                pj[k] = pj[k] + nclr * (gb[k] / stdv);
+              }
+            }
+          },
+          maximize, wd != 0);
     });
   });
   write_back(items);
@@ -696,28 +789,46 @@ void RMSprop::step_group(ParamGroup& group) {
       T* __restrict sq = s.b[0];
       T* __restrict buf = s.b[1];
       T* __restrict ga = s.b[2];
-      for (int64_t i = lo; i < hi; ++i) {
-        T gi = maximize ? -g[i] : g[i];
-        if (wd != 0) gi = gi + w * p[i];
-        const T sqi = sq[i] * a + oa * gi * gi;
-        sq[i] = sqi;
-        T avg;
-        if (centered) {
-          const T gai = ga[i] * a + oa * gi;
-          ga[i] = gai;
-          avg = std::sqrt(sqi + T(-1) * gai * gai);
-        } else {
-          avg = std::sqrt(sqi);
-        }
-        avg = avg + e;
-        if (momentum > 0) {
-          const T bi = buf[i] * mom + gi / avg;
-          buf[i] = bi;
-          p[i] = p[i] + nlr * bi;
-        } else {
-          p[i] = p[i] + nlr * (gi / avg);
-        }
-      }
+      with_flags(
+          [&](auto MAX, auto WD, auto CEN, auto MOM) {
+            T gb[kBlock], root[kBlock];
+            for (int64_t j = lo; j < hi; j += kBlock) {
+              const int64_t n = std::min(kBlock, hi - j);
+              T* __restrict pj = p + j;
+              const T* __restrict gj = g + j;
+              T* __restrict sqj = sq + j;
+              T* __restrict bufj = MOM ? buf + j : nullptr;
+              T* __restrict gaj = CEN ? ga + j : nullptr;
+#pragma omp simd
+              for (int64_t k = 0; k < n; ++k) {
+                T gi = MAX ? -gj[k] : gj[k];
+                if constexpr (WD) gi = gi + w * pj[k];
+                gb[k] = gi;
+                const T sqi = sqj[k] * a + oa * gi * gi;
+                sqj[k] = sqi;
+                if constexpr (CEN) {
+                  const T gai = gaj[k] * a + oa * gi;
+                  gaj[k] = gai;
+                  root[k] = sqi + T(-1) * gai * gai;
+                } else {
+                  root[k] = sqi;
+                }
+              }
+              sqrt_block(root, n);
+#pragma omp simd
+              for (int64_t k = 0; k < n; ++k) {
+                const T avg = root[k] + e;
+                if constexpr (MOM) {
+                  const T bi = bufj[k] * mom + gb[k] / avg;
+                  bufj[k] = bi;
+                  pj[k] = pj[k] + nlr * bi;
+                } else {
+                  pj[k] = pj[k] + nlr * (gb[k] / avg);
+                }
+              }
+            }
+          },
+          maximize, wd != 0, centered, momentum > 0);
     });
   });
   write_back(items);
