@@ -391,17 +391,21 @@ void SGD::step_group(ParamGroup& group) {
       T* __restrict p = s.p;
       const T* __restrict g = s.g;
       T* __restrict buf = s.b[0];
-      const bool init = s.s[0] != 0;
-      for (int64_t i = lo; i < hi; ++i) {
-        T d = maximize ? -g[i] : g[i];
-        if (wd != 0) d = d + w * p[i];
-        if (momentum != 0) {
-          T bv = init ? d : buf[i] * m + damp * d;
-          buf[i] = bv;
-          d = nesterov ? d + m * bv : bv;
-        }
-        p[i] = p[i] + nlr * d;
-      }
+      with_flags(
+          [&](auto MAX, auto WD, auto MOM, auto INIT, auto NES) {
+#pragma omp simd
+            for (int64_t i = lo; i < hi; ++i) {
+              T d = MAX ? -g[i] : g[i];
+              if constexpr (WD) d = d + w * p[i];
+              if constexpr (MOM) {
+                const T bv = INIT ? d : buf[i] * m + damp * d;
+                buf[i] = bv;
+                d = NES ? d + m * bv : bv;
+              }
+              p[i] = p[i] + nlr * d;
+            }
+          },
+          maximize, wd != 0, momentum != 0, s.s[0] != 0, nesterov);
     });
   });
   write_back(items);
