@@ -529,7 +529,9 @@ void Adam::step_group(ParamGroup& group) {
                 const T vi = vj[k] * b2 + ob2 * gi * gi;
                 vj[k] = vi;
                 if constexpr (AMS) {
-                  const T vx = std::max(vmaxj[k], vi);
+                  // torch.maximum: NaN from either side propagates
+                  const T vmi = vmaxj[k];
+                  const T vx = (vi > vmi || vi != vi) ? vi : vmi;
                   vmaxj[k] = vx;
                   root[k] = vx;
                 } else {
