@@ -15,12 +15,16 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
   conv:     bench/conv_bench against PyTorch: conv2d forward (no_grad) and forward +
             backward (input and weight gradients) on the ResNet-18 (CIFAR) shapes,
             batch 16, NCHW and channels_last. See bench/conv_bench.cpp.
+  optim:    bench/optim_bench against PyTorch: one optimizer step (Adam, Adam with
+            weight decay and amsgrad, Adadelta, SGD with momentum) over ResNet-18's
+            62 parameter tensors (11.7M floats), PyTorch with foreach=False (1.13's
+            default) and foreach=True. See bench/optim_bench.cpp.
 
   data:     bench/data_bench against PyTorch: one epoch of Fashion-MNIST train, batch
             64, shuffle, 0 and 2 workers (ember: threads; PyTorch: processes over a
             TensorDataset of the same images, already float). See bench/data_bench.cpp.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data]
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim]
 """
 import argparse
 import json
@@ -582,6 +586,76 @@ def data_suite(args):
         print(f"ember {k}: {v}")
 
 
+def resnet18_shapes():
+    """torchvision resnet18's parameter shapes in named_parameters order (as optim_bench.cpp)."""
+    s = [(64, 3, 7, 7), (64,), (64,)]
+    cin = 64
+    for out in (64, 128, 256, 512):
+        for block in range(2):
+            c = cin if block == 0 else out
+            s += [(out, c, 3, 3), (out,), (out,), (out, out, 3, 3), (out,), (out,)]
+            if block == 0 and out != 64:
+                s += [(out, cin, 1, 1), (out,), (out,)]
+        cin = out
+    return s + [(1000, 512), (1000,)]
+
+
+OPTIM_CASES = [  # (bench name, label, torch class, options)
+    ("adam_step", "Adam(lr=1e-3)", "Adam", dict(lr=1e-3)),
+    ("adam_wd_amsgrad", "Adam(weight_decay=1e-2, amsgrad=True)", "Adam",
+     dict(lr=1e-3, weight_decay=1e-2, amsgrad=True)),
+    ("adadelta_step", "Adadelta(lr=1.0)", "Adadelta", dict(lr=1.0)),
+    ("sgd_step", "SGD(lr=0.1, momentum=0.9)", "SGD", dict(lr=0.1, momentum=0.9)),
+]
+
+
+def torch_optim_case(cls, opts, foreach):
+    ps = []
+    for shape in resnet18_shapes():
+        p = torch.randn(shape, requires_grad=True)
+        p.grad = torch.randn(shape) * 1e-2
+        ps.append(p)
+    opt = getattr(torch.optim, cls)(ps, foreach=foreach, **opts)
+    opt.step()  # the state exists before timing
+    return opt.step
+
+
+def optim_suite(args):
+    """ember's optim_bench, then PyTorch foreach=False and foreach=True, args.rounds
+    times; medians across rounds."""
+    exe = os.path.join(args.build, "bench", "optim_bench")
+    load_before = os.getloadavg()[0]
+    samples = {(n, side): [] for n, *_ in OPTIM_CASES for side in ("ember", "loop", "foreach")}
+    for r in range(args.rounds):
+        res, errors = run_gbench(exe, args.threads, args.reps)
+        for name, err in errors.items():
+            print(f"ember {name}: {err}")
+        for name, _, cls, opts in OPTIM_CASES:
+            if name in res:
+                samples[name, "ember"].append(res[name][0])
+            for side, fe in (("loop", False), ("foreach", True)):
+                fn = torch_optim_case(cls, opts, fe)
+                samples[name, side].append(time_torch(fn, args.reps, min_time=0.5))
+                del fn
+        print(f"  optim round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
+    n = sum(torch.Size(s).numel() for s in resnet18_shapes())
+    print(f"\noptimizer step over ResNet-18's parameters ({len(resnet18_shapes())} tensors, "
+          f"{n / 1e6:.1f}M float32); load average {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after\n")
+    print("| optimizer | ember | PyTorch foreach=False | PyTorch foreach=True | "
+          "loop/ember | foreach/ember |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, label, _, _ in OPTIM_CASES:
+        if not samples[name, "ember"]:
+            print(f"| {label} | - | | | | |")
+            continue
+        e = statistics.median(samples[name, "ember"])
+        lo = statistics.median(samples[name, "loop"])
+        fe = statistics.median(samples[name, "foreach"])
+        print(f"| {label} | {fmt_time(e)} | {fmt_time(lo)} | {fmt_time(fe)} | {lo / e:.2f}x | "
+              f"{fe / e:.2f}x |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -589,7 +663,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data"), default="all")
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim"), default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
@@ -603,6 +677,8 @@ def main():
         conv_suite(args)
     if args.suite in ("all", "data"):
         data_suite(args)
+    if args.suite in ("all", "optim"):
+        optim_suite(args)
 
 
 if __name__ == "__main__":

@@ -54,4 +54,6 @@
 #include "ember/ops/print.h"
 #include "ember/ops/random.h"
 #include "ember/ops/reduce.h"
+#include "ember/optim/lr_scheduler.h"
+#include "ember/optim/optimizer.h"
 #include "ember/serialize/safetensors.h"
