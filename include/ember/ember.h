@@ -45,6 +45,7 @@
 #include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/loss.h"
+#include "ember/ops/norm.h"
 #include "ember/ops/pad.h"
 #include "ember/ops/pool.h"
 #include "ember/ops/print.h"
