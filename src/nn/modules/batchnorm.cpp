@@ -1,0 +1,101 @@
+#include "ember/nn/modules/batchnorm.h"
+
+#include "ember/core/grad_mode.h"
+#include "ember/nn/functional/normalization.h"
+#include "ember/nn/init.h"
+#include "ember/ops/factory.h"
+#include "py_format.h"
+
+namespace ember::nn {
+
+namespace {
+TensorOptions factory_options(const TensorOptions& o) {
+  TensorOptions f;
+  f.dtype = o.dtype;
+  f.device = o.device;
+  return f;
+}
+std::optional<Tensor> opt(const Tensor& t) {
+  return t.defined() ? std::optional<Tensor>(t) : std::nullopt;
+}
+}  // namespace
+
+NormBase::NormBase(const std::string& name, int64_t num_features_, double eps_,
+                   std::optional<double> momentum_, bool affine_, bool track_running_stats_,
+                   const TensorOptions& options)
+    : Module(name),
+      num_features(num_features_),
+      eps(eps_),
+      momentum(momentum_),
+      affine(affine_),
+      track_running_stats(track_running_stats_) {
+  const TensorOptions f = factory_options(options);
+  // Every tensor first: a negative size throws before anything is registered.
+  Tensor w = affine ? empty({num_features}, f) : Tensor();
+  Tensor b = affine ? empty({num_features}, f) : Tensor();
+  Tensor rm = track_running_stats ? zeros({num_features}, f) : Tensor();
+  Tensor rv = track_running_stats ? ones({num_features}, f) : Tensor();
+  TensorOptions lo;
+  lo.dtype = kInt64;
+  lo.device = options.device;
+  Tensor nbt = track_running_stats ? zeros({}, lo) : Tensor();
+  weight = register_parameter("weight", w);
+  bias = register_parameter("bias", b);
+  running_mean = register_buffer("running_mean", rm);
+  running_var = register_buffer("running_var", rv);
+  num_batches_tracked = register_buffer("num_batches_tracked", nbt);
+  reset_parameters();
+}
+
+void NormBase::reset_running_stats() {
+  if (!track_running_stats) return;
+  NoGradGuard g;
+  running_mean.zero_();
+  running_var.fill_(1);
+  num_batches_tracked.zero_();
+}
+
+void NormBase::reset_parameters() {
+  reset_running_stats();
+  if (affine) {
+    init::ones_(weight);
+    init::zeros_(bias);
+  }
+}
+
+std::string NormBase::extra_repr() const {
+  return detail::str_cat(num_features, ", eps=", detail::py_float(eps),
+                         ", momentum=", momentum ? detail::py_float(*momentum) : "None",
+                         ", affine=", detail::py_bool(affine),
+                         ", track_running_stats=", detail::py_bool(track_running_stats));
+}
+
+Tensor BatchNormBase::forward(const Tensor& input) {
+  check_input_dim(input);
+  double factor = momentum.value_or(0.0);
+  if (is_training() && track_running_stats && num_batches_tracked.defined()) {
+    NoGradGuard g;
+    num_batches_tracked.add_(1);
+    if (!momentum) factor = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>());
+  }
+  const bool bn_training = is_training() || (!running_mean.defined() && !running_var.defined());
+  const bool use_stats = !is_training() || track_running_stats;
+  return functional::batch_norm(input, use_stats ? opt(running_mean) : std::nullopt,
+                                use_stats ? opt(running_var) : std::nullopt, opt(weight), opt(bias),
+                                bn_training, factor, eps);
+}
+
+void BatchNorm1d::check_input_dim(const Tensor& input) const {
+  EMBER_CHECK(input.dim() == 2 || input.dim() == 3, ValueError, "expected 2D or 3D input (got ",
+              input.dim(), "D input)");
+}
+
+void BatchNorm2d::check_input_dim(const Tensor& input) const {
+  EMBER_CHECK(input.dim() == 4, ValueError, "expected 4D input (got ", input.dim(), "D input)");
+}
+
+void BatchNorm3d::check_input_dim(const Tensor& input) const {
+  EMBER_CHECK(input.dim() == 5, ValueError, "expected 5D input (got ", input.dim(), "D input)");
+}
+
+}  // namespace ember::nn
