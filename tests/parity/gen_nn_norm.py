@@ -76,6 +76,21 @@ def generate(cases):
             gys = [torch.randn(*shape) for _ in range(3)]
             out = run(m, xs, gys, to_cl)
             cases.add(name + ("_cl" if to_cl else ""), [w, b] + xs + gys, out)
+    # LazyBatchNorm: printed before and after the first forward, values of one step
+    for lname, lcls, shape in [("lazybn1d", nn.LazyBatchNorm1d, (4, 3)),
+                               ("lazybn2d", nn.LazyBatchNorm2d, (2, 3, 4, 5)),
+                               ("lazybn3d", nn.LazyBatchNorm3d, (2, 2, 3, 2, 3))]:
+        m = lcls(momentum=None) if lname == "lazybn2d" else lcls()
+        cases.text("repr_" + lname + "_before", str(m))
+        x, gy = torch.randn(*shape), torch.randn(*shape)
+        xr = x.clone().requires_grad_(True)
+        y = m(xr)
+        y.backward(gy)
+        cases.text("repr_" + lname + "_after", str(m))
+        cases.text("keys_" + lname + "_after",
+                   ";".join(f"{k}:{list(v.shape)}" for k, v in m.state_dict().items()))
+        cases.add(lname, [x, gy], [y.detach(), xr.grad, m.weight.grad, m.bias.grad,
+                                   m.running_mean, m.running_var, m.num_batches_tracked])
     # F.* with running stats in float64 (values only)
     x = torch.randn(4, 3, 5, dtype=torch.float64)
     rm, rv = torch.randn(3, dtype=torch.float64), torch.rand(3, dtype=torch.float64) + 0.5

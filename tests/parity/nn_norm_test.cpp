@@ -49,6 +49,9 @@ const std::vector<std::string> kChannelsLastCases = {"bn2d", "bn2d_cma", "bn3d",
 
 Tensor call_typed(nn::Module& m, const Tensor& x) {
   using namespace nn;
+  if (auto* c = dynamic_cast<LazyBatchNorm1d*>(&m)) return c->forward(x);
+  if (auto* c = dynamic_cast<LazyBatchNorm2d*>(&m)) return c->forward(x);
+  if (auto* c = dynamic_cast<LazyBatchNorm3d*>(&m)) return c->forward(x);
   if (auto* c = dynamic_cast<BatchNorm1d*>(&m)) return c->forward(x);
   if (auto* c = dynamic_cast<BatchNorm2d*>(&m)) return c->forward(x);
   if (auto* c = dynamic_cast<BatchNorm3d*>(&m)) return c->forward(x);
@@ -138,6 +141,22 @@ TEST(NnNormParity, Values) {
       }};
     }
   }
+  auto lazy = [](nn::ModulePtr m, const std::vector<Tensor>& in) {
+    auto* b = dynamic_cast<nn::NormBase*>(m.get());
+    Tensor x = in[0].clone().requires_grad_();
+    Tensor y = call_typed(*m, x);
+    y.backward(in[1]);
+    return std::vector<Tensor>{
+        y.detach(),      x.grad(),       b->weight.grad(),      b->bias.grad(),
+        b->running_mean, b->running_var, b->num_batches_tracked};
+  };
+  cases["lazybn1d"] = {
+      [lazy](const std::vector<Tensor>& in) { return lazy(nn::make<nn::LazyBatchNorm1d>(), in); }};
+  cases["lazybn2d"] = {[lazy](const std::vector<Tensor>& in) {
+    return lazy(nn::make<nn::LazyBatchNorm2d>(1e-5, std::nullopt), in);
+  }};
+  cases["lazybn3d"] = {
+      [lazy](const std::vector<Tensor>& in) { return lazy(nn::make<nn::LazyBatchNorm3d>(), in); }};
   cases["f_bn_eval"] = {[](const std::vector<Tensor>& in) {
     return std::vector<Tensor>{nn::functional::batch_norm(in[0], in[1], in[2], std::nullopt,
                                                           std::nullopt, false, 0.1, 1e-4)};
@@ -162,6 +181,19 @@ TEST(NnNormParity, Texts) {
   }
   using namespace nn;
   namespace F = nn::functional;
+  const std::vector<std::pair<std::string, std::pair<ModulePtr, std::vector<int64_t>>>> lazies = {
+      {"lazybn1d", {make<LazyBatchNorm1d>(), {4, 3}}},
+      {"lazybn2d", {make<LazyBatchNorm2d>(1e-5, std::nullopt), {2, 3, 4, 5}}},
+      {"lazybn3d", {make<LazyBatchNorm3d>(), {2, 2, 3, 2, 3}}}};
+  for (const auto& [name, mp] : lazies) {
+    std::ostringstream before, after;
+    before << *mp.first;
+    call_typed(*mp.first, randn(mp.second));
+    after << *mp.first;
+    got["repr_" + name + "_before"] = before.str();
+    got["repr_" + name + "_after"] = after.str();
+    got["keys_" + name + "_after"] = keys(*mp.first);
+  }
   got["err_bn1d_dim"] = error_text([] { make<BatchNorm1d>(3)(ones({2, 3, 4, 5})); });
   got["err_bn2d_dim"] = error_text([] { make<BatchNorm2d>(3)(ones({2, 3, 4})); });
   got["err_bn3d_dim"] = error_text([] { make<BatchNorm3d>(3)(ones({2, 3, 4, 4})); });

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "ember/core/removable_handle.h"
 #include "ember/core/tensor.h"
 #include "ember/nn/module.h"
 
@@ -30,9 +31,11 @@ class NormBase : public Module {
   Tensor running_mean, running_var, num_batches_tracked;  // undefined unless tracked
 
  protected:
+  // lazy: num_features 0, weight/bias UninitializedParameters and running
+  // stats UninitializedBuffers (as torch's _LazyNormBase), nothing reset.
   NormBase(const std::string& name, int64_t num_features, double eps,
            std::optional<double> momentum, bool affine, bool track_running_stats,
-           const TensorOptions& options);
+           const TensorOptions& options, bool lazy = false);
 };
 
 // Normalises over the batch (and spatial) dims with batch statistics in
@@ -59,6 +62,11 @@ class BatchNorm1d : public BatchNormBase {
   Tensor forward(const Tensor& input) { return BatchNormBase::forward(input); }
 
  protected:
+  struct Lazy {};
+  BatchNorm1d(Lazy, double eps, std::optional<double> momentum, bool affine,
+              bool track_running_stats, const TensorOptions& options)
+      : BatchNormBase("BatchNorm1d", 0, eps, momentum, affine, track_running_stats, options, true) {
+  }
   void check_input_dim(const Tensor& input) const override;
 };
 
@@ -73,6 +81,11 @@ class BatchNorm2d : public BatchNormBase {
   Tensor forward(const Tensor& input) { return BatchNormBase::forward(input); }
 
  protected:
+  struct Lazy {};
+  BatchNorm2d(Lazy, double eps, std::optional<double> momentum, bool affine,
+              bool track_running_stats, const TensorOptions& options)
+      : BatchNormBase("BatchNorm2d", 0, eps, momentum, affine, track_running_stats, options, true) {
+  }
   void check_input_dim(const Tensor& input) const override;
 };
 
@@ -87,7 +100,84 @@ class BatchNorm3d : public BatchNormBase {
   Tensor forward(const Tensor& input) { return BatchNormBase::forward(input); }
 
  protected:
+  struct Lazy {};
+  BatchNorm3d(Lazy, double eps, std::optional<double> momentum, bool affine,
+              bool track_running_stats, const TensorOptions& options)
+      : BatchNormBase("BatchNorm3d", 0, eps, momentum, affine, track_running_stats, options, true) {
+  }
   void check_input_dim(const Tensor& input) const override;
+};
+
+namespace detail {
+// LazyModuleMixin for norms: materializes uninitialised parameters and
+// buffers from a state_dict being loaded.
+RemovableHandle make_norm_lazy(NormBase& m);
+bool norm_has_uninitialized_params(const Module& m);
+// num_features = input.size(1); materializes and resets the tensors.
+void initialize_lazy_norm(NormBase& m, const Tensor& input);
+}  // namespace detail
+
+// torch.nn.LazyBatchNorm1d/2d/3d: num_features is taken from the first
+// input's dim 1 (or from load_state_dict); until then weight/bias are
+// UninitializedParameters, running_mean/var UninitializedBuffers and the
+// module prints as "LazyBatchNorm2d(0, eps=...)"; then as its BatchNorm class.
+template <typename Base>
+class LazyBatchNormNd : public Base {
+ public:
+  LazyBatchNormNd(const char* lazy_name, double eps, std::optional<double> momentum, bool affine,
+                  bool track_running_stats, const TensorOptions& options)
+      : Base(typename Base::Lazy{}, eps, momentum, affine, track_running_stats, options) {
+    final_name_ = this->name();
+    this->set_name(lazy_name);
+    load_hook_ = detail::make_norm_lazy(*this);
+  }
+  Tensor forward(const Tensor& input) {
+    if (!initialized_) {
+      initialize_parameters(input);
+      load_hook_.remove();
+      initialized_ = true;
+      if (this->num_features == 0)  // materialized by load_state_dict
+        this->num_features = this->weight.defined()         ? this->weight.size(0)
+                             : this->running_mean.defined() ? this->running_mean.size(0)
+                                                            : 0;
+      this->set_name(final_name_);
+    }
+    return Base::forward(input);
+  }
+  void initialize_parameters(const Tensor& input) {
+    if (has_uninitialized_params()) detail::initialize_lazy_norm(*this, input);
+  }
+  bool has_uninitialized_params() const { return detail::norm_has_uninitialized_params(*this); }
+  void reset_parameters() override {
+    if (!has_uninitialized_params() && this->num_features != 0) Base::reset_parameters();
+  }
+
+ private:
+  std::string final_name_;
+  bool initialized_ = false;
+  RemovableHandle load_hook_;
+};
+
+class LazyBatchNorm1d : public LazyBatchNormNd<BatchNorm1d> {
+ public:
+  explicit LazyBatchNorm1d(double eps = 1e-5, std::optional<double> momentum = 0.1,
+                           bool affine = true, bool track_running_stats = true,
+                           const TensorOptions& options = {})
+      : LazyBatchNormNd("LazyBatchNorm1d", eps, momentum, affine, track_running_stats, options) {}
+};
+class LazyBatchNorm2d : public LazyBatchNormNd<BatchNorm2d> {
+ public:
+  explicit LazyBatchNorm2d(double eps = 1e-5, std::optional<double> momentum = 0.1,
+                           bool affine = true, bool track_running_stats = true,
+                           const TensorOptions& options = {})
+      : LazyBatchNormNd("LazyBatchNorm2d", eps, momentum, affine, track_running_stats, options) {}
+};
+class LazyBatchNorm3d : public LazyBatchNormNd<BatchNorm3d> {
+ public:
+  explicit LazyBatchNorm3d(double eps = 1e-5, std::optional<double> momentum = 0.1,
+                           bool affine = true, bool track_running_stats = true,
+                           const TensorOptions& options = {})
+      : LazyBatchNormNd("LazyBatchNorm3d", eps, momentum, affine, track_running_stats, options) {}
 };
 
 }  // namespace ember::nn
