@@ -92,16 +92,26 @@ std::string NormBase::extra_repr() const {
 Tensor BatchNormBase::forward(const Tensor& input) {
   check_input_dim(input);
   double factor = momentum.value_or(0.0);
-  if (is_training() && track_running_stats && num_batches_tracked.defined()) {
+  const bool count = is_training() && track_running_stats && num_batches_tracked.defined();
+  if (count) {
     NoGradGuard g;
     num_batches_tracked.add_(1);
     if (!momentum) factor = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>());
   }
   const bool bn_training = is_training() || (!running_mean.defined() && !running_var.defined());
   const bool use_stats = !is_training() || track_running_stats;
-  return functional::batch_norm(input, use_stats ? opt(running_mean) : std::nullopt,
-                                use_stats ? opt(running_var) : std::nullopt, opt(weight), opt(bias),
-                                bn_training, factor, eps);
+  try {
+    return functional::batch_norm(input, use_stats ? opt(running_mean) : std::nullopt,
+                                  use_stats ? opt(running_var) : std::nullopt, opt(weight),
+                                  opt(bias), bn_training, factor, eps);
+  } catch (...) {
+    // Bad input leaves the module as it was (torch would keep the count).
+    if (count) {
+      NoGradGuard g;
+      num_batches_tracked.sub_(1);
+    }
+    throw;
+  }
 }
 
 void BatchNorm1d::check_input_dim(const Tensor& input) const {
