@@ -76,12 +76,14 @@ std::vector<Moments> moments_impl(const Tensor& x) {
     const double shift = static_cast<double>(q[0]);
     double s1 = 0, s2 = 0;
     if (v.ss == 1) {
+#pragma omp simd reduction(+ : s1, s2)
       for (int64_t s = 0; s < v.s; ++s) {
         const double d = static_cast<double>(q[s]) - shift;
         s1 += d;
         s2 += d * d;
       }
     } else {
+#pragma omp simd reduction(+ : s1, s2)
       for (int64_t s = 0; s < v.s; ++s) {
         const double d = static_cast<double>(q[s * v.ss]) - shift;
         s1 += d;
@@ -123,6 +125,7 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
     const T* qx = px + n * v.sn + c * v.sc;
     const T* qg = pg + n * g.sn + c * g.sc;
     double a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
     for (int64_t s = 0; s < v.s; ++s) {
       const double d = static_cast<double>(qg[s * g.ss]);
       a += d;
@@ -191,6 +194,7 @@ void layer_norm_impl(const Tensor& y, const Tensor& x, const double* w, const do
     T* o = py + m * D;
     const double shift = D > 0 ? static_cast<double>(r[0]) : 0.0;
     double s1 = 0, s2 = 0;
+#pragma omp simd reduction(+ : s1, s2)
     for (int64_t d = 0; d < D; ++d) {
       const double v = static_cast<double>(r[d]) - shift;
       s1 += v;
@@ -201,11 +205,17 @@ void layer_norm_impl(const Tensor& y, const Tensor& x, const double* w, const do
     const double rs = 1.0 / std::sqrt(var + eps);
     mean[m] = mu;
     rstd[m] = rs;
-    for (int64_t d = 0; d < D; ++d) {
-      double v = (static_cast<double>(r[d]) - mu) * rs;
-      if (w) v *= w[d];
-      if (b) v += b[d];
-      o[d] = static_cast<T>(v);
+    if (w && b) {
+#pragma omp simd
+      for (int64_t d = 0; d < D; ++d)
+        o[d] = static_cast<T>((static_cast<double>(r[d]) - mu) * rs * w[d] + b[d]);
+    } else {
+      for (int64_t d = 0; d < D; ++d) {
+        double v = (static_cast<double>(r[d]) - mu) * rs;
+        if (w) v *= w[d];
+        if (b) v += b[d];
+        o[d] = static_cast<T>(v);
+      }
     }
   });
 }
@@ -217,49 +227,66 @@ void layer_norm_backward_impl(const Tensor& gx, double* gw, double* gb, const Te
   const int64_t M = x.size(0), D = x.size(1);
   const T* px = static_cast<const T*>(x.data_ptr());
   const T* pg = static_cast<const T*>(dy.data_ptr());
-  if (gx.defined()) {
-    T* po = static_cast<T*>(gx.data_ptr());
-    parallel(M, 3 * D, [&](int64_t m) {
+  T* po = gx.defined() ? static_cast<T*>(gx.data_ptr()) : nullptr;
+  const bool params = gw || gb;
+  std::vector<double> ones_w;
+  if (!w) ones_w.assign(static_cast<size_t>(D), 1.0);
+  const double* wv = w ? w : ones_w.data();
+  // One pass over the rows in chunks: gx per row, and per chunk partial sums
+  // of dy * xhat and dy (reduced over the chunks afterwards).
+  const int64_t chunks =
+      params ? std::min<int64_t>(M, 4 * static_cast<int64_t>(get_num_threads())) : M;
+  std::vector<double> pw(params ? static_cast<size_t>(chunks * D) : 0, 0.0);
+  std::vector<double> pb(params ? static_cast<size_t>(chunks * D) : 0, 0.0);
+  const int64_t per = chunks > 0 ? (M + chunks - 1) / chunks : 0;
+  parallel(chunks, per * D * 3, [&](int64_t k) {
+    double* aw = params ? pw.data() + k * D : nullptr;
+    double* ab = params ? pb.data() + k * D : nullptr;
+    for (int64_t m = k * per; m < std::min(M, (k + 1) * per); ++m) {
       const T* r = px + m * D;
       const T* g = pg + m * D;
-      T* o = po + m * D;
       const double mu = mean[m], rs = rstd[m];
       double s1 = 0, s2 = 0;  // sum(dxhat), sum(dxhat * xhat)
-      for (int64_t d = 0; d < D; ++d) {
-        const double dx = static_cast<double>(g[d]) * (w ? w[d] : 1.0);
-        s1 += dx;
-        s2 += dx * (static_cast<double>(r[d]) - mu) * rs;
+      if (aw) {
+#pragma omp simd reduction(+ : s1, s2)
+        for (int64_t d = 0; d < D; ++d) {
+          const double gd = static_cast<double>(g[d]);
+          const double xh = (static_cast<double>(r[d]) - mu) * rs;
+          const double dx = gd * wv[d];
+          s1 += dx;
+          s2 += dx * xh;
+          aw[d] += gd * xh;
+          ab[d] += gd;
+        }
+      } else {
+#pragma omp simd reduction(+ : s1, s2)
+        for (int64_t d = 0; d < D; ++d) {
+          const double dx = static_cast<double>(g[d]) * wv[d];
+          s1 += dx;
+          s2 += dx * (static_cast<double>(r[d]) - mu) * rs;
+        }
       }
+      if (!po) continue;
+      T* o = po + m * D;
       const double inv = 1.0 / static_cast<double>(D);
+#pragma omp simd
       for (int64_t d = 0; d < D; ++d) {
-        const double dx = static_cast<double>(g[d]) * (w ? w[d] : 1.0);
+        const double dx = static_cast<double>(g[d]) * wv[d];
         const double xh = (static_cast<double>(r[d]) - mu) * rs;
         o[d] = static_cast<T>(rs * (dx - s1 * inv - xh * s2 * inv));
       }
-    });
-  }
-  if (!gw && !gb) return;
-  // Columns in blocks, rows walked in order inside each block.
-  constexpr int64_t kBlock = 64;
-  const int64_t nblocks = (D + kBlock - 1) / kBlock;
-  parallel(nblocks, M * kBlock, [&](int64_t blk) {
-    const int64_t d0 = blk * kBlock, d1 = std::min(D, d0 + kBlock);
-    double aw[kBlock] = {}, ab[kBlock] = {};
-    for (int64_t m = 0; m < M; ++m) {
-      const T* r = px + m * D;
-      const T* g = pg + m * D;
-      const double mu = mean[m], rs = rstd[m];
-      for (int64_t d = d0; d < d1; ++d) {
-        const double gd = static_cast<double>(g[d]);
-        aw[d - d0] += gd * (static_cast<double>(r[d]) - mu) * rs;
-        ab[d - d0] += gd;
-      }
-    }
-    for (int64_t d = d0; d < d1; ++d) {
-      if (gw) gw[d] = aw[d - d0];
-      if (gb) gb[d] = ab[d - d0];
     }
   });
+  if (!params) return;
+  for (int64_t d = 0; d < D; ++d) {
+    double a = 0, b = 0;
+    for (int64_t k = 0; k < chunks; ++k) {
+      a += pw[k * D + d];
+      b += pb[k * D + d];
+    }
+    if (gw) gw[d] = a;
+    if (gb) gb[d] = b;
+  }
 }
 
 #define EMBER_NORM_DISPATCH(dt, name, ...)                                            \
