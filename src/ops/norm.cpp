@@ -82,7 +82,9 @@ Tensor bn_forward(const Tensor& input, const Tensor& weight, const Tensor& bias,
   Tensor out = new_like(input, cdt, fmt);
   st.mean.assign(C, 0.0);
   st.invstd.assign(C, 0.0);
-  if (training) {
+  if (training && x3.numel() == 0) {
+    // Nothing to normalise: the running stats stay (as PyTorch's empty-input path).
+  } else if (training) {
     const std::vector<kernels::Moments> pm = kernels::plane_moments(x3);
     const int64_t N = x3.size(0);
     Vec unbiased(C);

@@ -99,6 +99,23 @@ def generate(cases):
     rm2, rv2 = rm.clone(), rv.clone()
     y = F.instance_norm(x, rm2, rv2, momentum=0.4)
     cases.add("f_instance_stats", [x, rm, rv], [y, rm2, rv2])
+    # bfloat16 (computed in float32): forward and input gradient of each op
+    xb = torch.randn(2, 3, 4, 5).bfloat16()
+    gb = torch.randn(2, 3, 4, 5).bfloat16()
+    fns = {"bn": lambda t: F.batch_norm(t, None, None, training=True),
+           "ln": lambda t: F.layer_norm(t, (4, 5)),
+           "gn": lambda t: F.group_norm(t, 3),
+           "in": lambda t: F.instance_norm(t)}
+    for fname, fn in fns.items():
+        xr = xb.clone().requires_grad_(True)
+        y = fn(xr)
+        y.backward(gb)
+        cases.add("bf16_" + fname, [xb, gb], [y.detach(), xr.grad])
+    # an empty batch leaves the running stats
+    rm0, rv0 = torch.randn(3), torch.rand(3) + 0.5
+    rm1, rv1 = rm0.clone(), rv0.clone()
+    y = F.batch_norm(torch.randn(0, 3, 2), rm1, rv1, training=True)
+    cases.add("f_bn_empty", [rm0, rv0], [y, rm1, rv1])
     # errors
     cases.text("err_bn1d_dim", error(lambda: nn.BatchNorm1d(3)(torch.ones(2, 3, 4, 5))))
     cases.text("err_bn2d_dim", error(lambda: nn.BatchNorm2d(3)(torch.ones(2, 3, 4))))

@@ -157,6 +157,34 @@ TEST(NnNormParity, Values) {
   }};
   cases["lazybn3d"] = {
       [lazy](const std::vector<Tensor>& in) { return lazy(nn::make<nn::LazyBatchNorm3d>(), in); }};
+  const std::map<std::string, std::function<Tensor(const Tensor&)>> bf16 = {
+      {"bn",
+       [](const Tensor& t) {
+         return nn::functional::batch_norm(t, std::nullopt, std::nullopt, std::nullopt,
+                                           std::nullopt, true);
+       }},
+      {"ln",
+       [](const Tensor& t) {
+         return nn::functional::layer_norm(t, {4, 5});
+       }},
+      {"gn", [](const Tensor& t) { return nn::functional::group_norm(t, 3); }},
+      {"in", [](const Tensor& t) { return nn::functional::instance_norm(t); }}};
+  // bfloat16: ember rounds once from float32 (torch 1.13 rounds some
+  // intermediates to bfloat16), so values may differ by about one bfloat16 ulp.
+  for (const auto& [fname, fn] : bf16)
+    cases["bf16_" + fname] = {[fn](const std::vector<Tensor>& in) {
+                                Tensor x = in[0].clone().requires_grad_();
+                                Tensor y = fn(x);
+                                y.backward(in[1]);
+                                return std::vector<Tensor>{y.detach(), x.grad()};
+                              },
+                              {.tol = ember::testing::Tolerance{1.6e-2, 2e-2}}};
+  cases["f_bn_empty"] = {[](const std::vector<Tensor>& in) {
+    Tensor rm = in[0].clone(), rv = in[1].clone();
+    Tensor y =
+        nn::functional::batch_norm(zeros({0, 3, 2}), rm, rv, std::nullopt, std::nullopt, true);
+    return std::vector<Tensor>{y, rm, rv};
+  }};
   cases["f_bn_eval"] = {[](const std::vector<Tensor>& in) {
     return std::vector<Tensor>{nn::functional::batch_norm(in[0], in[1], in[2], std::nullopt,
                                                           std::nullopt, false, 0.1, 1e-4)};

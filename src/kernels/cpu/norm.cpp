@@ -168,11 +168,16 @@ void fma_impl(const Tensor& out, const Tensor& a, const double* ka, const Tensor
     const T* qa = pa + n * va.sn + c * va.sc;
     const T* qb = has_b ? pb + n * vb.sn + c * vb.sc : nullptr;
     const double A = ka[k], B = has_b ? kb[k] : 0.0, K = k0[k];
-    if (has_b) {
+    if (has_b && vo.ss == 1 && va.ss == 1 && vb.ss == 1) {
+#pragma omp simd
+      for (int64_t s = 0; s < vo.s; ++s)
+        qo[s] = static_cast<T>(static_cast<double>(qa[s]) * A + static_cast<double>(qb[s]) * B + K);
+    } else if (has_b) {
       for (int64_t s = 0; s < vo.s; ++s)
         qo[s * vo.ss] = static_cast<T>(static_cast<double>(qa[s * va.ss]) * A +
                                        static_cast<double>(qb[s * vb.ss]) * B + K);
     } else if (vo.ss == 1 && va.ss == 1) {
+#pragma omp simd
       for (int64_t s = 0; s < vo.s; ++s) qo[s] = static_cast<T>(static_cast<double>(qa[s]) * A + K);
     } else {
       for (int64_t s = 0; s < vo.s; ++s)
