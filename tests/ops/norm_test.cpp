@@ -170,3 +170,30 @@ TEST(Norm, BadInputs) {
             "Given normalized_shape=[4, 4], expected input with shape [*, 4, 4], but got input of "
             "size[2, 4, 3, 3]");
 }
+
+// Large channels_last inputs take the chunked row loops (several chunks per
+// sample): same values as the contiguous layout.
+TEST(Norm, ChannelsLastChunksMatchContiguous) {
+  Tensor x = rnd({2, 8, 96, 96}, false, 51, false) * 3 + 1;
+  Tensor gy = rnd({2, 8, 96, 96}, false, 52, false);
+  Tensor w = rnd({8}, false, 53), b = rnd({8}, false, 54);
+  auto run = [&](bool cl) {
+    Tensor xi = (cl ? x.contiguous(kChannelsLast) : x.clone()).requires_grad_();
+    Tensor rm = zeros({8}, {.dtype = kFloat64}), rv = ones({8}, {.dtype = kFloat64});
+    Tensor y = batch_norm(xi, w, b, rm, rv, true, 0.1, 1e-5);
+    y.backward(cl ? gy.contiguous(kChannelsLast) : gy);
+    Tensor g = group_norm(xi.detach(), 4, w.detach(), b.detach());
+    return std::vector<Tensor>{y.detach().contiguous(), xi.grad().contiguous(), rm, rv,
+                               g.contiguous()};
+  };
+  w.mutable_grad() = Tensor();
+  auto a = run(false);
+  auto c = run(true);
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto u = a[i].tolist<double>(), v = c[i].tolist<double>();
+    ASSERT_EQ(u.size(), v.size());
+    double worst = 0;
+    for (size_t j = 0; j < u.size(); ++j) worst = std::max(worst, std::abs(u[j] - v[j]));
+    EXPECT_LT(worst, 1e-9) << i;
+  }
+}

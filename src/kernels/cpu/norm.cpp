@@ -44,6 +44,15 @@ void parallel(int64_t n, int64_t work_each, const F& f) {
   });
 }
 
+// Chunks of rows per n for the channels-last loops: enough items for every
+// thread even when N is small, each at least a grain's worth of values.
+int64_t row_chunks(int64_t n, int64_t s, int64_t c) {
+  const int64_t want =
+      (4 * static_cast<int64_t>(get_num_threads()) + n - 1) / std::max<int64_t>(1, n);
+  const int64_t max_by_size = std::max<int64_t>(1, s * c / kGrainSize);
+  return std::max<int64_t>(1, std::min({want, max_by_size, s}));
+}
+
 template <typename T>
 std::vector<Moments> moments_impl(const Tensor& x) {
   const View3 v(x);
@@ -51,23 +60,34 @@ std::vector<Moments> moments_impl(const Tensor& x) {
   std::vector<Moments> m(static_cast<size_t>(v.n * v.c));
   if (v.s == 0) return m;
   if (v.rows()) {
-    // Per n: shifted sums per channel, walking rows of C contiguous values.
-    parallel(v.n, v.c * v.s, [&](int64_t n) {
+    // Per (n, chunk of rows): shifted sums per channel over rows of C
+    // contiguous values; the chunks of one n are merged afterwards.
+    const int64_t k = row_chunks(v.n, v.s, v.c);
+    const int64_t per = (v.s + k - 1) / k;
+    std::vector<Moments> part(static_cast<size_t>(v.n * k * v.c));
+    parallel(v.n * k, v.c * per, [&](int64_t item) {
+      const int64_t n = item / k, s0 = (item % k) * per, s1e = std::min(v.s, s0 + per);
+      if (s0 >= s1e) return;
       const T* base = p + n * v.sn;
       std::vector<double> shift(v.c), s1(v.c, 0.0), s2(v.c, 0.0);
-      for (int64_t c = 0; c < v.c; ++c) shift[c] = static_cast<double>(base[c]);
-      for (int64_t s = 0; s < v.s; ++s) {
+      for (int64_t c = 0; c < v.c; ++c) shift[c] = static_cast<double>(base[s0 * v.ss + c]);
+      for (int64_t s = s0; s < s1e; ++s) {
         const T* row = base + s * v.ss;
+#pragma omp simd
         for (int64_t c = 0; c < v.c; ++c) {
           const double d = static_cast<double>(row[c]) - shift[c];
           s1[c] += d;
           s2[c] += d * d;
         }
       }
-      const double cnt = static_cast<double>(v.s);
+      const double cnt = static_cast<double>(s1e - s0);
       for (int64_t c = 0; c < v.c; ++c)
-        m[n * v.c + c] = {cnt, shift[c] + s1[c] / cnt, std::max(0.0, s2[c] - s1[c] * s1[c] / cnt)};
+        part[item * v.c + c] = {cnt, shift[c] + s1[c] / cnt,
+                                std::max(0.0, s2[c] - s1[c] * s1[c] / cnt)};
     });
+    for (int64_t n = 0; n < v.n; ++n)
+      for (int64_t q = 0; q < k; ++q)
+        for (int64_t c = 0; c < v.c; ++c) m[n * v.c + c].merge(part[(n * k + q) * v.c + c]);
     return m;
   }
   parallel(v.n * v.c, v.s, [&](int64_t i) {
@@ -105,12 +125,17 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
   sdy.assign(static_cast<size_t>(v.n * v.c), 0.0);
   sdyx.assign(static_cast<size_t>(v.n * v.c), 0.0);
   if (v.rows() && g.sc == 1) {
-    parallel(v.n, v.c * v.s, [&](int64_t n) {
-      double* a = sdy.data() + n * v.c;
-      double* b = sdyx.data() + n * v.c;
-      for (int64_t s = 0; s < v.s; ++s) {
+    const int64_t k = row_chunks(v.n, v.s, v.c);
+    const int64_t per = (v.s + k - 1) / k;
+    std::vector<double> pa(static_cast<size_t>(v.n * k * v.c), 0.0), pb(pa.size(), 0.0);
+    parallel(v.n * k, v.c * per, [&](int64_t item) {
+      const int64_t n = item / k, s0 = (item % k) * per, s1e = std::min(v.s, s0 + per);
+      double* a = pa.data() + item * v.c;
+      double* b = pb.data() + item * v.c;
+      for (int64_t s = s0; s < s1e; ++s) {
         const T* rx = px + n * v.sn + s * v.ss;
         const T* rg = pg + n * g.sn + s * g.ss;
+#pragma omp simd
         for (int64_t c = 0; c < v.c; ++c) {
           const double d = static_cast<double>(rg[c]);
           a[c] += d;
@@ -118,6 +143,12 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
         }
       }
     });
+    for (int64_t n = 0; n < v.n; ++n)
+      for (int64_t q = 0; q < k; ++q)
+        for (int64_t c = 0; c < v.c; ++c) {
+          sdy[n * v.c + c] += pa[(n * k + q) * v.c + c];
+          sdyx[n * v.c + c] += pb[(n * k + q) * v.c + c];
+        }
     return;
   }
   parallel(v.n * v.c, v.s, [&](int64_t i) {
