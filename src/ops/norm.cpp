@@ -48,6 +48,12 @@ Tensor as3(const Tensor& input, DType compute, MemoryFormat fmt) {
   return x.view({n, c, s});
 }
 
+// batch_norm's (N, C, 1) views (2-D inputs) as (1, C, N): the statistics per
+// channel then run over rows of C contiguous values.
+Tensor bn3(const Tensor& t3) {
+  return t3.size(2) == 1 && t3.size(0) > 1 ? t3.permute({2, 1, 0}) : t3;
+}
+
 DType compute_dtype(DType dt) { return low_precision(dt) ? kFloat32 : dt; }
 
 Tensor new_like(const Tensor& input, DType dt, MemoryFormat fmt) {
@@ -77,7 +83,7 @@ Tensor bn_forward(const Tensor& input, const Tensor& weight, const Tensor& bias,
                   double momentum, double eps, BnStats& st) {
   const MemoryFormat fmt = norm_format(input);
   const DType cdt = compute_dtype(input.dtype());
-  const Tensor x3 = as3(input, cdt, fmt);
+  const Tensor x3 = bn3(as3(input, cdt, fmt));
   const int64_t C = x3.size(1);
   Tensor out = new_like(input, cdt, fmt);
   st.mean.assign(C, 0.0);
@@ -116,7 +122,8 @@ Tensor bn_forward(const Tensor& input, const Tensor& weight, const Tensor& bias,
     k0[c] = (b.empty() ? 0.0 : b[c]) - st.mean[c] * ka[c];
   }
   if (x3.numel() > 0)
-    kernels::channel_fma(out.view(x3.sizes()), x3, ka.data(), Tensor(), nullptr, k0.data(), false);
+    kernels::channel_fma(bn3(as3(out, cdt, fmt)), x3, ka.data(), Tensor(), nullptr, k0.data(),
+                         false);
   return finish(out, input.dtype());
 }
 
@@ -157,7 +164,7 @@ Tensor batch_norm(const Tensor& input, const std::optional<Tensor>& weight_,
         const Tensor x = n.saved(0), w = has_w ? n.saved(1) : Tensor();
         const MemoryFormat fmt = norm_format(x);
         const DType cdt = compute_dtype(x.dtype());
-        const Tensor x3 = as3(x, cdt, fmt), g3 = as3(g[0], cdt, fmt);
+        const Tensor x3 = bn3(as3(x, cdt, fmt)), g3 = bn3(as3(g[0], cdt, fmt));
         const int64_t N = x3.size(0), C = x3.size(1);
         const double M = static_cast<double>(x3.numel() / std::max<int64_t>(1, C));
         Vec sdy_p, sdyx_p;
@@ -188,7 +195,7 @@ Tensor batch_norm(const Tensor& input, const std::optional<Tensor>& weight_,
           }
           Tensor gi = new_like(x, cdt, fmt);
           if (x3.numel() > 0)
-            kernels::channel_fma(gi.view(x3.sizes()), g3, A.data(), training ? x3 : Tensor(),
+            kernels::channel_fma(bn3(as3(gi, cdt, fmt)), g3, A.data(), training ? x3 : Tensor(),
                                  B.data(), K.data(), false);
           res[0] = finish(gi, x.dtype());
         }
