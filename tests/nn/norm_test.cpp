@@ -4,6 +4,7 @@
 // tests/parity/nn_norm_test.cpp.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <vector>
 
 #include "ember/ember.h"
@@ -116,4 +117,21 @@ TEST(NormModules, LayerGroupInstance) {
   expect_near(y,
               (xi - xi.mean({2}, true)) / (xi.var(std::vector<int64_t>{2}, 0, true) + 1e-5).sqrt());
   EXPECT_EQ(in(randn({3, 5})).sizes(), (std::vector<int64_t>{3, 5}));
+}
+
+TEST(NormModules, IntShapeAndClone) {
+  auto ln = nn::make<nn::LayerNorm>(5);
+  EXPECT_EQ(ln->normalized_shape, (DimVector{5}));
+  std::ostringstream os;
+  os << *ln;
+  EXPECT_EQ(os.str(), "LayerNorm((5,), eps=1e-05, elementwise_affine=True)");
+  auto bn = nn::make<nn::BatchNorm2d>(3, 1e-3, std::nullopt);
+  bn(randn({2, 3, 2, 2}));
+  nn::ModulePtr c = bn->clone();
+  auto* cb = dynamic_cast<nn::BatchNorm2d*>(c.get());
+  ASSERT_NE(cb, nullptr);
+  EXPECT_FALSE(cb->momentum.has_value());
+  EXPECT_EQ(cb->num_batches_tracked.item<int64_t>(), 1);
+  expect_near(cb->running_mean, bn->running_mean, 0);
+  EXPECT_NE(cb->running_mean.impl(), bn->running_mean.impl());
 }
