@@ -40,7 +40,10 @@ class NormBase : public Module {
 
 // Normalises over the batch (and spatial) dims with batch statistics in
 // training (updating the running stats when tracked) and the running stats in
-// eval (batch statistics when not tracked).
+// eval (batch statistics when not tracked). In training num_batches_tracked
+// counts the calls; an input that is then rejected leaves the count as it was
+// (torch 1.13 would keep it incremented). options: dtype and device of the
+// parameters and running stats (num_batches_tracked stays int64).
 class BatchNormBase : public NormBase {
  public:
   Tensor forward(const Tensor& input);
