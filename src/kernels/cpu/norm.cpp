@@ -1,0 +1,369 @@
+#include "kernels/cpu/norm.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ember/core/error.h"
+#include "ember/core/parallel.h"
+
+namespace ember::kernels {
+
+void Moments::merge(const Moments& o) {
+  if (o.n == 0) return;
+  if (n == 0) {
+    *this = o;
+    return;
+  }
+  const double tot = n + o.n, d = o.mean - mean;
+  mean += d * o.n / tot;
+  m2 += o.m2 + d * d * n * o.n / tot;
+  n = tot;
+}
+
+namespace {
+
+// A (N, C, S) view's sizes and strides.
+struct View3 {
+  int64_t n, c, s, sn, sc, ss;
+  explicit View3(const Tensor& t)
+      : n(t.size(0)),
+        c(t.size(1)),
+        s(t.size(2)),
+        sn(t.stride(0)),
+        sc(t.stride(1)),
+        ss(t.stride(2)) {}
+  // channels_last-like: channels innermost, rows of C over s.
+  bool rows() const { return sc == 1 && s > 1; }
+};
+
+template <typename F>
+void parallel(int64_t n, int64_t work_each, const F& f) {
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_each));
+  parallel_for_t(0, n, grain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) f(i);
+  });
+}
+
+// Chunks of rows per n for the channels-last loops: enough items for every
+// thread even when N is small, each at least a grain's worth of values.
+int64_t row_chunks(int64_t n, int64_t s, int64_t c) {
+  const int64_t want =
+      (4 * static_cast<int64_t>(get_num_threads()) + n - 1) / std::max<int64_t>(1, n);
+  const int64_t max_by_size = std::max<int64_t>(1, s * c / kGrainSize);
+  return std::max<int64_t>(1, std::min({want, max_by_size, s}));
+}
+
+template <typename T>
+std::vector<Moments> moments_impl(const Tensor& x) {
+  const View3 v(x);
+  const T* p = static_cast<const T*>(x.data_ptr());
+  std::vector<Moments> m(static_cast<size_t>(v.n * v.c));
+  if (v.s == 0) return m;
+  if (v.rows()) {
+    // Per (n, chunk of rows): shifted sums per channel over rows of C
+    // contiguous values; the chunks of one n are merged afterwards.
+    const int64_t k = row_chunks(v.n, v.s, v.c);
+    const int64_t per = (v.s + k - 1) / k;
+    std::vector<Moments> part(static_cast<size_t>(v.n * k * v.c));
+    parallel(v.n * k, v.c * per, [&](int64_t item) {
+      const int64_t n = item / k, s0 = (item % k) * per, s1e = std::min(v.s, s0 + per);
+      if (s0 >= s1e) return;
+      const T* base = p + n * v.sn;
+      std::vector<double> shift(v.c), s1(v.c, 0.0), s2(v.c, 0.0);
+      for (int64_t c = 0; c < v.c; ++c) shift[c] = static_cast<double>(base[s0 * v.ss + c]);
+      for (int64_t s = s0; s < s1e; ++s) {
+        const T* row = base + s * v.ss;
+#pragma omp simd
+        for (int64_t c = 0; c < v.c; ++c) {
+          const double d = static_cast<double>(row[c]) - shift[c];
+          s1[c] += d;
+          s2[c] += d * d;
+        }
+      }
+      const double cnt = static_cast<double>(s1e - s0);
+      for (int64_t c = 0; c < v.c; ++c)
+        part[item * v.c + c] = {cnt, shift[c] + s1[c] / cnt,
+                                std::max(0.0, s2[c] - s1[c] * s1[c] / cnt)};
+    });
+    for (int64_t n = 0; n < v.n; ++n)
+      for (int64_t q = 0; q < k; ++q)
+        for (int64_t c = 0; c < v.c; ++c) m[n * v.c + c].merge(part[(n * k + q) * v.c + c]);
+    return m;
+  }
+  parallel(v.n * v.c, v.s, [&](int64_t i) {
+    const int64_t n = i / v.c, c = i % v.c;
+    const T* q = p + n * v.sn + c * v.sc;
+    const double shift = static_cast<double>(q[0]);
+    double s1 = 0, s2 = 0;
+    if (v.ss == 1) {
+#pragma omp simd reduction(+ : s1, s2)
+      for (int64_t s = 0; s < v.s; ++s) {
+        const double d = static_cast<double>(q[s]) - shift;
+        s1 += d;
+        s2 += d * d;
+      }
+    } else {
+#pragma omp simd reduction(+ : s1, s2)
+      for (int64_t s = 0; s < v.s; ++s) {
+        const double d = static_cast<double>(q[s * v.ss]) - shift;
+        s1 += d;
+        s2 += d * d;
+      }
+    }
+    const double cnt = static_cast<double>(v.s);
+    m[i] = {cnt, shift + s1 / cnt, std::max(0.0, s2 - s1 * s1 / cnt)};
+  });
+  return m;
+}
+
+template <typename T>
+void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
+                    std::vector<double>& sdyx) {
+  const View3 v(x), g(dy);
+  const T* px = static_cast<const T*>(x.data_ptr());
+  const T* pg = static_cast<const T*>(dy.data_ptr());
+  sdy.assign(static_cast<size_t>(v.n * v.c), 0.0);
+  sdyx.assign(static_cast<size_t>(v.n * v.c), 0.0);
+  if (v.rows() && g.sc == 1) {
+    const int64_t k = row_chunks(v.n, v.s, v.c);
+    const int64_t per = (v.s + k - 1) / k;
+    std::vector<double> pa(static_cast<size_t>(v.n * k * v.c), 0.0), pb(pa.size(), 0.0);
+    parallel(v.n * k, v.c * per, [&](int64_t item) {
+      const int64_t n = item / k, s0 = (item % k) * per, s1e = std::min(v.s, s0 + per);
+      double* a = pa.data() + item * v.c;
+      double* b = pb.data() + item * v.c;
+      for (int64_t s = s0; s < s1e; ++s) {
+        const T* rx = px + n * v.sn + s * v.ss;
+        const T* rg = pg + n * g.sn + s * g.ss;
+#pragma omp simd
+        for (int64_t c = 0; c < v.c; ++c) {
+          const double d = static_cast<double>(rg[c]);
+          a[c] += d;
+          b[c] += d * static_cast<double>(rx[c]);
+        }
+      }
+    });
+    for (int64_t n = 0; n < v.n; ++n)
+      for (int64_t q = 0; q < k; ++q)
+        for (int64_t c = 0; c < v.c; ++c) {
+          sdy[n * v.c + c] += pa[(n * k + q) * v.c + c];
+          sdyx[n * v.c + c] += pb[(n * k + q) * v.c + c];
+        }
+    return;
+  }
+  parallel(v.n * v.c, v.s, [&](int64_t i) {
+    const int64_t n = i / v.c, c = i % v.c;
+    const T* qx = px + n * v.sn + c * v.sc;
+    const T* qg = pg + n * g.sn + c * g.sc;
+    double a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+    for (int64_t s = 0; s < v.s; ++s) {
+      const double d = static_cast<double>(qg[s * g.ss]);
+      a += d;
+      b += d * static_cast<double>(qx[s * v.ss]);
+    }
+    sdy[i] = a;
+    sdyx[i] = b;
+  });
+}
+
+template <typename T>
+void fma_impl(const Tensor& out, const Tensor& a, const double* ka, const Tensor& b,
+              const double* kb, const double* k0, bool per_n) {
+  const View3 vo(out), va(a);
+  const bool has_b = b.defined();
+  const View3 vb = has_b ? View3(b) : va;
+  T* po = static_cast<T*>(out.data_ptr());
+  const T* pa = static_cast<const T*>(a.data_ptr());
+  const T* pb = has_b ? static_cast<const T*>(b.data_ptr()) : nullptr;
+  const int64_t C = vo.c;
+  if (vo.rows() && va.sc == 1 && (!has_b || vb.sc == 1)) {
+    parallel(vo.n * vo.s, vo.c, [&](int64_t i) {
+      const int64_t n = i / vo.s, s = i % vo.s;
+      const int64_t k = per_n ? n * C : 0;
+      T* ro = po + n * vo.sn + s * vo.ss;
+      const T* ra = pa + n * va.sn + s * va.ss;
+      const T* rb = has_b ? pb + n * vb.sn + s * vb.ss : nullptr;
+      for (int64_t c = 0; c < C; ++c) {
+        double r = static_cast<double>(ra[c]) * ka[k + c] + k0[k + c];
+        if (has_b) r += static_cast<double>(rb[c]) * kb[k + c];
+        ro[c] = static_cast<T>(r);
+      }
+    });
+    return;
+  }
+  parallel(vo.n * C, vo.s, [&](int64_t i) {
+    const int64_t n = i / C, c = i % C;
+    const int64_t k = per_n ? i : c;
+    T* qo = po + n * vo.sn + c * vo.sc;
+    const T* qa = pa + n * va.sn + c * va.sc;
+    const T* qb = has_b ? pb + n * vb.sn + c * vb.sc : nullptr;
+    const double A = ka[k], B = has_b ? kb[k] : 0.0, K = k0[k];
+    if (has_b && vo.ss == 1 && va.ss == 1 && vb.ss == 1) {
+#pragma omp simd
+      for (int64_t s = 0; s < vo.s; ++s)
+        qo[s] = static_cast<T>(static_cast<double>(qa[s]) * A + static_cast<double>(qb[s]) * B + K);
+    } else if (has_b) {
+      for (int64_t s = 0; s < vo.s; ++s)
+        qo[s * vo.ss] = static_cast<T>(static_cast<double>(qa[s * va.ss]) * A +
+                                       static_cast<double>(qb[s * vb.ss]) * B + K);
+    } else if (vo.ss == 1 && va.ss == 1) {
+#pragma omp simd
+      for (int64_t s = 0; s < vo.s; ++s) qo[s] = static_cast<T>(static_cast<double>(qa[s]) * A + K);
+    } else {
+      for (int64_t s = 0; s < vo.s; ++s)
+        qo[s * vo.ss] = static_cast<T>(static_cast<double>(qa[s * va.ss]) * A + K);
+    }
+  });
+}
+
+template <typename T>
+void layer_norm_impl(const Tensor& y, const Tensor& x, const double* w, const double* b, double eps,
+                     std::vector<double>& mean, std::vector<double>& rstd) {
+  const int64_t M = x.size(0), D = x.size(1);
+  const T* px = static_cast<const T*>(x.data_ptr());
+  T* py = static_cast<T*>(y.data_ptr());
+  mean.assign(static_cast<size_t>(M), 0.0);
+  rstd.assign(static_cast<size_t>(M), 0.0);
+  parallel(M, 2 * D, [&](int64_t m) {
+    const T* r = px + m * D;
+    T* o = py + m * D;
+    const double shift = D > 0 ? static_cast<double>(r[0]) : 0.0;
+    double s1 = 0, s2 = 0;
+#pragma omp simd reduction(+ : s1, s2)
+    for (int64_t d = 0; d < D; ++d) {
+      const double v = static_cast<double>(r[d]) - shift;
+      s1 += v;
+      s2 += v * v;
+    }
+    const double cnt = static_cast<double>(D);
+    const double mu = shift + s1 / cnt, var = std::max(0.0, s2 - s1 * s1 / cnt) / cnt;
+    const double rs = 1.0 / std::sqrt(var + eps);
+    mean[m] = mu;
+    rstd[m] = rs;
+    if (w && b) {
+#pragma omp simd
+      for (int64_t d = 0; d < D; ++d)
+        o[d] = static_cast<T>((static_cast<double>(r[d]) - mu) * rs * w[d] + b[d]);
+    } else {
+      for (int64_t d = 0; d < D; ++d) {
+        double v = (static_cast<double>(r[d]) - mu) * rs;
+        if (w) v *= w[d];
+        if (b) v += b[d];
+        o[d] = static_cast<T>(v);
+      }
+    }
+  });
+}
+
+template <typename T>
+void layer_norm_backward_impl(const Tensor& gx, double* gw, double* gb, const Tensor& dy,
+                              const Tensor& x, const double* w, const std::vector<double>& mean,
+                              const std::vector<double>& rstd) {
+  const int64_t M = x.size(0), D = x.size(1);
+  const T* px = static_cast<const T*>(x.data_ptr());
+  const T* pg = static_cast<const T*>(dy.data_ptr());
+  T* po = gx.defined() ? static_cast<T*>(gx.data_ptr()) : nullptr;
+  const bool params = gw || gb;
+  std::vector<double> ones_w;
+  if (!w) ones_w.assign(static_cast<size_t>(D), 1.0);
+  const double* wv = w ? w : ones_w.data();
+  // One pass over the rows in chunks: gx per row, and per chunk partial sums
+  // of dy * xhat and dy (reduced over the chunks afterwards).
+  const int64_t chunks =
+      params ? std::min<int64_t>(M, 4 * static_cast<int64_t>(get_num_threads())) : M;
+  std::vector<double> pw(params ? static_cast<size_t>(chunks * D) : 0, 0.0);
+  std::vector<double> pb(params ? static_cast<size_t>(chunks * D) : 0, 0.0);
+  const int64_t per = chunks > 0 ? (M + chunks - 1) / chunks : 0;
+  parallel(chunks, per * D * 3, [&](int64_t k) {
+    double* aw = params ? pw.data() + k * D : nullptr;
+    double* ab = params ? pb.data() + k * D : nullptr;
+    for (int64_t m = k * per; m < std::min(M, (k + 1) * per); ++m) {
+      const T* r = px + m * D;
+      const T* g = pg + m * D;
+      const double mu = mean[m], rs = rstd[m];
+      double s1 = 0, s2 = 0;  // sum(dxhat), sum(dxhat * xhat)
+      if (aw) {
+#pragma omp simd reduction(+ : s1, s2)
+        for (int64_t d = 0; d < D; ++d) {
+          const double gd = static_cast<double>(g[d]);
+          const double xh = (static_cast<double>(r[d]) - mu) * rs;
+          const double dx = gd * wv[d];
+          s1 += dx;
+          s2 += dx * xh;
+          aw[d] += gd * xh;
+          ab[d] += gd;
+        }
+      } else {
+#pragma omp simd reduction(+ : s1, s2)
+        for (int64_t d = 0; d < D; ++d) {
+          const double dx = static_cast<double>(g[d]) * wv[d];
+          s1 += dx;
+          s2 += dx * (static_cast<double>(r[d]) - mu) * rs;
+        }
+      }
+      if (!po) continue;
+      T* o = po + m * D;
+      const double inv = 1.0 / static_cast<double>(D);
+#pragma omp simd
+      for (int64_t d = 0; d < D; ++d) {
+        const double dx = static_cast<double>(g[d]) * wv[d];
+        const double xh = (static_cast<double>(r[d]) - mu) * rs;
+        o[d] = static_cast<T>(rs * (dx - s1 * inv - xh * s2 * inv));
+      }
+    }
+  });
+  if (!params) return;
+  for (int64_t d = 0; d < D; ++d) {
+    double a = 0, b = 0;
+    for (int64_t k = 0; k < chunks; ++k) {
+      a += pw[k * D + d];
+      b += pb[k * D + d];
+    }
+    if (gw) gw[d] = a;
+    if (gb) gb[d] = b;
+  }
+}
+
+#define EMBER_NORM_DISPATCH(dt, name, ...)                                            \
+  do {                                                                                \
+    if ((dt) == kFloat32) {                                                           \
+      name<float>(__VA_ARGS__);                                                       \
+    } else if ((dt) == kFloat64) {                                                    \
+      name<double>(__VA_ARGS__);                                                      \
+    } else {                                                                          \
+      EMBER_CHECK(false, NotImplementedError, "norm kernel: unsupported dtype ", dt); \
+    }                                                                                 \
+  } while (0)
+
+}  // namespace
+
+std::vector<Moments> plane_moments(const Tensor& x) {
+  if (x.dtype() == kFloat64) return moments_impl<double>(x);
+  EMBER_CHECK(x.dtype() == kFloat32, NotImplementedError, "norm kernel: unsupported dtype ",
+              x.dtype());
+  return moments_impl<float>(x);
+}
+
+void plane_grad_sums(const Tensor& dy, const Tensor& x, std::vector<double>& sum_dy,
+                     std::vector<double>& sum_dy_x) {
+  EMBER_NORM_DISPATCH(x.dtype(), grad_sums_impl, dy, x, sum_dy, sum_dy_x);
+}
+
+void channel_fma(const Tensor& out, const Tensor& a, const double* ka, const Tensor& b,
+                 const double* kb, const double* k0, bool per_n) {
+  EMBER_NORM_DISPATCH(out.dtype(), fma_impl, out, a, ka, b, kb, k0, per_n);
+}
+
+void layer_norm_kernel(const Tensor& y, const Tensor& x, const double* w, const double* b,
+                       double eps, std::vector<double>& mean, std::vector<double>& rstd) {
+  EMBER_NORM_DISPATCH(x.dtype(), layer_norm_impl, y, x, w, b, eps, mean, rstd);
+}
+
+void layer_norm_backward_kernel(const Tensor& gx, double* gw, double* gb, const Tensor& dy,
+                                const Tensor& x, const double* w, const std::vector<double>& mean,
+                                const std::vector<double>& rstd) {
+  EMBER_NORM_DISPATCH(x.dtype(), layer_norm_backward_impl, gx, gw, gb, dy, x, w, mean, rstd);
+}
+
+}  // namespace ember::kernels
