@@ -18,8 +18,9 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The main job: one epoch of Fashion-MNIST training (examples/fashion_mnist --help).
 demo: build
-	$(BUILD)/examples/tensor_tour
+	cd $(BUILD) && examples/fashion_mnist --epochs 1
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
