@@ -89,11 +89,6 @@ struct ForwardOf<M, std::void_t<decltype(&M::forward)>> : MemFn<decltype(&M::for
 // a forward the thunk cannot call (overloaded, a template, odd parameters).
 [[noreturn]] void throw_untyped_forward(Module& m);
 
-template <typename R>
-Value result_value(R&& r) {
-  return to_value(std::forward<R>(r));
-}
-
 template <typename F>
 Value call_result(F&& f) {
   using R = decltype(f());
@@ -153,7 +148,7 @@ Value forward_thunk(Module& self, Args& args, Kwargs& kwargs) {
     // An overloaded or template forward that takes one tensor.
     if (args.size() != 1) throw_forward_arity(self, 1, args.size());
     if (!kwargs.empty()) throw_unexpected_kwarg(self, kwargs);
-    return result_value(m.forward(from_value<Tensor>(args[0])));
+    return call_result([&]() -> decltype(auto) { return m.forward(from_value<Tensor>(args[0])); });
   } else {
     throw_untyped_forward(self);
   }
