@@ -50,8 +50,11 @@ def idx(path):
 def main():
     ckpt = sys.argv[1]
     root = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/datasets/fashion-mnist"
-    tensors, metadata, _ = st_read.load(ckpt)
-    state = {name: t for name, t, _, _ in tensors}
+    if ckpt.endswith(".safetensors"):
+        tensors, metadata, _ = st_read.load(ckpt)
+        state = {name: t for name, t, _, _ in tensors}
+    else:  # torch.save's format; weights_only: the file holds nothing but tensors
+        state = torch.load(ckpt, weights_only=True)
     net = Net()
     net.load_state_dict(state)  # strict: the keys and shapes must be PyTorch's
     net.eval()

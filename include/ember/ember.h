@@ -61,4 +61,5 @@
 #include "ember/ops/reduce.h"
 #include "ember/optim/lr_scheduler.h"
 #include "ember/optim/optimizer.h"
+#include "ember/serialize/pt.h"
 #include "ember/serialize/safetensors.h"

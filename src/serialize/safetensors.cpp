@@ -1,12 +1,6 @@
 #include "ember/serialize/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -16,6 +10,7 @@
 
 #include "ember/ops/factory.h"
 #include "serialize/atomic_file.h"
+#include "serialize/mapped_file.h"
 
 namespace ember {
 
@@ -59,8 +54,6 @@ std::string excerpt(const json& v) {
   if (s.size() > 80) s = s.substr(0, 77) + "...";
   return s;
 }
-
-void region_release(void* ctx) { delete static_cast<std::shared_ptr<void>*>(ctx); }
 
 // Parses the header, rejecting duplicate keys (nlohmann keeps the last one
 // silently, which would hide a tensor and misreport the file as having a gap).
@@ -228,8 +221,8 @@ SafetensorsData parse(const Region& r, const std::string& where) {
       // Zero-copy: the storage holds a reference to the whole mapping, so each
       // tensor stays valid however long the others live.
       auto* keep = new std::shared_ptr<void>(r.owner);
-      auto storage = std::make_shared<Storage>(DataPtr(const_cast<char*>(p), keep, &region_release),
-                                               nbytes, kCPU, nullptr);
+      auto storage = std::make_shared<Storage>(
+          DataPtr(const_cast<char*>(p), keep, &serialize::release_owner), nbytes, kCPU, nullptr);
       t = Tensor(std::make_shared<TensorImpl>(std::move(storage), e.dtype, e.shape,
                                               contiguous_strides(e.shape), 0));
     } else {
@@ -249,21 +242,6 @@ SafetensorsData parse(const Region& r, const std::string& where) {
   return out;
 }
 
-struct Mapping {
-  void* addr = nullptr;
-  size_t size = 0;
-  ~Mapping() {
-    if (addr && addr != MAP_FAILED) ::munmap(addr, size);
-  }
-};
-
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 const char* safetensors_dtype_name(DType t) {
@@ -279,37 +257,8 @@ DType parse_safetensors_dtype(const std::string& name) {
 }
 
 SafetensorsData load_safetensors(const std::string& path) {
-  const std::string where = "'" + path + "'";
-  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is rejected below).
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (f.fd < 0) {
-    const int err = errno;
-    fail(where, std::string("cannot open: ") + std::strerror(err));
-  }
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) {
-    const int err = errno;
-    fail(where, std::string("cannot stat: ") + std::strerror(err));
-  }
-  if (S_ISDIR(st.st_mode)) fail(where, "is a directory, not a safetensors file");
-  if (!S_ISREG(st.st_mode)) fail(where, "is not a regular file");
-  auto m = std::make_shared<Mapping>();
-  m->size = static_cast<size_t>(st.st_size);
-  Region r;
-  if (m->size > 0) {
-    // Private and writable: tensors may alias the pages and be written to in
-    // place; the writes go to copy-on-write pages, never to the file.
-    m->addr = ::mmap(nullptr, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, f.fd, 0);
-    if (m->addr == MAP_FAILED) {
-      const int err = errno;
-      m->addr = nullptr;
-      fail(where, std::string("mmap failed: ") + std::strerror(err));
-    }
-    r.data = static_cast<const char*>(m->addr);
-  }
-  r.size = m->size;
-  r.owner = m;
-  return parse(r, where);
+  const serialize::MappedFile m = serialize::map_file(path, "safetensors: ");
+  return parse(Region{m.data, m.size, m.owner}, "'" + path + "'");
 }
 
 SafetensorsData load_safetensors_from_buffer(const void* data, size_t size) {
