@@ -229,7 +229,7 @@ std::vector<Chunk> ZipWriter::finish() {
     }
     if (far) put(extra, r.offset, 8);
     put(cd, kCentralSig, 4);
-    put(cd, (3 << 8) | (any64 ? 45 : 20), 2);  // made by: unix
+    put(cd, (3 << 8) | (big || far ? 45 : 20), 2);  // made by: unix
     put(cd, big || far ? 45 : 20, 2);
     put(cd, 0, 2);
     put(cd, 0, 2);
