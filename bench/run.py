@@ -24,7 +24,10 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
             64, shuffle, 0 and 2 workers (ember: threads; PyTorch: processes over a
             TensorDataset of the same images, already float). See bench/data_bench.cpp.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim]
+  train:    bench/fashion_mnist.py: one epoch of the Fashion-MNIST example in PyTorch and
+            ember, one after the other: training time, images/s, time per phase, accuracy.
+
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim|train]
 """
 import argparse
 import json
@@ -656,6 +659,14 @@ def optim_suite(args):
               f"{fe / e:.2f}x |")
 
 
+def train_suite(args):
+    """One epoch of Fashion-MNIST in PyTorch and ember: bench/fashion_mnist.py."""
+    print("\n## train: one Fashion-MNIST epoch (bench/fashion_mnist.py)", flush=True)
+    here = os.path.dirname(os.path.abspath(__file__))
+    subprocess.run([sys.executable, os.path.join(here, "fashion_mnist.py"), "--build", args.build,
+                    "--threads", str(args.threads)], check=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -663,7 +674,8 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim"), default="all")
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "train"),
+                    default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
@@ -679,6 +691,8 @@ def main():
         data_suite(args)
     if args.suite in ("all", "optim"):
         optim_suite(args)
+    if args.suite in ("all", "train"):
+        train_suite(args)
 
 
 if __name__ == "__main__":
