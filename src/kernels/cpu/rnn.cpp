@@ -6,13 +6,84 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
+#include <vector>
 
 #include "ember/core/parallel.h"
 #include "ember/ops/factory.h"
 
+// glibc's libmvec AVX2 exp / tanh (as kernels/cpu/activation.cpp): the gate
+// activations of a row are evaluated 8 (float) or 4 (double) lanes at a time.
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__GLIBC__) && \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+#define EMBER_RNN_LIBMVEC 1
+#include <immintrin.h>
+extern "C" {
+__m256 _ZGVdN8v_expf(__m256);
+__m256d _ZGVdN4v_exp(__m256d);
+__m256 _ZGVdN8v_tanhf(__m256);
+__m256d _ZGVdN4v_tanh(__m256d);
+}
+#endif
+
 namespace ember::kernels {
 
 namespace {
+
+// v[0..m) = exp(v) or tanh(v), in place.
+template <typename T>
+void vmap(bool tanh, T* v, int64_t m) {
+#if defined(EMBER_RNN_LIBMVEC)
+  if constexpr (std::is_same_v<T, float>) {
+    using Fn = __m256 (*)(__m256);
+    const Fn fn = tanh ? Fn(&_ZGVdN8v_tanhf) : Fn(&_ZGVdN8v_expf);
+    int64_t i = 0;
+    for (; i + 8 <= m; i += 8) _mm256_storeu_ps(v + i, fn(_mm256_loadu_ps(v + i)));
+    if (i < m) {
+      alignas(32) float buf[8] = {};
+      for (int64_t k = 0; k < m - i; ++k) buf[k] = v[i + k];
+      _mm256_store_ps(buf, fn(_mm256_load_ps(buf)));
+      for (int64_t k = 0; k < m - i; ++k) v[i + k] = buf[k];
+    }
+    return;
+  } else {
+    using Fn = __m256d (*)(__m256d);
+    const Fn fn = tanh ? Fn(&_ZGVdN4v_tanh) : Fn(&_ZGVdN4v_exp);
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4) _mm256_storeu_pd(v + i, fn(_mm256_loadu_pd(v + i)));
+    if (i < m) {
+      alignas(32) double buf[4] = {};
+      for (int64_t k = 0; k < m - i; ++k) buf[k] = v[i + k];
+      _mm256_store_pd(buf, fn(_mm256_load_pd(buf)));
+      for (int64_t k = 0; k < m - i; ++k) v[i + k] = buf[k];
+    }
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < m; ++i) v[i] = tanh ? std::tanh(v[i]) : std::exp(v[i]);
+}
+
+template <typename T>
+void vtanh(T* v, int64_t m) {
+  vmap(true, v, m);
+}
+
+// v = 1 / (1 + exp(-v)), in place.
+template <typename T>
+void vsigmoid(T* v, int64_t m) {
+  for (int64_t i = 0; i < m; ++i) v[i] = -v[i];
+  vmap(false, v, m);
+  for (int64_t i = 0; i < m; ++i) v[i] = T(1) / (T(1) + v[i]);
+}
+
+// v = a + b (+ bias), the pre-activations of a row.
+template <typename T>
+void add_row(T* v, const T* a, const T* b, const T* bias, int64_t m) {
+  if (bias)
+    for (int64_t i = 0; i < m; ++i) v[i] = a[i] + b[i] + bias[i];
+  else
+    for (int64_t i = 0; i < m; ++i) v[i] = a[i] + b[i];
+}
 
 // Row-major C[m, n] = alpha * op(A) @ op(B) + beta * C.
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
@@ -32,11 +103,6 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
               static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
-}
-
-template <typename T>
-inline T sigmoid(T x) {
-  return T(1) / (T(1) + std::exp(-x));
 }
 
 template <typename T>
@@ -83,46 +149,37 @@ void forward_impl(RnnMode mode, bool reverse, const Tensor& xw_t, const Tensor& 
         const T* hr = hw + n * GH;
         if (mode == RnnMode::Tanh || mode == RnnMode::Relu) {
           T* orow = o + n * P;
-          for (int64_t j = 0; j < H; ++j) {
-            const T v = xr[j] + hr[j] + (bhh ? bhh[j] : T(0));
-            orow[j] = mode == RnnMode::Tanh ? std::tanh(v) : (v > T(0) ? v : T(0));
-          }
+          add_row(orow, xr, hr, bhh, H);
+          if (mode == RnnMode::Tanh)
+            vtanh(orow, H);
+          else
+            for (int64_t j = 0; j < H; ++j) orow[j] = orow[j] > T(0) ? orow[j] : T(0);
         } else if (mode == RnnMode::LSTM) {
           T* g = gates + (t * N + n) * GH;
           T* c = cells + (t * N + n) * H;
           const T* cp = tprev < 0 ? c0 + n * H : cells + (tprev * N + n) * H;
           T* h = whr ? hraw + (t * N + n) * H : o + n * P;
-          for (int64_t j = 0; j < H; ++j) {
-            const T bi = bhh ? bhh[j] : T(0), bf = bhh ? bhh[H + j] : T(0),
-                    bg = bhh ? bhh[2 * H + j] : T(0), bo = bhh ? bhh[3 * H + j] : T(0);
-            const T ig = sigmoid(xr[j] + hr[j] + bi);
-            const T fg = sigmoid(xr[H + j] + hr[H + j] + bf);
-            const T gg = std::tanh(xr[2 * H + j] + hr[2 * H + j] + bg);
-            const T og = sigmoid(xr[3 * H + j] + hr[3 * H + j] + bo);
-            const T cv = fg * cp[j] + ig * gg;
-            g[j] = ig;
-            g[H + j] = fg;
-            g[2 * H + j] = gg;
-            g[3 * H + j] = og;
-            c[j] = cv;
-            h[j] = og * std::tanh(cv);
-          }
+          add_row(g, xr, hr, bhh, GH);
+          vsigmoid(g, 2 * H);  // i, f
+          vtanh(g + 2 * H, H);
+          vsigmoid(g + 3 * H, H);
+          for (int64_t j = 0; j < H; ++j) c[j] = h[j] = g[H + j] * cp[j] + g[j] * g[2 * H + j];
+          vtanh(h, H);
+          for (int64_t j = 0; j < H; ++j) h[j] *= g[3 * H + j];
         } else {  // GRU (P == H)
           T* g = gates + (t * N + n) * GH;
           T* hn = hng + (t * N + n) * H;
           const T* hpr = hp + n * P;
           T* orow = o + n * P;
+          add_row(g, xr, hr, bhh, 2 * H);
+          vsigmoid(g, 2 * H);  // r, z
           for (int64_t j = 0; j < H; ++j) {
-            const T br = bhh ? bhh[j] : T(0), bz = bhh ? bhh[H + j] : T(0),
-                    bn = bhh ? bhh[2 * H + j] : T(0);
-            const T r = sigmoid(xr[j] + hr[j] + br);
-            const T z = sigmoid(xr[H + j] + hr[H + j] + bz);
-            const T hnv = hr[2 * H + j] + bn;
-            const T nv = std::tanh(xr[2 * H + j] + r * hnv);
-            g[j] = r;
-            g[H + j] = z;
-            g[2 * H + j] = nv;
-            hn[j] = hnv;
+            hn[j] = hr[2 * H + j] + (bhh ? bhh[2 * H + j] : T(0));
+            g[2 * H + j] = xr[2 * H + j] + g[j] * hn[j];
+          }
+          vtanh(g + 2 * H, H);
+          for (int64_t j = 0; j < H; ++j) {
+            const T z = g[H + j], nv = g[2 * H + j];
             orow[j] = (T(1) - z) * nv + z * hpr[j];
           }
         }
@@ -194,9 +251,14 @@ RnnGrads backward_impl(RnnMode mode, bool reverse, const Tensor& h0_t, const Ten
           const T* cp = tprev < 0 ? c0 + n * H : cells + (tprev * N + n) * H;
           const T* d = dhh + n * H;
           T* dcr = dc + n * H;
+          thread_local std::vector<T> tcbuf;
+          tcbuf.resize(H);
+          T* tcr = tcbuf.data();
+          std::copy(c, c + H, tcr);
+          vtanh(tcr, H);
           for (int64_t j = 0; j < H; ++j) {
             const T ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-            const T tc = std::tanh(c[j]);
+            const T tc = tcr[j];
             const T dcc = dcr[j] + d[j] * og * (T(1) - tc * tc);
             dx[j] = dcc * gg * ig * (T(1) - ig);
             dx[H + j] = dcc * cp[j] * fg * (T(1) - fg);
