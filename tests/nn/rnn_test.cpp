@@ -511,3 +511,42 @@ TEST(RNNCells, ForwardErrors) {
   // An argument error leaves no history and no state behind.
   EXPECT_FALSE(r->weight_ih.grad().defined());
 }
+
+// ---- module machinery: hooks see the typed outputs as values, clone, meta
+
+TEST(RNNModules, HooksAndClone) {
+  manual_seed(8);
+  auto m = nn::make<nn::LSTM>(3, 4, nn::LSTMOptions{.num_layers = 2});
+  Tensor x = randn({5, 2, 3});
+  auto [ref, sref] = m(x, std::nullopt);
+  int calls = 0;
+  auto h = m->register_forward_hook([&](nn::Module&, const nn::Args& args, const nn::Value& out) {
+    ++calls;
+    EXPECT_EQ(args.size(), 2u);
+    EXPECT_TRUE(out.is_tuple());
+  });
+  auto [o, s] = m(x, std::nullopt);
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(equal(o, ref));
+  EXPECT_TRUE(equal(std::get<1>(s), std::get<1>(sref)));
+  h.remove();
+  auto c = std::dynamic_pointer_cast<nn::LSTM>(m->clone());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->str(), m->str());
+  auto [o2, s2] = c->forward(x);
+  EXPECT_TRUE(equal(o2, ref));
+}
+
+TEST(RNNModules, Meta) {
+  auto m = nn::make<nn::GRU>(
+      3, 4,
+      nn::GRUOptions{.num_layers = 2, .batch_first = true, .bidirectional = true, .device = kMeta});
+  auto [o, h] = m(empty({2, 5, 3}, {.device = kMeta}), Tensor());
+  EXPECT_TRUE(o.is_meta());
+  EXPECT_EQ(o.sizes(), IntArrayRef({2, 5, 8}));
+  EXPECT_EQ(h.sizes(), IntArrayRef({4, 2, 4}));
+  auto c = nn::make<nn::LSTMCell>(3, 4, nn::LSTMCellOptions{.device = kMeta});
+  auto [h1, c1] = c(empty({2, 3}, {.device = kMeta}), std::nullopt);
+  EXPECT_TRUE(c1.is_meta());
+  EXPECT_EQ(c1.sizes(), IntArrayRef({2, 4}));
+}
