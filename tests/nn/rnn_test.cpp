@@ -550,3 +550,32 @@ TEST(RNNModules, Meta) {
   EXPECT_TRUE(c1.is_meta());
   EXPECT_EQ(c1.sizes(), IntArrayRef({2, 4}));
 }
+
+// Through the modules themselves (float64 parameters): input and state gradients.
+TEST(RNNModules, GradcheckThroughModules) {
+  auto l = nn::make<nn::LSTM>(3, 4,
+                              nn::LSTMOptions{.num_layers = 2,
+                                              .batch_first = true,
+                                              .bidirectional = true,
+                                              .proj_size = 2,
+                                              .dtype = kFloat64});
+  EXPECT_TRUE(gradcheck(
+      [&](const std::vector<Tensor>& v) {
+        auto [o, s] = l(v[0], std::make_tuple(v[1], v[2]));
+        return std::vector<Tensor>{o, std::get<0>(s), std::get<1>(s)};
+      },
+      {rnd({2, 3, 3}, 61), rnd({4, 2, 2}, 62), rnd({4, 2, 4}, 63)}));
+  auto g = nn::make<nn::GRU>(
+      3, 4,
+      nn::GRUOptions{
+          .num_layers = 2, .batch_first = true, .bidirectional = true, .dtype = kFloat64});
+  EXPECT_TRUE(gradcheck(
+      [&](const std::vector<Tensor>& v) {
+        auto [o, h] = g(v[0], v[1]);
+        return std::vector<Tensor>{o, h};
+      },
+      {rnd({5, 3}, 64), rnd({4, 4}, 65)}));  // unbatched
+  auto c = nn::make<nn::RNNCell>(3, 4, nn::RNNCellOptions{.dtype = kFloat64});
+  EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& v) { return c(v[0], v[1]); },
+                        {rnd({3}, 66), rnd({4}, 67)}));
+}
