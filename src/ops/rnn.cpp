@@ -69,6 +69,17 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
                                const Tensor& whr) {
   const bool lstm = mode == RnnMode::LSTM;
   const int64_t G = kernels::rnn_gates(mode);
+  // The kernel trusts these shapes: check every one (functional callers pass
+  // their own parameter lists).
+  EMBER_CHECK(xw.dim() == 3 && whh.dim() == 2 && whh.size(0) % G == 0 && xw.size(2) == whh.size(0),
+              RuntimeError, mode_name(mode), ": weight_ih and weight_hh must have ", G,
+              " * hidden_size rows, got input projection ", xw.sizes(), " and weight_hh ",
+              whh.sizes());
+  EMBER_CHECK(!bhh.defined() || (bhh.dim() == 1 && bhh.size(0) == whh.size(0)), RuntimeError,
+              mode_name(mode), ": bias_hh of size ", bhh.sizes(), " does not match weight_hh ",
+              whh.sizes());
+  EMBER_CHECK(!whr.defined() || whr.dim() == 2, RuntimeError, mode_name(mode),
+              ": weight_hr must be 2-D, got ", whr.sizes());
   const int64_t T = xw.size(0), N = xw.size(1), GH = whh.size(0), H = GH / G, P = whh.size(1);
   EMBER_CHECK(h0.dim() == 2 && h0.size(0) == N && h0.size(1) == P, RuntimeError,
               "Expected hidden size (", N, ", ", P, "), got ", h0.sizes());

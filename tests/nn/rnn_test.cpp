@@ -579,3 +579,31 @@ TEST(RNNModules, GradcheckThroughModules) {
   EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& v) { return c(v[0], v[1]); },
                         {rnd({3}, 66), rnd({4}, 67)}));
 }
+
+// The functional forms check the parameter shapes the kernel relies on.
+TEST(RNNFunctional, ParameterShapeErrors) {
+  const Tensor x = randn({2, 3}), h = randn({2, 4});
+  EXPECT_THROW(gru_cell(x, h, randn({12, 3}), randn({16, 4})), RuntimeError);
+  EXPECT_THROW(gru_cell(x, h, randn({12, 3}), randn({12, 4}), randn({12}), randn({11})),
+               RuntimeError);
+  EXPECT_THROW(rnn_tanh_cell(x, h, randn({4, 3}), randn({4, 5})), RuntimeError);
+  EXPECT_THROW(lstm_cell(x, {h, randn({2, 5})}, randn({16, 3}), randn({16, 4})), RuntimeError);
+  const Tensor seq = randn({5, 2, 3});
+  // A projection whose weight_hr does not match.
+  EXPECT_THROW(
+      lstm(seq, {randn({1, 2, 2}), randn({1, 2, 4})},
+           {randn({16, 3}), randn({16, 2}), randn({3, 4})}, false, 1, 0, true, false, false),
+      RuntimeError);
+  // Too few parameters for the layers.
+  EXPECT_THROW(
+      gru(seq, randn({2, 2, 4}), {randn({12, 3}), randn({12, 4})}, false, 2, 0, true, false, false),
+      RuntimeError);
+  EXPECT_EQ(message([&] {
+              rnn_tanh(randn({0, 2, 3}), randn({1, 2, 4}), {randn({4, 3}), randn({4, 4})}, false, 1,
+                       0, true, false, false);
+            }),
+            "Expected sequence length to be larger than 0 in RNN");
+  EXPECT_THROW(gru_cell(ones({2, 3}, {.dtype = kInt32}), ones({2, 4}, {.dtype = kInt32}),
+                        ones({12, 3}, {.dtype = kInt32}), ones({12, 4}, {.dtype = kInt32})),
+               TypeError);
+}
