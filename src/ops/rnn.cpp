@@ -175,12 +175,16 @@ void check_cell_input(const Tensor& input, const Tensor& w_ih) {
 }
 
 // check_rnn_cell_forward_hidden: PyTorch names every hidden tensor "hidden0".
-void check_cell_hidden(const Tensor& input, const Tensor& hx, int64_t hidden_size) {
-  EMBER_CHECK(hx.dim() >= 2, RuntimeError, "hidden0 has ", hx.dim(), " dimensions, expected 2");
+void check_cell_hidden(const Tensor& hx, const Tensor& input, int64_t hidden_size) {
+  // In PyTorch's order: hx.size(0), then hx.size(1) (an IndexError for a 1-D hx).
+  EMBER_CHECK(hx.dim() >= 1, IndexError, "Dimension specified as 0 but tensor has no dimensions");
   EMBER_CHECK(input.size(0) == hx.size(0), RuntimeError, "Input batch size ", input.size(0),
               " doesn't match hidden0 batch size ", hx.size(0));
+  EMBER_CHECK(hx.dim() >= 2, IndexError,
+              "Dimension out of range (expected to be in range of [-1, 0], but got 1)");
   EMBER_CHECK(hx.size(1) == hidden_size, RuntimeError, "hidden0 has inconsistent hidden_size: got ",
               hx.size(1), ", expected ", hidden_size);
+  // A 3-D hx that passes these (PyTorch then fails in a matmul).
   EMBER_CHECK(hx.dim() == 2, RuntimeError, "hidden0 has ", hx.dim(), " dimensions, expected 2");
 }
 
@@ -188,8 +192,8 @@ std::vector<Tensor> cell(RnnMode mode, const Tensor& input, const Tensor& hx, co
                          const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                          const Tensor& b_hh) {
   check_cell_input(input, w_ih);
-  check_cell_hidden(input, hx, w_hh.size(1));
-  if (cx.defined()) check_cell_hidden(input, cx, w_hh.size(1));
+  check_cell_hidden(hx, input, w_hh.size(1));
+  if (cx.defined()) check_cell_hidden(cx, input, w_hh.size(1));
   check_dtypes(input, {w_ih, b_ih});
   const Tensor xw =
       linear(input, w_ih, b_ih.defined() ? std::optional<Tensor>(b_ih) : std::nullopt);
