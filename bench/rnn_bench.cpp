@@ -4,8 +4,10 @@
 // same work: the snippet in the RNN helper's report (bench/run.py has no rnn
 // suite yet).
 //
-//   BM_rnn/<kind>/<train>   kind 0 = LSTM, 1 = GRU; train 0 = forward under
-//                           no_grad, 1 = forward + backward
+//   BM_lstm_forward / BM_gru_forward             forward under no_grad
+//   BM_lstm_forward_backward / BM_gru_forward_backward
+//                                                forward + backward of out.sum()
+// (one function per case, so bench/run.py's run_gbench names them apart).
 #include <benchmark/benchmark.h>
 
 #include "bench_main.h"
@@ -18,8 +20,7 @@ namespace {
 
 constexpr int64_t kT = 50, kN = 32, kIn = 256, kHidden = 512;
 
-void BM_rnn(benchmark::State& state) {
-  const bool lstm = state.range(0) == 0, train = state.range(1) == 1;
+void run_rnn(benchmark::State& state, bool lstm, bool train) {
   manual_seed(0);
   auto l = nn::make<nn::LSTM>(kIn, kHidden, nn::LSTMOptions{.num_layers = 2});
   auto g = nn::make<nn::GRU>(kIn, kHidden, nn::GRUOptions{.num_layers = 2});
@@ -44,12 +45,14 @@ void BM_rnn(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_rnn)
-    ->Args({0, 0})
-    ->Args({0, 1})
-    ->Args({1, 0})
-    ->Args({1, 1})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+void BM_lstm_forward(benchmark::State& s) { run_rnn(s, true, false); }
+void BM_lstm_forward_backward(benchmark::State& s) { run_rnn(s, true, true); }
+void BM_gru_forward(benchmark::State& s) { run_rnn(s, false, false); }
+void BM_gru_forward_backward(benchmark::State& s) { run_rnn(s, false, true); }
+
+BENCHMARK(BM_lstm_forward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_lstm_forward_backward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_gru_forward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_gru_forward_backward)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) { return run_ember_benchmarks(argc, argv); }
