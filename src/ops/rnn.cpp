@@ -152,6 +152,21 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
         res[5] = r.dwhr;
         for (size_t k = 0; k < 6; ++k)
           if (!n.needs_input_grad(k)) res[k] = Tensor();
+        // create_graph: these gradients are not differentiable. Rather than
+        // silently wrong second derivatives, a backward through them throws.
+        std::vector<Tensor> deps(g.begin(), g.end());
+        for (const Tensor& t : {h0s, c0s, whhs, whrs}) deps.push_back(t);
+        if (autograd::grad_needed_list(deps)) {
+          auto nyi = autograd::make_node_list(
+              "torch::autograd::NotImplemented",
+              [name = n.name()](autograd::FormulaNodeBase&,
+                                autograd::variable_list&) -> autograd::variable_list {
+                throw RuntimeError(detail::str_cat("derivative for ", name, " is not implemented"));
+              },
+              deps);
+          for (auto& t : res)
+            if (t.defined()) autograd::set_history(t, nyi);
+        }
         return res;
       },
       xw, h0, c0, whh, bhh, whr);

@@ -607,3 +607,17 @@ TEST(RNNFunctional, ParameterShapeErrors) {
                         ones({12, 3}, {.dtype = kInt32}), ones({12, 4}, {.dtype = kInt32})),
                TypeError);
 }
+
+// Double backward is not implemented: it throws instead of giving wrong values.
+TEST(RNNFunctional, DoubleBackwardThrows) {
+  const Tensor x = rnd({2, 3}, 71), h = rnd({2, 4}, 72), wih = rnd({12, 3}, 73),
+               whh = rnd({12, 4}, 74);
+  Tensor y = gru_cell(x, h, wih, whh);
+  auto g = autograd::grad({y.sum()}, {whh}, {}, std::nullopt, true);
+  ASSERT_TRUE(g[0].requires_grad());
+  EXPECT_EQ(message([&] { g[0].sum().backward(); }),
+            "derivative for GruLayerBackward0 is not implemented");
+  // Without create_graph the gradients are plain tensors.
+  auto g2 = autograd::grad({gru_cell(x, h, wih, whh).sum()}, {whh});
+  EXPECT_FALSE(g2[0].requires_grad());
+}
