@@ -59,7 +59,7 @@ struct LayerState {
   RnnMode mode;
   bool reverse;
   bool has_bias;
-  kernels::RnnSaved saved;
+  unsigned saved_mask = 0;  // which of gates, cells, hraw, hng the node saved
 };
 
 // One layer in one direction over the projected inputs xw [T, N, G*H]:
@@ -111,20 +111,19 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
                whrc = contig(whr);
   const TensorOptions o{.dtype = dt};
   Tensor out = empty({T, N, P}, o), hn = empty({N, P}, o), cn = lstm ? empty({N, H}, o) : Tensor();
-  auto st = std::make_shared<LayerState>(LayerState{mode, reverse, bhh.defined(), {}});
+  auto st = std::make_shared<LayerState>(LayerState{mode, reverse, bhh.defined()});
+  kernels::RnnSaved ws;
   auto result = [&] {
     std::vector<Tensor> r{out, hn};
     if (lstm) r.push_back(cn);
     return r;
   };
   if (!autograd::grad_needed(xw, h0, c0, whh, bhh, whr)) {
-    kernels::rnn_layer_forward(mode, reverse, x, h0c, c0c, whhc, bhhc, whrc, out, hn, cn,
-                               st->saved);
+    kernels::rnn_layer_forward(mode, reverse, x, h0c, c0c, whhc, bhhc, whrc, out, hn, cn, ws);
     return result();
   }
   autograd::untracked([&] {
-    kernels::rnn_layer_forward(mode, reverse, x, h0c, c0c, whhc, bhhc, whrc, out, hn, cn,
-                               st->saved);
+    kernels::rnn_layer_forward(mode, reverse, x, h0c, c0c, whhc, bhhc, whrc, out, hn, cn, ws);
     return 0;
   });
   const bool has_c = c0.defined(), has_r = whr.defined();
@@ -137,12 +136,17 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
         const Tensor c0s = has_c ? n.saved(i++) : Tensor();
         const Tensor whhs = n.saved(i++);
         const Tensor whrs = has_r ? n.saved(i++) : Tensor();
+        // The workspace, saved through the node so that it is freed with the
+        // node's other saved tensors after a backward without retain_graph.
+        kernels::RnnSaved ws;
+        unsigned bit = 0;
+        for (Tensor* t : {&ws.gates, &ws.cells, &ws.hraw, &ws.hng})
+          if ((st->saved_mask >> bit++) & 1u) *t = n.saved(i++);
         const Tensor outs = n.saved(i++);
         auto grad = [&](size_t k) { return k < g.size() ? contig(g[k]) : Tensor(); };
         kernels::RnnGrads r = autograd::untracked([&] {
           return kernels::rnn_layer_backward(st->mode, st->reverse, h0s, c0s, whhs, whrs,
-                                             st->has_bias, outs, st->saved, grad(0), grad(1),
-                                             grad(2));
+                                             st->has_bias, outs, ws, grad(0), grad(1), grad(2));
         });
         res[0] = r.dxw;
         res[1] = r.dh0;
@@ -174,6 +178,14 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
   if (has_c) node->save(c0c);
   node->save(whhc);
   if (has_r) node->save(whrc);
+  unsigned bit = 0;
+  for (const Tensor* t : {&ws.gates, &ws.cells, &ws.hraw, &ws.hng}) {
+    if (t->defined()) {
+      node->save(*t);
+      st->saved_mask |= 1u << bit;
+    }
+    ++bit;
+  }
   autograd::set_history(out, node);
   autograd::set_history(hn, node);
   if (lstm) autograd::set_history(cn, node);

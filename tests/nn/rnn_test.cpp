@@ -621,3 +621,17 @@ TEST(RNNFunctional, DoubleBackwardThrows) {
   auto g2 = autograd::grad({gru_cell(x, h, wih, whh).sum()}, {whh});
   EXPECT_FALSE(g2[0].requires_grad());
 }
+
+// retain_graph keeps the saved workspace; without it a second backward throws.
+TEST(RNNModules, RetainGraph) {
+  manual_seed(9);
+  auto m = nn::make<nn::LSTM>(3, 4, nn::LSTMOptions{.proj_size = 2});
+  auto [o, st] = m(randn({4, 2, 3}), std::nullopt);
+  Tensor loss = o.sum() + std::get<1>(st).sum();
+  loss.backward(Tensor(), true);
+  const Tensor w = m->get_parameter("weight_hh_l0");
+  const Tensor g1 = w.grad().clone();
+  loss.backward();
+  EXPECT_TRUE(allclose(w.grad(), g1 * 2, 1e-5, 1e-6));
+  EXPECT_THROW(loss.backward(), RuntimeError);
+}
