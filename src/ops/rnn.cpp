@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "autograd/record.h"
+#include "ember/autograd/engine.h"
 #include "ember/core/error.h"
 #include "ember/ops/dropout.h"
 #include "ember/ops/factory.h"
@@ -61,6 +62,44 @@ struct LayerState {
   bool has_bias;
   unsigned saved_mask = 0;  // which of gates, cells, hraw, hng the node saved
 };
+
+// The same layer as differentiable ember ops, step by step: only for the
+// double backward (create_graph), where the fused node's gradients are
+// recomputed through this graph so that they can be differentiated again.
+std::vector<Tensor> composite_layer(RnnMode mode, bool reverse, const Tensor& xw, const Tensor& h0,
+                                    const Tensor& c0, const Tensor& whh, const Tensor& bhh,
+                                    const Tensor& whr) {
+  const int64_t T = xw.size(0), H = whh.size(0) / kernels::rnn_gates(mode);
+  std::vector<Tensor> outs(T);
+  Tensor h = h0, c = c0;
+  for (int64_t s = 0; s < T; ++s) {
+    const int64_t t = reverse ? T - 1 - s : s;
+    const Tensor x = xw.select(0, t);
+    Tensor hw = h.mm(whh.t());
+    if (bhh.defined()) hw = hw + bhh;
+    if (mode == RnnMode::Tanh) {
+      h = (x + hw).tanh();
+    } else if (mode == RnnMode::Relu) {
+      h = (x + hw).relu();
+    } else if (mode == RnnMode::LSTM) {
+      const Tensor g = x + hw;
+      const Tensor i = g.narrow(1, 0, H).sigmoid(), f = g.narrow(1, H, H).sigmoid(),
+                   gg = g.narrow(1, 2 * H, H).tanh(), o = g.narrow(1, 3 * H, H).sigmoid();
+      c = f * c + i * gg;
+      h = o * c.tanh();
+      if (whr.defined()) h = h.mm(whr.t());
+    } else {
+      const Tensor r = (x.narrow(1, 0, H) + hw.narrow(1, 0, H)).sigmoid();
+      const Tensor z = (x.narrow(1, H, H) + hw.narrow(1, H, H)).sigmoid();
+      const Tensor n = (x.narrow(1, 2 * H, H) + r * hw.narrow(1, 2 * H, H)).tanh();
+      h = n + z * (h - n);
+    }
+    outs[t] = h;
+  }
+  std::vector<Tensor> r{stack(outs, 0), h};
+  if (mode == RnnMode::LSTM) r.push_back(c);
+  return r;
+}
 
 // One layer in one direction over the projected inputs xw [T, N, G*H]:
 // (out [T, N, P], h_n [N, P][, c_n [N, H]]), one autograd node.
@@ -144,6 +183,31 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
           if ((st->saved_mask >> bit++) & 1u) *t = n.saved(i++);
         const Tensor outs = n.saved(i++);
         auto grad = [&](size_t k) { return k < g.size() ? contig(g[k]) : Tensor(); };
+        if (is_grad_enabled()) {
+          // create_graph: differentiate the composite form of the layer
+          // (recomputed from the saved inputs), so that the gradients have a
+          // graph of their own.
+          const Tensor xws = n.saved(i++), bhhs = st->has_bias ? n.saved(i++) : Tensor();
+          const std::vector<Tensor> ins{xws, h0s, c0s, whhs, bhhs, whrs};
+          std::vector<Tensor> wrt, outputs, gouts;
+          std::vector<size_t> at;
+          for (size_t k = 0; k < ins.size(); ++k)
+            if (n.needs_input_grad(k) && ins[k].defined()) {
+              wrt.push_back(ins[k]);
+              at.push_back(k);
+            }
+          const auto fwd = composite_layer(st->mode, st->reverse, xws, h0s, c0s, whhs, bhhs, whrs);
+          for (size_t k = 0; k < fwd.size() && k < g.size(); ++k)
+            if (g[k].defined()) {
+              outputs.push_back(fwd[k]);
+              gouts.push_back(g[k]);
+            }
+          if (wrt.empty() || outputs.empty()) return res;
+          const auto got = autograd::grad(outputs, wrt, gouts, true, true, true);
+          for (size_t k = 0; k < at.size(); ++k)
+            res[at[k]] = got[k].defined() ? got[k] : zeros_like(ins[at[k]]);
+          return res;
+        }
         kernels::RnnGrads r = autograd::untracked([&] {
           return kernels::rnn_layer_backward(st->mode, st->reverse, h0s, c0s, whhs, whrs,
                                              st->has_bias, outs, ws, grad(0), grad(1), grad(2));
@@ -156,21 +220,6 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
         res[5] = r.dwhr;
         for (size_t k = 0; k < 6; ++k)
           if (!n.needs_input_grad(k)) res[k] = Tensor();
-        // create_graph: these gradients are not differentiable. Rather than
-        // silently wrong second derivatives, a backward through them throws.
-        std::vector<Tensor> deps(g.begin(), g.end());
-        for (const Tensor& t : {h0s, c0s, whhs, whrs}) deps.push_back(t);
-        if (autograd::grad_needed_list(deps)) {
-          auto nyi = autograd::make_node_list(
-              "torch::autograd::NotImplemented",
-              [name = n.name()](autograd::FormulaNodeBase&,
-                                autograd::variable_list&) -> autograd::variable_list {
-                throw RuntimeError(detail::str_cat("derivative for ", name, " is not implemented"));
-              },
-              deps);
-          for (auto& t : res)
-            if (t.defined()) autograd::set_history(t, nyi);
-        }
         return res;
       },
       xw, h0, c0, whh, bhh, whr);
@@ -190,6 +239,9 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
   autograd::set_history(hn, node);
   if (lstm) autograd::set_history(cn, node);
   node->save_output(out);
+  // For the double backward only (the composite recomputation).
+  node->save(x);
+  if (bhh.defined()) node->save(bhhc);
   return result();
 }
 

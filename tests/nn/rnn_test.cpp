@@ -608,18 +608,75 @@ TEST(RNNFunctional, ParameterShapeErrors) {
                TypeError);
 }
 
-// Double backward is not implemented: it throws instead of giving wrong values.
-TEST(RNNFunctional, DoubleBackwardThrows) {
-  const Tensor x = rnd({2, 3}, 71), h = rnd({2, 4}, 72), wih = rnd({12, 3}, 73),
-               whh = rnd({12, 4}, 74);
-  Tensor y = gru_cell(x, h, wih, whh);
-  auto g = autograd::grad({y.sum()}, {whh}, {}, std::nullopt, true);
-  ASSERT_TRUE(g[0].requires_grad());
-  EXPECT_EQ(message([&] { g[0].sum().backward(); }),
-            "derivative for GruLayerBackward0 is not implemented");
-  // Without create_graph the gradients are plain tensors.
-  auto g2 = autograd::grad({gru_cell(x, h, wih, whh).sum()}, {whh});
-  EXPECT_FALSE(g2[0].requires_grad());
+// Double backward: the gradients taken with create_graph are differentiable
+// (gradgradcheck in float64).
+TEST(RNNFunctional, Gradgradcheck) {
+  const Tensor x = rnd({2, 3}, 71), h = rnd({2, 4}, 72), c = rnd({2, 4}, 73);
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [](const std::vector<Tensor>& v) { return gru_cell(v[0], v[1], v[2], v[3], v[4], v[5]); },
+      {x, h, rnd({12, 3}, 74), rnd({12, 4}, 75), rnd({12}, 76), rnd({12}, 77)}));
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [](const std::vector<Tensor>& v) {
+        auto [h1, c1] = lstm_cell(v[0], {v[1], v[2]}, v[3], v[4]);
+        return std::vector<Tensor>{h1, c1};
+      },
+      {x, h, c, rnd({16, 3}, 78), rnd({16, 4}, 79)}));
+  const Tensor seq = rnd({3, 2, 3}, 80);
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [](const std::vector<Tensor>& v) {
+        auto [o, hn] = rnn_tanh(v[0], v[1], {v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]}, true,
+                                1, 0, true, true, true);
+        return std::vector<Tensor>{o, hn};
+      },
+      {rnd({2, 3, 3}, 81), rnd({2, 2, 4}, 82), rnd({4, 3}, 83), rnd({4, 4}, 84), rnd({4}, 85),
+       rnd({4}, 86), rnd({4, 3}, 87), rnd({4, 4}, 88), rnd({4}, 89), rnd({4}, 90)}));
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [](const std::vector<Tensor>& v) {
+        auto [o, hn, cn] =
+            lstm(v[0], {v[1], v[2]}, {v[3], v[4], v[5]}, false, 1, 0, true, false, false);
+        return std::vector<Tensor>{o, hn, cn};
+      },
+      {seq, rnd({1, 2, 2}, 91), rnd({1, 2, 4}, 92), rnd({16, 3}, 93), rnd({16, 2}, 94),
+       rnd({2, 4}, 95)}));
+}
+
+// The create_graph path recomputes the layer in composite form: its gradients
+// equal the fused kernel's.
+TEST(RNNFunctional, CreateGraphGradientsMatch) {
+  for (int mode = 0; mode < 4; ++mode) {
+    const int64_t gates = mode == 2 ? 4 : mode == 3 ? 3 : 1;
+    const int64_t P = mode == 2 ? 2 : 4;
+    std::vector<Tensor> in = {rnd({3, 2, 3}, 101), rnd({2, 2, P}, 102), rnd({2, 2, 4}, 103)};
+    const auto ps = layer_params(gates, 3, 4, mode == 2 ? P : 0, true, 110);
+    std::vector<Tensor> params(ps.begin(), ps.begin() + ps.size() / 2);  // one layer, 2 dirs
+    auto run = [&] {
+      std::vector<Tensor> outs;
+      if (mode == 2) {
+        auto [o, h, c] = lstm(in[0], {in[1], in[2]}, params, true, 1, 0, true, true, false);
+        outs = {o, h, c};
+      } else {
+        auto [o, h] = mode == 0   ? rnn_tanh(in[0], in[1], params, true, 1, 0, true, true, false)
+                      : mode == 1 ? rnn_relu(in[0], in[1], params, true, 1, 0, true, true, false)
+                                  : gru(in[0], in[1], params, true, 1, 0, true, true, false);
+        outs = {o, h};
+      }
+      Tensor loss;
+      for (size_t k = 0; k < outs.size(); ++k) {
+        Tensor term = (outs[k] * outs[k]).sum() * double(k + 1);
+        loss = loss.defined() ? loss + term : term;
+      }
+      return loss;
+    };
+    std::vector<Tensor> wrt = {in[0], in[1]};
+    if (mode == 2) wrt.push_back(in[2]);
+    wrt.insert(wrt.end(), params.begin(), params.end());
+    const auto plain = autograd::grad({run()}, wrt);
+    const auto graph = autograd::grad({run()}, wrt, {}, std::nullopt, true);
+    for (size_t k = 0; k < wrt.size(); ++k) {
+      EXPECT_TRUE(graph[k].requires_grad()) << mode << " " << k;
+      EXPECT_TRUE(allclose(plain[k], graph[k].detach(), 1e-9, 1e-12)) << mode << " " << k;
+    }
+  }
 }
 
 // retain_graph keeps the saved workspace; without it a second backward throws.

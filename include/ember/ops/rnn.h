@@ -12,11 +12,11 @@
 // "GruLayerBackward0", "RnnTanhLayerBackward0", "RnnReluLayerBackward0";
 // PyTorch's CPU graph is a chain of small ops instead) whose backward is
 // BPTT with one matmul per step and dW_hh / db_hh / dW_hr formed once at the
-// end. The cells run the same loop with T = 1. Double backward is not
-// implemented: differentiating gradients taken with create_graph throws
-// "derivative for LstmLayerBackward0 is not implemented" (PyTorch's CPU path
-// supports it). The node keeps the gate activations (and LSTM cells, GRU
-// W_hn h + b_hn, projection inputs) of every step for the backward.
+// end. The cells run the same loop with T = 1. The node keeps the gate
+// activations (and LSTM cells, GRU W_hn h + b_hn, projection inputs) of every
+// step, and the input projection for the double backward: with create_graph
+// the gradients are recomputed through the layer written as differentiable
+// ember ops (step by step), so they can be differentiated again.
 //
 // dtypes: float32 and float64 natively; float16 and bfloat16 are computed in
 // float32 and rounded back. Other dtypes: NotImplementedError. All tensors
