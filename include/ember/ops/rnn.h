@@ -19,7 +19,8 @@
 // ember ops (step by step), so they can be differentiated again.
 //
 // dtypes: float32 and float64 natively; float16 and bfloat16 are computed in
-// float32 and rounded back. Other dtypes: NotImplementedError. All tensors
+// float32 and rounded back. Other dtypes: TypeError ("\"gru\" not implemented
+// for 'Int'", the wording ember's activations use). All tensors
 // must share the input's dtype (RuntimeError "mat1 and mat2 must have the same
 // dtype", as the matmul in PyTorch says).
 // PackedSequence inputs are not supported.
