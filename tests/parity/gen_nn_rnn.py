@@ -119,7 +119,26 @@ def cell_case(cases, name, cls, kw, hidden, with_state, unbatched):
     cases.text("keys_" + name, ",".join(m.state_dict().keys()))
 
 
+def stats(t):
+    """mean, std, min, max of a default-initialised parameter (ember draws its
+    own numbers: the statistics are compared, not the values)."""
+    t = t.detach().double()
+    return torch.stack([t.mean(), t.std(), t.min(), t.max()])
+
+
 def generate(cases):
+    # ---- default initialisation: U(-1/sqrt(hidden), 1/sqrt(hidden)) for all
+    # (inputs: input_size, hidden_size)
+    m = nn.LSTM(100, 256, num_layers=2, proj_size=64)
+    cases.add("init_lstm_weight_ih_l0", [torch.tensor([100, 256])], stats(m.weight_ih_l0))
+    cases.add("init_lstm_weight_hr_l1", [torch.tensor([100, 256])], stats(m.weight_hr_l1))
+    g = nn.GRU(16, 1000)
+    cases.add("init_gru_bias_hh_l0", [torch.tensor([16, 1000])], stats(g.bias_hh_l0))
+    c = nn.LSTMCell(20, 900)
+    cases.add("init_lstmcell_bias_ih", [torch.tensor([20, 900])], stats(c.bias_ih))
+    r = nn.RNNCell(300, 200)
+    cases.add("init_rnncell_weight_hh", [torch.tensor([300, 200])], stats(r.weight_hh))
+
     for name, cfg in LAYERS.items():
         layer_case(cases, name, *cfg)
     for name, cfg in CELLS.items():

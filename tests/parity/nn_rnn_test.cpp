@@ -150,11 +150,35 @@ Case layer_case(const Config& cfg) {
   }};
 }
 
+// Default-init statistics: mean, std, min, max against torch's own draw (2% or 0.004).
+Case init_case(std::function<Tensor(int64_t, int64_t)> param) {
+  return {[param](const std::vector<Tensor>& in) {
+            const auto s = in[0].tolist<int64_t>();
+            const Tensor t = param(s[0], s[1]).detach().to(kFloat64);
+            return std::vector<Tensor>{stack({t.mean(), t.std(), t.min(), t.max()})};
+          },
+          {.tol = ember::testing::Tolerance{0.02, 0.004}}};
+}
+
 }  // namespace
 
 TEST(NnRnnParity, Values) {
   std::map<std::string, Case> cases;
   for (const auto& [name, cfg] : configs()) cases[name] = layer_case(cfg);
+  cases["init_lstm_weight_ih_l0"] = init_case([](int64_t in, int64_t h) {
+    return nn::make<nn::LSTM>(in, h, nn::LSTMOptions{.num_layers = 2, .proj_size = 64})
+        ->get_parameter("weight_ih_l0");
+  });
+  cases["init_lstm_weight_hr_l1"] = init_case([](int64_t in, int64_t h) {
+    return nn::make<nn::LSTM>(in, h, nn::LSTMOptions{.num_layers = 2, .proj_size = 64})
+        ->get_parameter("weight_hr_l1");
+  });
+  cases["init_gru_bias_hh_l0"] = init_case(
+      [](int64_t in, int64_t h) { return nn::make<nn::GRU>(in, h)->get_parameter("bias_hh_l0"); });
+  cases["init_lstmcell_bias_ih"] =
+      init_case([](int64_t in, int64_t h) { return nn::make<nn::LSTMCell>(in, h)->bias_ih; });
+  cases["init_rnncell_weight_hh"] =
+      init_case([](int64_t in, int64_t h) { return nn::make<nn::RNNCell>(in, h)->weight_hh; });
   run_parity("nn_rnn", cases);
 }
 
