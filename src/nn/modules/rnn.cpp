@@ -117,12 +117,11 @@ std::vector<std::vector<Tensor>> RNNBase::all_weights() const {
   return r;
 }
 
-bool RNNBase::check_input(const Tensor& input) const {
+void RNNBase::check_input(const Tensor& input) const {
   EMBER_CHECK(input.dim() == 3, RuntimeError, "input must have 3 dimensions, got ", input.dim());
   EMBER_CHECK(input.size(-1) == input_size, RuntimeError,
               "input.size(-1) must be equal to input_size. Expected ", input_size, ", got ",
               input.size(-1));
-  return true;
 }
 
 std::vector<int64_t> RNNBase::expected_hidden_size(const Tensor& input) const {

@@ -109,9 +109,11 @@ class RNNBase : public Module {
   // The current parameters in flat order (looked up by name, so a
   // parameter replaced through register_parameter is used).
   std::vector<Tensor> flat_weights() const;
-  // Unsqueezes unbatched input; returns whether the input was batched.
-  bool check_input(const Tensor& input) const;
+  // torch's check_input: 3-D (after unsqueezing unbatched input), input_size.
+  void check_input(const Tensor& input) const;
+  // (num_layers * num_directions, batch, proj_size or hidden_size).
   std::vector<int64_t> expected_hidden_size(const Tensor& input) const;
+  // "Expected <what> size (2, 3, 4), got [2, 5, 4]".
   void check_hidden_size(const Tensor& hx, const std::vector<int64_t>& expected,
                          const char* what) const;
 
