@@ -520,13 +520,20 @@ TEST(RNNModules, HooksAndClone) {
   Tensor x = randn({5, 2, 3});
   auto [ref, sref] = m(x, std::nullopt);
   int calls = 0;
+  std::vector<size_t> arg_counts;
   auto h = m->register_forward_hook([&](nn::Module&, const nn::Args& args, const nn::Value& out) {
     ++calls;
-    EXPECT_EQ(args.size(), 2u);
+    arg_counts.push_back(args.size());
     EXPECT_TRUE(out.is_tuple());
   });
-  auto [o, s] = m(x, std::nullopt);
+  auto [o, s] = m(x);
   EXPECT_EQ(calls, 1);
+  // A call with values (as containers make) passes the state explicitly.
+  const nn::Value v = m->call({nn::Value(x), nn::Value()});
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(v.is_tuple());
+  // The typed call's own arguments, then the two values.
+  EXPECT_EQ(arg_counts, (std::vector<size_t>{1, 2}));
   EXPECT_TRUE(equal(o, ref));
   EXPECT_TRUE(equal(std::get<1>(s), std::get<1>(sref)));
   h.remove();

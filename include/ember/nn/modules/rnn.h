@@ -17,10 +17,10 @@
 //               -> (output, (h_n, c_n))
 //   RNNCell / GRUCell: Tensor forward(input, hx = Tensor()) -> h'
 //   LSTMCell:   std::tuple<Tensor, Tensor> forward(input, optional (h, c)) -> (h', c')
-// An undefined hx (or nullopt) is torch's None: zeros. A call that runs
-// module hooks goes through values and must pass both arguments (Tensor() or
-// std::nullopt for None). Unbatched input (2-D for the layers, 1-D for the
-// cells) takes an unbatched state and returns unbatched results.
+// An undefined hx (or nullopt) is torch's None: zeros. A call with values
+// (Module::call, as containers make) must pass both arguments (None for the
+// state); typed calls may leave hx out, hooks or not. Unbatched input (2-D for the layers, 1-D for
+// the cells) takes an unbatched state and returns unbatched results.
 //
 // PackedSequence inputs are NOT supported. flatten_parameters() is a no-op
 // (as torch's on CPU). dropout > 0 with num_layers == 1 does not warn.
