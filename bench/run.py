@@ -24,10 +24,12 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
             64, shuffle, 0 and 2 workers (ember: threads; PyTorch: processes over a
             TensorDataset of the same images, already float). See bench/data_bench.cpp.
 
+  rnn:      bench/rnn_bench against PyTorch: LSTM and GRU(256, 512, num_layers=2) on
+            (T=50, N=32, 256), forward (no_grad) and forward + backward.
   train:    bench/fashion_mnist.py: one epoch of the Fashion-MNIST example in PyTorch and
             ember, one after the other: training time, images/s, time per phase, accuracy.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim|train]
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim|rnn|train]
 """
 import argparse
 import json
@@ -659,6 +661,35 @@ def optim_suite(args):
               f"{fe / e:.2f}x |")
 
 
+def torch_rnn_case(name):
+    """The work of one bench/rnn_bench.cpp case, in PyTorch."""
+    torch.manual_seed(0)
+    m = (torch.nn.LSTM if name.startswith("lstm") else torch.nn.GRU)(256, 512, num_layers=2)
+    train = name.endswith("backward")
+    x = torch.randn(50, 32, 256, requires_grad=train)
+
+    def fwd():
+        with torch.no_grad():
+            m(x)
+
+    def fwd_bwd():
+        out, _ = m(x)
+        out.sum().backward()
+        x.grad = None
+        m.zero_grad()
+    return fwd_bwd if train else fwd
+
+
+def rnn_suite(args):
+    print("\n## rnn: LSTM/GRU(256, 512, num_layers=2) on (T=50, N=32, 256)", flush=True)
+    res, errors = run_gbench(os.path.join(args.build, "bench", "rnn_bench"), args.threads, args.reps)
+    print("| case | ember | PyTorch | PyTorch/ember |\n| --- | ---: | ---: | ---: |")
+    for name in ("lstm_forward", "lstm_forward_backward", "gru_forward", "gru_forward_backward"):
+        e = res[name][0]
+        t = time_torch(torch_rnn_case(name), args.reps)
+        print(f"| {name} | {fmt_time(e)} | {fmt_time(t)} | {t / e:.2f}x |")
+
+
 def train_suite(args):
     """One epoch of Fashion-MNIST in PyTorch and ember: bench/fashion_mnist.py."""
     print("\n## train: one Fashion-MNIST epoch (bench/fashion_mnist.py)", flush=True)
@@ -674,7 +705,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "train"),
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "rnn", "train"),
                     default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -691,6 +722,8 @@ def main():
         data_suite(args)
     if args.suite in ("all", "optim"):
         optim_suite(args)
+    if args.suite in ("all", "rnn"):
+        rnn_suite(args)
     if args.suite in ("all", "train"):
         train_suite(args)
 
