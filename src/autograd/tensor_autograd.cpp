@@ -251,6 +251,13 @@ void Tensor::set_data(const Tensor& new_data) const {
   EMBER_CHECK(n->device().type == i->device().type, RuntimeError,
               "Attempted to call `variable.set_data(tensor)`, but `variable` and `tensor` have "
               "incompatible tensor type.");
+  // A new dtype or device needs a new AccumulateGrad: the old one's input
+  // metadata would cast later gradients back (torch's set_data does the same).
+  if (auto* m = i->autograd_meta().get();
+      m && (n->dtype() != i->dtype() || n->device() != i->device())) {
+    std::lock_guard<std::mutex> lock(autograd::accumulator_mutex);
+    m->grad_accumulator.reset();
+  }
   i->set_storage(n->storage());
   i->set_dtype(n->dtype());
   i->set_sizes_and_strides(n->sizes(), n->strides(), n->storage_offset());

@@ -408,6 +408,20 @@ TEST(Data, DataAndSetData) {
   EXPECT_TRUE(p.is_leaf());
 }
 
+// A graph built before set_data changed the dtype must not make later
+// gradients take the old dtype (the leaf's AccumulateGrad is made anew).
+TEST(Data, SetDataWithAnotherDtypeGetsGradientsInIt) {
+  Tensor p = ember::ones({3}).requires_grad_(true);
+  Tensor keep = p * 2.0;  // holds the float32 AccumulateGrad alive
+  keep.sum().backward(Tensor(), /*retain_graph=*/true);
+  EXPECT_EQ(p.grad().dtype(), kFloat32);
+  p.set_grad(Tensor());
+  p.set_data(ember::ones({3}, {.dtype = kFloat64}));
+  (p * 3.0).sum().backward();
+  EXPECT_EQ(p.grad().dtype(), kFloat64);
+  EXPECT_EQ(vals(p.grad()), (std::vector<double>{3, 3, 3}));
+}
+
 TEST(Data, DetachSharesVersionButNotHistory) {
   Tensor a = leaf({1, 2});
   Tensor b = a * 2.0;
