@@ -143,12 +143,36 @@ std::vector<int64_t> row_counts(const std::vector<int64_t>& idx, int64_t V) {
 // The gradient's compute dtype: float64 stays, everything else in float32.
 DType acc_dtype(DType t) { return t == kFloat64 ? kFloat64 : kFloat32; }
 
+// dense_backward with differentiable ops (index_select, mul, index_add), for
+// a backward that is itself recorded (create_graph: double backward).
+Tensor dense_backward_recorded(const Tensor& grad, const std::vector<int64_t>& idx,
+                               const std::vector<int64_t>& bag, std::vector<double> scale,
+                               int64_t V, int64_t D, int64_t padding_idx, bool scale_grad_by_freq) {
+  const size_t n = idx.size();
+  if (scale.empty()) scale.assign(n, 1.0);
+  std::vector<int64_t> counts;
+  if (scale_grad_by_freq) counts = row_counts(idx, V);
+  std::vector<int64_t> src_row(n);
+  for (size_t i = 0; i < n; ++i) {
+    src_row[i] = bag.empty() ? static_cast<int64_t>(i) : std::max<int64_t>(bag[i], 0);
+    if (idx[i] == padding_idx || (!bag.empty() && bag[i] < 0)) scale[i] = 0;
+    if (scale_grad_by_freq) scale[i] /= static_cast<double>(counts[static_cast<size_t>(idx[i])]);
+  }
+  const auto N = static_cast<int64_t>(n);
+  Tensor src = bag.empty() ? grad : grad.index_select(0, from_vector(src_row));
+  src = src * from_vector(scale, {N, 1}).to(grad.dtype());
+  return zeros({V, D}, grad.options()).index_add(0, from_vector(idx), src);
+}
+
 // grad [n, D] rows accumulated into a [V, D] gradient of grad's dtype.
 // base_scale (length n, may be empty: 1) multiplies each entry; bag maps
 // entries to rows of grad (empty: the identity).
 Tensor dense_backward(const Tensor& grad, const std::vector<int64_t>& idx,
                       const std::vector<int64_t>& bag, std::vector<double> scale, int64_t V,
                       int64_t D, int64_t padding_idx, bool scale_grad_by_freq) {
+  if (autograd::grad_needed(grad))
+    return dense_backward_recorded(grad, idx, bag, std::move(scale), V, D, padding_idx,
+                                   scale_grad_by_freq);
   const DType out_dtype = grad.dtype();
   const DType acc = acc_dtype(out_dtype);
   const Tensor g = grad.to(acc).contiguous();
@@ -239,11 +263,13 @@ Bags make_bags(const Tensor& indices, const Tensor& offsets, bool include_last_o
   return r;
 }
 
-template <typename T>
+// kUnit: rows are contiguous (stride 1 known at compile time: vectorised loops).
+template <typename T, bool kUnit>
 void bag_forward(const Tensor& out, const Tensor& weight, const Bags& bags, int64_t mode,
                  const T* psw, int64_t padding_idx, int64_t* max_idx) {
   using acc_t = opmath_t<T>;
-  const int64_t D = weight.size(1), s0 = weight.stride(0), s1 = weight.stride(1);
+  const int64_t D = weight.size(1), s0 = weight.stride(0);
+  const int64_t s1 = kUnit ? 1 : weight.stride(1);
   const T* w = weight.data_ptr<T>();
   T* o = out.data_ptr<T>();
   const int64_t n = static_cast<int64_t>(bags.idx.size());
@@ -446,9 +472,12 @@ Tensor embedding_bag(const Tensor& weight, const Tensor& indices, const Tensor& 
   const Tensor psw_c = psw.defined() ? psw.contiguous() : Tensor();
   if (out.numel() > 0) {
     EMBER_DISPATCH_FLOATING(weight.dtype(), "embedding_bag", [&] {
-      bag_forward<scalar_t>(out, weight, *bags, mode,
-                            psw_c.defined() ? psw_c.data_ptr<scalar_t>() : nullptr, padding_idx,
-                            max_idx.defined() ? max_idx.data_ptr<int64_t>() : nullptr);
+      const scalar_t* p = psw_c.defined() ? psw_c.data_ptr<scalar_t>() : nullptr;
+      int64_t* mi = max_idx.defined() ? max_idx.data_ptr<int64_t>() : nullptr;
+      if (weight.stride(1) == 1)
+        bag_forward<scalar_t, true>(out, weight, *bags, mode, p, padding_idx, mi);
+      else
+        bag_forward<scalar_t, false>(out, weight, *bags, mode, p, padding_idx, mi);
     });
   }
   if (!autograd::grad_needed(weight, psw)) return out;
@@ -461,7 +490,20 @@ Tensor embedding_bag(const Tensor& weight, const Tensor& indices, const Tensor& 
         Tensor gw, gpsw;
         const Tensor grad = g[0];
         if (n.needs_input_grad(0)) {
-          if (mode == 2) {
+          if (mode == 2 && autograd::grad_needed(grad)) {
+            // recorded (double backward): gw.flat[max_idx * D + d] += grad.flat[b * D + d]
+            const int64_t* mi = max_idx.data_ptr<int64_t>();
+            std::vector<int64_t> pos, src;
+            for (int64_t j = 0; j < bags->B * D; ++j)
+              if (mi[j] >= 0) {
+                pos.push_back(mi[j] * D + j % D);
+                src.push_back(j);
+              }
+            gw = zeros({V * D}, grad.options())
+                     .index_add(0, from_vector(pos),
+                                grad.reshape({-1}).index_select(0, from_vector(src)))
+                     .view({V, D});
+          } else if (mode == 2) {
             const DType acc = acc_dtype(grad.dtype());
             const Tensor gc = grad.to(acc).contiguous();
             gw = zeros({V, D}, {.dtype = acc, .device = grad.device()});
@@ -478,25 +520,55 @@ Tensor embedding_bag(const Tensor& weight, const Tensor& indices, const Tensor& 
             std::vector<double> scale;
             for (int64_t b = 0; b < bags->B; ++b)
               for (int64_t i = bags->starts[b]; i < bags->starts[b + 1]; ++i) bag[i] = b;
-            if (has_psw) {
-              const Tensor p = n.saved(0).to(kFloat64).contiguous();
-              scale.assign(p.data_ptr<double>(), p.data_ptr<double>() + N);
-            } else if (mode == 1) {
-              scale.assign(N, 0.0);
-              for (int64_t b = 0; b < bags->B; ++b) {
-                int64_t count = 0;
-                for (int64_t i = bags->starts[b]; i < bags->starts[b + 1]; ++i)
-                  count += bags->idx[i] != padding_idx;
-                for (int64_t i = bags->starts[b]; i < bags->starts[b + 1]; ++i)
-                  scale[i] = 1.0 / static_cast<double>(std::max<int64_t>(count, 1));
+            const Tensor p = has_psw ? n.saved(0) : Tensor();
+            if (has_psw && autograd::grad_needed(grad, p)) {
+              // recorded (double backward), the weights kept as a tensor: the
+              // rows grad[bag[i]] * psw[i], each entry its own "bag".
+              std::vector<int64_t> rows(N, 0), own(N);
+              for (size_t i = 0; i < N; ++i) {
+                rows[i] = std::max<int64_t>(bag[i], 0);
+                own[i] = bag[i] < 0 ? -1 : static_cast<int64_t>(i);
               }
+              const Tensor src = grad.index_select(0, from_vector(rows)) * p.unsqueeze(1);
+              gw = dense_backward_recorded(src, bags->idx, own, {}, V, D, padding_idx,
+                                           scale_grad_by_freq);
+            } else {
+              if (has_psw) {
+                const Tensor pc = p.to(kFloat64).contiguous();
+                scale.assign(pc.data_ptr<double>(), pc.data_ptr<double>() + N);
+              } else if (mode == 1) {
+                scale.assign(N, 0.0);
+                for (int64_t b = 0; b < bags->B; ++b) {
+                  int64_t count = 0;
+                  for (int64_t i = bags->starts[b]; i < bags->starts[b + 1]; ++i)
+                    count += bags->idx[i] != padding_idx;
+                  for (int64_t i = bags->starts[b]; i < bags->starts[b + 1]; ++i)
+                    scale[i] = 1.0 / static_cast<double>(std::max<int64_t>(count, 1));
+                }
+              }
+              gw = dense_backward(grad, bags->idx, bag, std::move(scale), V, D, padding_idx,
+                                  scale_grad_by_freq);
             }
-            gw = dense_backward(grad, bags->idx, bag, std::move(scale), V, D, padding_idx,
-                                scale_grad_by_freq);
           }
         }
         if (has_psw && n.needs_input_grad(1)) {
           const Tensor w = n.saved(1);
+          if (autograd::grad_needed(grad, w)) {
+            // recorded (double backward): grad[bag[i]] . w[idx[i]], 0 for padding entries
+            const size_t N = bags->idx.size();
+            std::vector<int64_t> bag(N, 0);
+            std::vector<double> keep(N, 0.);
+            for (int64_t b = 0; b < bags->B; ++b)
+              for (int64_t i = bags->starts[b]; i < bags->starts[b + 1]; ++i) {
+                bag[i] = b;
+                keep[i] = bags->idx[i] != padding_idx;
+              }
+            gpsw =
+                (grad.index_select(0, from_vector(bag)) * w.index_select(0, from_vector(bags->idx)))
+                    .sum({1}) *
+                from_vector(keep).to(grad.dtype());
+            return variable_list{gw, gpsw};
+          }
           gpsw = acc_dtype(grad.dtype()) == kFloat64
                      ? psw_backward<double>(grad, w, *bags, padding_idx, w.dtype())
                      : psw_backward<float>(grad, w, *bags, padding_idx, w.dtype());

@@ -258,3 +258,31 @@ TEST(EmbeddingBagOp, Errors) {
   EXPECT_THROW(embedding_bag(w, idx, i64({0}), false, 0, /*sparse=*/true), NotImplementedError);
   EXPECT_THROW(embedding_bag(w, idx, i64({0}), false, 3), RuntimeError);
 }
+
+// The backward is recorded when it needs to be (create_graph): second
+// derivatives through the gradient (and, for per_sample_weights, the weight).
+TEST(EmbeddingOp, DoubleBackward) {
+  const Tensor idx = i64({2, 0, 2, 4, 1, 2}).reshape({2, 3});
+  for (int64_t pad : {-1, 2})
+    for (bool freq : {false, true})
+      EXPECT_TRUE(autograd::gradgradcheck(
+          [&](const std::vector<Tensor>& in) { return embedding(in[0], idx, pad, freq); },
+          {rnd({5, 3}, 1)}));
+}
+
+TEST(EmbeddingBagOp, DoubleBackward) {
+  const Tensor idx = i64({0, 1, 4, 3, 3, 1, 2});
+  const Tensor off = i64({0, 2, 2, 5});
+  for (int64_t mode : {0, 1, 2})
+    EXPECT_TRUE(autograd::gradgradcheck(
+        [&](const std::vector<Tensor>& in) {
+          return embedding_bag(in[0], idx, off, mode != 2, mode, false, std::nullopt, false, 3);
+        },
+        {rnd({5, 3}, 7)}))
+        << "mode " << mode;
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [&](const std::vector<Tensor>& in) {
+        return embedding_bag(in[0], idx, off, false, 0, false, in[1], false, 1);
+      },
+      {rnd({5, 3}, 8), rnd({7}, 9)}));
+}
