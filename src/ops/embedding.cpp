@@ -164,9 +164,10 @@ Tensor dense_backward_recorded(const Tensor& grad, const std::vector<int64_t>& i
   return zeros({V, D}, grad.options()).index_add(0, from_vector(idx), src);
 }
 
-// grad [n, D] rows accumulated into a [V, D] gradient of grad's dtype.
-// base_scale (length n, may be empty: 1) multiplies each entry; bag maps
-// entries to rows of grad (empty: the identity).
+// Rows of grad accumulated into a [V, D] gradient of grad's dtype: entry i
+// adds scale[i] (empty: 1) times row bag[i] of grad (bag empty: row i; -1: no
+// row) into row idx[i], except into padding_idx; scale_grad_by_freq divides
+// by the occurrences of idx[i]. Recorded when grad needs a graph.
 Tensor dense_backward(const Tensor& grad, const std::vector<int64_t>& idx,
                       const std::vector<int64_t>& bag, std::vector<double> scale, int64_t V,
                       int64_t D, int64_t padding_idx, bool scale_grad_by_freq) {

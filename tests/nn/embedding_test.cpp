@@ -179,3 +179,39 @@ TEST(EmbeddingBag, FunctionalErrors) {
       "supported for mode='sum' (got mode='mean'). Please open a feature request on "
       "GitHub.");
 }
+
+TEST(Embedding, InContainersAndHooks) {
+  auto seq = nn::make<nn::Sequential>(nn::Embedding::from_pretrained(w42()));
+  Tensor y = seq(i64({3, 0})).tensor();
+  EXPECT_EQ(y.tolist<float>(), (std::vector<float>{7, 8, 1, 2}));
+  auto bag = nn::EmbeddingBag::from_pretrained(w42(), true, {.mode = "max"});
+  int calls = 0;
+  auto h = bag->register_forward_hook(
+      [&](nn::Module&, const nn::Args& args, const nn::Value&) { calls += int(args.size()); });
+  EXPECT_EQ(bag(i64({0, 3, 1, 2}).reshape({2, 2})).tolist<float>(),
+            (std::vector<float>{7, 8, 5, 6}));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(bag(i64({0, 3, 1}), i64({0, 2})).tolist<float>(), (std::vector<float>{7, 8, 3, 4}));
+  EXPECT_EQ(calls, 3);
+  // in a container (a call with values)
+  auto seq_bag = nn::make<nn::Sequential>(bag);
+  EXPECT_EQ(seq_bag(i64({1, 2}).reshape({1, 2})).tensor().tolist<float>(),
+            (std::vector<float>{5, 6}));
+  // a clone has its own weight
+  auto c = nn::clone(bag);
+  {
+    NoGradGuard g;
+    c->weight.fill_(0);
+  }
+  EXPECT_EQ(bag->weight.sum().item<double>(), 36);
+  EXPECT_EQ(c->str(), "EmbeddingBag(4, 2, mode=max)");
+}
+
+TEST(EmbeddingBag, Meta) {
+  Tensor w = empty({5, 3}, {.device = Device("meta")});
+  Tensor y = embedding_bag(w, empty({6}, {.dtype = kInt64, .device = Device("meta")}),
+                           empty({4}, {.dtype = kInt64, .device = Device("meta")}), false, 1, false,
+                           std::nullopt, true);
+  EXPECT_TRUE(y.is_meta());
+  EXPECT_EQ(y.sizes(), (IntArrayRef{3, 3}));
+}

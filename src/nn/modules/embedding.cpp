@@ -137,6 +137,8 @@ void EmbeddingBag::reset_parameters() {
   fill_padding_with_zero(weight, padding_idx);
 }
 
+Tensor EmbeddingBag::forward(const Tensor& input) { return forward(input, std::nullopt); }
+
 Tensor EmbeddingBag::forward(const Tensor& input, const std::optional<Tensor>& offsets,
                              const std::optional<Tensor>& per_sample_weights) {
   return functional::embedding_bag(input, weight, offsets, max_norm, norm_type, scale_grad_by_freq,

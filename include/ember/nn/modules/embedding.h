@@ -100,8 +100,10 @@ class EmbeddingBag : public Module {
       const EmbeddingBagFromPretrainedOptions& options = {});
 
   // [B, embedding_dim]: input (B, N), or 1-D input with offsets (F.embedding_bag).
-  // A call through values (containers, hooks) passes all three arguments.
-  Tensor forward(const Tensor& input, const std::optional<Tensor>& offsets = std::nullopt,
+  // Two overloads rather than default arguments: a call with values (a
+  // container, Module::call) passes the one input; typed calls take any.
+  Tensor forward(const Tensor& input);
+  Tensor forward(const Tensor& input, const std::optional<Tensor>& offsets,
                  const std::optional<Tensor>& per_sample_weights = std::nullopt);
   virtual void reset_parameters();
   // "10, 3, mode=sum, padding_idx=0", as torch.
