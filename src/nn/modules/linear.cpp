@@ -127,8 +127,8 @@ Tensor LazyLinear::forward(const Tensor& input) {
 
 namespace ember::nn {
 
-Bilinear::Bilinear(int64_t in1_features_, int64_t in2_features_, int64_t out_features_,
-                   bool bias_, const TensorOptions& options)
+Bilinear::Bilinear(int64_t in1_features_, int64_t in2_features_, int64_t out_features_, bool bias_,
+                   const TensorOptions& options)
     : Module("Bilinear"),
       in1_features(in1_features_),
       in2_features(in2_features_),
