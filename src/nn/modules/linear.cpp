@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ember/core/grad_mode.h"
+#include "ember/nn/functional/linear.h"
 #include "ember/nn/init.h"
 #include "ember/nn/parameter.h"
 #include "ember/ops/factory.h"
@@ -120,6 +121,41 @@ Tensor LazyLinear::forward(const Tensor& input) {
     set_name("Linear");
   }
   return Linear::forward(input);
+}
+
+}  // namespace ember::nn
+
+namespace ember::nn {
+
+Bilinear::Bilinear(int64_t in1_features_, int64_t in2_features_, int64_t out_features_, bool bias_,
+                   const TensorOptions& options)
+    : Module("Bilinear"),
+      in1_features(in1_features_),
+      in2_features(in2_features_),
+      out_features(out_features_) {
+  // Both tensors first: a negative size throws before anything is registered.
+  Tensor w = empty({out_features, in1_features, in2_features}, factory_options(options));
+  Tensor b = bias_ ? empty({out_features}, factory_options(options)) : Tensor();
+  weight = register_parameter("weight", w);
+  bias = register_parameter("bias", b);
+  reset_parameters();
+}
+
+void Bilinear::reset_parameters() {
+  const double bound = 1 / std::sqrt(static_cast<double>(weight.size(1)));
+  init::uniform_(weight, -bound, bound);
+  if (bias.defined()) init::uniform_(bias, -bound, bound);
+}
+
+Tensor Bilinear::forward(const Tensor& input1, const Tensor& input2) {
+  return functional::bilinear(input1, input2, weight,
+                              bias.defined() ? std::optional<Tensor>(bias) : std::nullopt);
+}
+
+std::string Bilinear::extra_repr() const {
+  return detail::str_cat("in1_features=", in1_features, ", in2_features=", in2_features,
+                         ", out_features=", out_features,
+                         ", bias=", bias.defined() ? "True" : "False");
 }
 
 }  // namespace ember::nn

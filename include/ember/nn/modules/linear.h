@@ -73,3 +73,29 @@ class LazyLinear : public Linear {
 };
 
 }  // namespace ember::nn
+
+namespace ember::nn {
+
+// y = x1^T A x2 + b for each output feature (torch.nn.Bilinear). Parameters
+// "weight" [out_features, in1_features, in2_features] and "bias"
+// [out_features] (bias = false registers None), both initialised
+// U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as torch's reset_parameters.
+// forward(input1 (*, in1), input2 (*, in2)) -> (*, out): F.bilinear.
+class Bilinear : public Module {
+ public:
+  Bilinear(int64_t in1_features, int64_t in2_features, int64_t out_features, bool bias = true,
+           const TensorOptions& options = {});
+
+  Tensor forward(const Tensor& input1, const Tensor& input2);
+  virtual void reset_parameters();
+  // "in1_features=3, in2_features=4, out_features=5, bias=True"
+  std::string extra_repr() const override;
+
+  int64_t in1_features = 0;
+  int64_t in2_features = 0;
+  int64_t out_features = 0;
+  Tensor weight;
+  Tensor bias;  // undefined when bias = false
+};
+
+}  // namespace ember::nn
