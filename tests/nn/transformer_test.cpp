@@ -282,6 +282,44 @@ TEST(Transformer, ForwardShapesAndErrors) {
   const double bound = std::sqrt(6.0 / (16 + 8));
   EXPECT_LE(t->encoder->norm->weight.min().item<float>(), 1.f);
   for (const auto& [n, p] : t->named_parameters())
-    if (n.find("linear1.weight") != std::string::npos)
+    if (n.find("linear1.weight") != std::string::npos) {
       EXPECT_LE(p.abs().max().item<float>(), bound) << n;
+    }
+}
+
+TEST(Transformer, HooksCloneAndValueCalls) {
+  auto layer = make<TransformerEncoderLayer>(
+      8, 2, TransformerEncoderLayerOptions{.dim_feedforward = 16, .dropout = 0.0});
+  layer->eval();
+  Tensor x = randn({5, 3, 8});
+  const Tensor y = layer(x);
+  // A forward hook on the self-attention sees its (output, weights) tuple and
+  // replaces the output with zeros: the layer becomes norm2(x1 + ff(x1)), x1 = norm1(x).
+  int calls = 0;
+  auto h = layer->self_attn->register_forward_hook(
+      [&](Module&, const Args& args, const Value& out) -> Value {
+        ++calls;
+        EXPECT_EQ(args.size(), 6u);  // q, k, v, key_padding_mask, need_weights, attn_mask
+        auto [o, w] = from_value<std::tuple<Tensor, Tensor>>(out);
+        EXPECT_FALSE(w.defined());  // need_weights = false in the layer
+        return to_value(std::tuple<Tensor, Tensor>(zeros_like(o), w));
+      });
+  const Tensor y0 = layer(x);
+  EXPECT_EQ(calls, 1);
+  const Tensor x1 = layer->norm1(x);
+  EXPECT_TRUE(
+      y0.allclose(layer->norm2(x1 + layer->linear2(layer->linear1(x1).relu())), 1e-5, 1e-5));
+  h.remove();
+  EXPECT_TRUE(layer(x).allclose(y));
+  // Called with values (as containers do).
+  Value v = layer->call({to_value(x)});
+  EXPECT_TRUE(v.tensor().allclose(y));
+  // A deep copy computes the same and shares nothing.
+  auto copy = clone(layer);
+  EXPECT_TRUE(copy(x).allclose(y));
+  EXPECT_FALSE(copy->self_attn->in_proj_weight.is_same(layer->self_attn->in_proj_weight));
+  // A module activation is registered as "activation".
+  auto g = make<TransformerEncoderLayer>(
+      8, 2, TransformerEncoderLayerOptions{.dim_feedforward = 16, .activation = make<GELU>()});
+  EXPECT_EQ(g->named_children().back().first, "activation");
 }

@@ -137,6 +137,11 @@ def generate(cases):
                 mem = torch.randn(3, 5, E) if bf else torch.randn(5, 3, E)
                 module_case(cases, name, m, [tgt, mem, causal[:4, :4], kpm5], [0, 1],
                             lambda m, a: m(a[0], a[1], tgt_mask=a[2], memory_key_padding_mask=a[3]))
+    m = nn.TransformerEncoderLayer(E, H, 16, 0.0, nn.GELU(approximate="tanh"), batch_first=True)
+    randomize(m)
+    module_case(cases, "enc_layer_module_activation", m, [torch.randn(3, 5, E)], [0],
+                lambda m, a: m(a[0]))
+    cases.text("repr_enc_layer_module_activation", str(m))
     m = nn.TransformerEncoderLayer(E, H, 16, 0.0)
     randomize(m)
     module_case(cases, "enc_layer_unbatched", m, [torch.randn(5, E)], [0], lambda m, a: m(a[0]))

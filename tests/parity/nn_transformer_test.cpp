@@ -186,6 +186,15 @@ TEST(NnTransformerParity, Cases) {
     return module_case("enc_layer_unbatched", m, in, 1, {0},
                        [&](const std::vector<Tensor>& a) { return std::vector<Tensor>{m(a[0])}; });
   }};
+  cases["enc_layer_module_activation"] = {[](const std::vector<Tensor>& in) {
+    auto opts = layer_opts("relu", false, true);
+    opts.activation = make<GELU>("tanh");
+    auto m = make<TransformerEncoderLayer>(E, H, opts);
+    const ParityFile file("nn_transformer");
+    EXPECT_EQ(m->str(), file.metadata().at("repr_enc_layer_module_activation"));
+    return module_case("enc_layer_module_activation", m, in, 1, {0},
+                       [&](const std::vector<Tensor>& a) { return std::vector<Tensor>{m(a[0])}; });
+  }};
   cases["encoder_stack"] = {[](const std::vector<Tensor>& in) {
     auto layer = make<TransformerEncoderLayer>(E, H, layer_opts("relu", false, true));
     auto m = make<TransformerEncoder>(layer, 2, make<LayerNorm>(std::vector<int64_t>{E}));

@@ -79,6 +79,7 @@ TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead,
   norm2 = register_module("norm2", make<LayerNorm>(shape, o.layer_norm_eps, true, f));
   dropout1 = register_module("dropout1", make<Dropout>(o.dropout));
   dropout2 = register_module("dropout2", make<Dropout>(o.dropout));
+  if (activation.module) register_module("activation", activation.module);
 }
 
 Tensor TransformerEncoderLayer::sa_block(const Tensor& x, const Tensor& attn_mask,
@@ -126,6 +127,7 @@ TransformerDecoderLayer::TransformerDecoderLayer(int64_t d_model, int64_t nhead,
   dropout1 = register_module("dropout1", make<Dropout>(o.dropout));
   dropout2 = register_module("dropout2", make<Dropout>(o.dropout));
   dropout3 = register_module("dropout3", make<Dropout>(o.dropout));
+  if (activation.module) register_module("activation", activation.module);
 }
 
 Tensor TransformerDecoderLayer::sa_block(const Tensor& x, const Tensor& attn_mask,

@@ -31,18 +31,24 @@ namespace ember::nn {
 
 // The feed-forward activation: "relu" or "gelu" (torch's strings; another
 // name is a RuntimeError "activation should be relu/gelu, not tanh" when the
-// layer is built), or any callable Tensor(const Tensor&).
+// layer is built), any callable Tensor(const Tensor&), or a module handle
+// (nn::make<nn::GELU>()), which the layer registers as its submodule
+// "activation" as torch does (a stack's copies share that module: it is
+// stateless in practice, where torch deep-copies it).
 struct TransformerActivation {
   TransformerActivation(const char* n) : name(n) {}  // NOLINT(google-explicit-constructor)
   TransformerActivation(std::string n) : name(std::move(n)) {}  // NOLINT
   template <typename F>
   requires std::is_invocable_r_v<Tensor, F, const Tensor&> &&
-      (!std::is_convertible_v<F, std::string>)TransformerActivation(F f)  // NOLINT
-      : fn(std::move(f)) {}
+      (!std::is_convertible_v<F, std::string>)TransformerActivation(F f) {  // NOLINT
+    if constexpr (std::is_convertible_v<F, std::shared_ptr<Module>>) module = f;
+    fn = std::move(f);
+  }
   Tensor operator()(const Tensor& x) const;
 
   std::string name;                         // "relu" / "gelu", or empty for fn
   std::function<Tensor(const Tensor&)> fn;  // a callable activation
+  std::shared_ptr<Module> module;           // fn's module, when it is one
 };
 
 // The keyword arguments of torch's TransformerEncoderLayer and
@@ -65,7 +71,10 @@ class TransformerEncoderLayer : public Module {
                           const TransformerEncoderLayerOptions& options = {});
   // src (S, N, E) ((N, S, E) with batch_first) or (S, E); src_mask (S, S) or
   // (N * nhead, S, S); src_key_padding_mask (N, S) or (S).
-  Tensor forward(const Tensor& src, const Tensor& src_mask = {},
+  // (The one-tensor overload lets the module be called with one value, as
+  // Sequential does; module_call's thunk cannot see default arguments.)
+  Tensor forward(const Tensor& src) { return forward(src, Tensor()); }
+  Tensor forward(const Tensor& src, const Tensor& src_mask,
                  const Tensor& src_key_padding_mask = {});
 
   Handle<MultiheadAttention> self_attn;
@@ -115,8 +124,8 @@ class TransformerEncoder : public Module {
   TransformerEncoder(const Handle<TransformerEncoderLayer>& encoder_layer, int64_t num_layers,
                      const Handle<LayerNorm>& norm = nullptr, bool enable_nested_tensor = true,
                      bool mask_check = true);
-  Tensor forward(const Tensor& src, const Tensor& mask = {},
-                 const Tensor& src_key_padding_mask = {});
+  Tensor forward(const Tensor& src) { return forward(src, Tensor()); }
+  Tensor forward(const Tensor& src, const Tensor& mask, const Tensor& src_key_padding_mask = {});
 
   Handle<ModuleList> layers;
   int64_t num_layers;
