@@ -323,3 +323,31 @@ TEST(Transformer, HooksCloneAndValueCalls) {
       8, 2, TransformerEncoderLayerOptions{.dim_feedforward = 16, .activation = make<GELU>()});
   EXPECT_EQ(g->named_children().back().first, "activation");
 }
+
+TEST(MultiheadAttention, ReducedPrecisionAndMeta) {
+  // bfloat16 / float16 modules compute what the float32 module computes, to
+  // their precision (matmuls in float32, rounded once; softmax in float).
+  auto m = make<MultiheadAttention>(8, 2);
+  Tensor x = randn({4, 3, 8});
+  Tensor kpm = zeros({3, 4}, {.dtype = kBool});
+  kpm.narrow(1, 3, 1).fill_(true);
+  const Tensor want = std::get<0>(m(x, x, x, kpm)).detach();
+  for (DType dt : {kBFloat16, kFloat16}) {
+    auto h = clone(m);
+    h->to(dt);
+    const Tensor xh = x.to(dt);
+    auto [o, w] = h(xh, xh, xh, kpm, true, Tensor());
+    EXPECT_EQ(o.dtype(), dt);
+    EXPECT_EQ(w.dtype(), dt);
+    EXPECT_TRUE(o.to(kFloat32).allclose(want, 0.05, 0.05)) << dtype_name(dt);
+  }
+  // Meta tensors: shapes and dtypes only.
+  auto mm = make<MultiheadAttention>(8, 2, MultiheadAttentionOptions{.device = kMeta});
+  Tensor xm = empty({4, 3, 8}, {.device = kMeta});
+  auto [om, wm] = mm(xm, xm, xm);
+  EXPECT_TRUE(om.is_meta());
+  EXPECT_EQ(om.sizes(), IntArrayRef({4, 3, 8}));
+  EXPECT_EQ(wm.sizes(), IntArrayRef({3, 4, 4}));
+  // Integer inputs: the projections' error.
+  EXPECT_THROW(m(x.to(kInt64), x.to(kInt64), x.to(kInt64)), Error);
+}
