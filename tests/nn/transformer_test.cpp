@@ -351,3 +351,25 @@ TEST(MultiheadAttention, ReducedPrecisionAndMeta) {
   // Integer inputs: the projections' error.
   EXPECT_THROW(m(x.to(kInt64), x.to(kInt64), x.to(kInt64)), Error);
 }
+
+TEST(Transformer, CustomEncoderAndUnbatched) {
+  auto enc = make<TransformerEncoder>(
+      make<TransformerEncoderLayer>(8, 2, TransformerEncoderLayerOptions{.dim_feedforward = 16}),
+      1);
+  auto t = make<Transformer>(TransformerOptions{.d_model = 8,
+                                                .nhead = 2,
+                                                .num_decoder_layers = 1,
+                                                .dim_feedforward = 16,
+                                                .custom_encoder = enc});
+  EXPECT_EQ(t->encoder.get(), enc.get());
+  EXPECT_EQ(t->decoder->layers->size(), 1u);
+  EXPECT_FALSE(t->encoder->norm);
+  EXPECT_TRUE(t->decoder->norm);
+  t->eval();
+  // Unbatched (S, E) and (T, E): no batch check, (T, E) out.
+  Tensor y = t(randn({5, 8}), randn({3, 8}));
+  EXPECT_EQ(y.sizes(), IntArrayRef({3, 8}));
+  // Layers not made by nn::make cannot be cloned into a stack.
+  auto plain = std::make_shared<TransformerEncoderLayer>(8, 2);
+  EXPECT_THROW(make<TransformerEncoder>(Handle<TransformerEncoderLayer>(plain), 2), RuntimeError);
+}
