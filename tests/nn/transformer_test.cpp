@@ -373,3 +373,84 @@ TEST(Transformer, CustomEncoderAndUnbatched) {
   auto plain = std::make_shared<TransformerEncoderLayer>(8, 2);
   EXPECT_THROW(make<TransformerEncoder>(Handle<TransformerEncoderLayer>(plain), 2), RuntimeError);
 }
+
+// need_weights = false takes the fused core (one loop over batch x heads);
+// need_weights = true the composite of bmm / softmax / dropout ops. Both must
+// give the same outputs and gradients.
+TEST(MultiheadAttention, FusedCoreMatchesComposite) {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (bool bf : {false, true})
+    for (int masks = 0; masks < 4; ++masks)
+      for (bool cross : {false, true}) {
+        auto m = make<MultiheadAttention>(
+            8, 2, MultiheadAttentionOptions{.batch_first = bf, .dtype = kFloat64});
+        Tensor x = rnd(bf ? IntArrayRef{3, 5, 8} : IntArrayRef{5, 3, 8}, 1, false);
+        Tensor mem = rnd(bf ? IntArrayRef{3, 4, 8} : IntArrayRef{4, 3, 8}, 2, false);
+        const int64_t S = cross ? 4 : 5;
+        Tensor kpm, am;
+        if (masks & 1) {
+          kpm = zeros({3, S}, {.dtype = kBool});
+          kpm.narrow(1, 1, 1).fill_(true);
+        }
+        if (masks & 2) {
+          am = rnd({5, S}, 3, false);
+          am.narrow(1, 2, 1).fill_(-inf);
+        }
+        auto run = [&](bool need_weights) {
+          Tensor xi = x.clone().requires_grad_(true), mi = mem.clone().requires_grad_(true);
+          const Tensor& kv = cross ? mi : xi;
+          Tensor o = std::get<0>(m(xi, kv, kv, kpm, need_weights, am));
+          m->zero_grad();
+          (o * o).sum().backward();
+          std::vector<Tensor> r{o.detach(), xi.grad()};
+          if (cross) r.push_back(mi.grad());
+          for (const auto& p : m->parameters()) r.push_back(p.grad());
+          return r;
+        };
+        const auto fused = run(false), composite = run(true);
+        ASSERT_EQ(fused.size(), composite.size());
+        for (size_t i = 0; i < fused.size(); ++i)
+          EXPECT_TRUE(fused[i].allclose(composite[i], 1e-10, 1e-12))
+              << "bf " << bf << " masks " << masks << " cross " << cross << " item " << i;
+      }
+}
+
+TEST(MultiheadAttention, GradcheckFusedCore) {
+  auto m = make<MultiheadAttention>(
+      4, 2, MultiheadAttentionOptions{.batch_first = true, .dtype = kFloat64});
+  Tensor am = rnd({5, 4}, 3, false);
+  Tensor kpm = tensor({false, false, true, false, false, false, false, false}).view({2, 4});
+  EXPECT_TRUE(gradcheck(
+      [&](const std::vector<Tensor>& in) {
+        return std::get<0>(m(in[0], in[1], in[2], kpm, false, am));
+      },
+      {rnd({2, 5, 4}, 1), rnd({2, 4, 4}, 2), rnd({2, 4, 4}, 4)}));
+}
+
+TEST(MultiheadAttention, FusedCoreDropout) {
+  // p = 1 drops every weight: the output is out_proj's bias alone.
+  auto m = make<MultiheadAttention>(8, 2, MultiheadAttentionOptions{.dropout = 1.0});
+  {
+    NoGradGuard g;
+    m->out_proj->bias.copy_(arange(8).to(kFloat32));
+  }
+  Tensor x = randn({4, 3, 8});
+  Tensor o = std::get<0>(m(x, x, x, Tensor(), false));
+  EXPECT_TRUE(o.equal(arange(8).to(kFloat32).expand({4, 3, 8})));
+  // p = 0.5: training outputs vary between calls, eval ones do not.
+  m->dropout = 0.5;
+  const Tensor o1 = std::get<0>(m(x, x, x, Tensor(), false));
+  const Tensor o2 = std::get<0>(m(x, x, x, Tensor(), false));
+  EXPECT_FALSE(o1.allclose(o2));
+  m->eval();
+  EXPECT_TRUE(
+      std::get<0>(m(x, x, x, Tensor(), false)).equal(std::get<0>(m(x, x, x, Tensor(), false))));
+  // In expectation the dropped attention is the attention: the mean over many
+  // draws of the training output approaches the eval output.
+  m->train();
+  Tensor acc = zeros({4, 3, 8});
+  for (int i = 0; i < 400; ++i) acc = acc + std::get<0>(m(x, x, x, Tensor(), false)).detach();
+  m->eval();
+  const Tensor want = std::get<0>(m(x, x, x, Tensor(), false));
+  EXPECT_TRUE((acc / 400.0).allclose(want, 0.0, 0.15));
+}

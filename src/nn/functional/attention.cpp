@@ -1,17 +1,25 @@
 #include "ember/nn/functional/attention.h"
 
+#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <string>
 
+#include "autograd/record.h"
 #include "ember/core/error.h"
+#include "ember/core/parallel.h"
 #include "ember/ops/dropout.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
+#include "ember/ops/random.h"
 #include "ember/ops/reduce.h"
+#include "kernels/cpu/softmax.h"
 
 namespace ember::nn::functional {
 
@@ -106,6 +114,203 @@ Tensor pad_last(const Tensor& t) {
 }
 
 bool is_float_or_bool(const Tensor& t) { return t.dtype() == DType::Bool || t.is_floating_point(); }
+
+// ---- the fused attention core (float32 / float64 on the CPU)
+//
+// softmax(scale q k^T + mask), dropout, @ v for every (batch, head) in one
+// parallel loop, reading q, k and v where the projections left them (rows of
+// (N, L, E) or (L, N, E) tensors, any row strides) and writing the output in
+// the caller's layout: no head-splitting copies, no separate softmax, dropout
+// or mask passes, and one backward node (two parallel loops fewer than ten
+// ops). Each (batch, head) is a handful of single-threaded GEMMs.
+
+template <typename T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) ==
+        dnnl_success)
+      return;
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+  } else {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+  }
+}
+
+template <typename T>
+T exp_t(T x) {
+  if constexpr (std::is_same_v<T, float>)
+    return kernels::exp_f32(x);
+  else
+    return std::exp(x);
+}
+
+// Element (n, h, l, d) of a (N, L, E) or (L, N, E) operand is at
+// p + n * sn + l * sl + h * D + d.
+template <typename T>
+struct Rows {
+  T* p;
+  int64_t sn, sl;
+  T* at(int64_t n, int64_t h, int64_t hd) const { return p + n * sn + h * hd; }
+};
+template <typename T>
+Rows<T> rows_of(const Tensor& t, bool bf) {
+  return {static_cast<T*>(t.data_ptr()), t.stride(bf ? 0 : 1), t.stride(bf ? 1 : 0)};
+}
+
+struct AttnShape {
+  int64_t bsz, heads, tgt, src, hd;
+  bool bf;
+};
+
+// P (N * H, L, S) = softmax(scale q k^T + mask); out = dropout(P) v. keep:
+// the dropout's 0/1 draws (N * H, L, S) or null; mask: additive, read
+// through its strides (broadcast dims have stride 0) or null.
+template <typename T>
+void attn_forward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* mask,
+                  const int64_t* ms, const T* keep, T drop_scale, T scale, T* P, Rows<T> out) {
+  const int64_t L = a.tgt, S = a.src, D = a.hd;
+  parallel_for_t(0, a.bsz * a.heads, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<T> dropped(keep ? L * S : 0);
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t n = b / a.heads, h = b % a.heads;
+      T* pb = P + b * L * S;
+      gemm<T>(false, true, L, S, D, scale, q.at(n, h, D), q.sl, k.at(n, h, D), k.sl, T(0), pb, S);
+      for (int64_t i = 0; i < L; ++i) {
+        T* x = pb + i * S;
+        if (mask) {
+          const T* m = mask + b * ms[0] + i * ms[1];
+          for (int64_t j = 0; j < S; ++j) x[j] += m[j * ms[2]];
+        }
+        T mx = -std::numeric_limits<T>::infinity();
+        for (int64_t j = 0; j < S; ++j) mx = std::max(mx, x[j]);
+        T sum = 0;
+        for (int64_t j = 0; j < S; ++j) {
+          x[j] = exp_t<T>(x[j] - mx);
+          sum += x[j];
+        }
+        const T inv = T(1) / sum;
+        for (int64_t j = 0; j < S; ++j) x[j] *= inv;
+      }
+      const T* pv = pb;
+      if (keep) {
+        const T* kb = keep + b * L * S;
+        for (int64_t j = 0; j < L * S; ++j) dropped[j] = pb[j] * kb[j] * drop_scale;
+        pv = dropped.data();
+      }
+      gemm<T>(false, false, L, D, S, T(1), pv, S, v.at(n, h, D), v.sl, T(0), out.at(n, h, D),
+              out.sl);
+    }
+  });
+}
+
+template <typename T>
+void attn_backward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* P, const T* keep,
+                   T drop_scale, T scale, Rows<T> go, Rows<T> dq, Rows<T> dk, Rows<T> dv) {
+  const int64_t L = a.tgt, S = a.src, D = a.hd;
+  parallel_for_t(0, a.bsz * a.heads, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<T> dropped(keep ? L * S : 0), ds(L * S);
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t n = b / a.heads, h = b % a.heads;
+      const T* pb = P + b * L * S;
+      const T* kb = keep ? keep + b * L * S : nullptr;
+      const T* pv = pb;
+      if (keep) {
+        for (int64_t j = 0; j < L * S; ++j) dropped[j] = pb[j] * kb[j] * drop_scale;
+        pv = dropped.data();
+      }
+      const T* gob = go.at(n, h, D);
+      // dv = dropout(P)^T go; d dropout(P) = go v^T.
+      gemm<T>(true, false, S, D, L, T(1), pv, S, gob, go.sl, T(0), dv.at(n, h, D), dv.sl);
+      gemm<T>(false, true, L, S, D, T(1), gob, go.sl, v.at(n, h, D), v.sl, T(0), ds.data(), S);
+      // Through the dropout, then softmax's backward: P (dP - rowsum(dP P)).
+      for (int64_t i = 0; i < L; ++i) {
+        T* g = ds.data() + i * S;
+        const T* p = pb + i * S;
+        if (kb) {
+          const T* kr = kb + i * S;
+          for (int64_t j = 0; j < S; ++j) g[j] *= kr[j] * drop_scale;
+        }
+        T dot = 0;
+        for (int64_t j = 0; j < S; ++j) dot += g[j] * p[j];
+        for (int64_t j = 0; j < S; ++j) g[j] = p[j] * (g[j] - dot);
+      }
+      // scores = scale q k^T: dq = scale ds k, dk = scale ds^T q.
+      gemm<T>(false, false, L, D, S, scale, ds.data(), S, k.at(n, h, D), k.sl, T(0), dq.at(n, h, D),
+              dq.sl);
+      gemm<T>(true, false, S, D, L, scale, ds.data(), S, q.at(n, h, D), q.sl, T(0), dk.at(n, h, D),
+              dk.sl);
+    }
+  });
+}
+
+// The fused core: q (N, L, E) or (L, N, E) (bf), k and v likewise with S,
+// each with unit stride along E; mask: undefined or a float mask of q's dtype
+// broadcastable to (N * H, L, S) that does not require grad. Returns the
+// attention output in q's layout, contiguous.
+Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                       const AttnShape& a, double dropout_p, Generator* gen) {
+  const DType dt = q.dtype();
+  const int64_t bh = a.bsz * a.heads, E = a.heads * a.hd;
+  const TensorOptions opts{.dtype = dt, .device = q.device()};
+  Tensor maskx;
+  int64_t ms[3] = {0, 0, 0};
+  if (mask.defined()) {
+    maskx = mask.expand({bh, a.tgt, a.src});
+    for (int d = 0; d < 3; ++d) ms[d] = maskx.stride(d);
+  }
+  Tensor keep;
+  const double drop_scale = dropout_p < 1.0 ? 1.0 / (1.0 - dropout_p) : 0.0;
+  if (dropout_p > 0.0) keep = bernoulli(full({bh, a.tgt, a.src}, 1.0 - dropout_p, opts), gen);
+  Tensor P = empty({bh, a.tgt, a.src}, opts);
+  Tensor out = empty(a.bf ? IntArrayRef{a.bsz, a.tgt, E} : IntArrayRef{a.tgt, a.bsz, E}, opts);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(a.hd));
+  auto forward = [&](auto zero) {
+    using T = decltype(zero);
+    attn_forward<T>(a, rows_of<T>(q, a.bf), rows_of<T>(k, a.bf), rows_of<T>(v, a.bf),
+                    maskx.defined() ? static_cast<const T*>(maskx.data_ptr()) : nullptr, ms,
+                    keep.defined() ? static_cast<const T*>(keep.data_ptr()) : nullptr,
+                    T(drop_scale), T(scale), static_cast<T*>(P.data_ptr()), rows_of<T>(out, a.bf));
+  };
+  if (dt == DType::Float32)
+    forward(0.0f);
+  else
+    forward(0.0);
+  if (!autograd::grad_needed(q, k, v)) return out;
+
+  auto node = autograd::make_node(
+      "ScaledDotProductAttentionBackward0",
+      [a, drop_scale, scale](autograd::FormulaNodeBase& n, autograd::variable_list& grads) {
+        const Tensor q = n.saved(0), k = n.saved(1), v = n.saved(2), P = n.saved(3),
+                     keep = n.saved(4);
+        const Tensor go = grads[0].contiguous();
+        const TensorOptions o{.dtype = q.dtype(), .device = q.device()};
+        Tensor dq = empty(q.sizes(), o), dk = empty(k.sizes(), o), dv = empty(v.sizes(), o);
+        auto backward = [&](auto zero) {
+          using T = decltype(zero);
+          attn_backward<T>(a, rows_of<T>(q, a.bf), rows_of<T>(k, a.bf), rows_of<T>(v, a.bf),
+                           static_cast<const T*>(P.data_ptr()),
+                           keep.defined() ? static_cast<const T*>(keep.data_ptr()) : nullptr,
+                           T(drop_scale), T(scale), rows_of<T>(go, a.bf), rows_of<T>(dq, a.bf),
+                           rows_of<T>(dk, a.bf), rows_of<T>(dv, a.bf));
+        };
+        if (q.dtype() == DType::Float32)
+          backward(0.0f);
+        else
+          backward(0.0);
+        return autograd::variable_list{dq, dk, dv};
+      },
+      q, k, v);
+  node->save(q);
+  node->save(k);
+  node->save(v);
+  node->save(P);
+  node->save(keep);
+  autograd::set_history(out, node);
+  return out;
+}
 
 }  // namespace
 
@@ -266,6 +471,53 @@ std::tuple<Tensor, Tensor> mha_forward(const Tensor& query_in, const Tensor& key
     v = linear(value, a.v_proj_weight, bs[2]);
   }
 
+  // One additive float mask (N * H or 1, L or 1, S) from attn_mask and
+  // key_padding_mask, as torch merges them.
+  auto merge_masks = [&](Tensor attn_mask, Tensor kpm) {
+    const int64_t src_len = kpm.defined()         ? kpm.size(-1)
+                            : attn_mask.defined() ? attn_mask.size(-1)
+                                                  : 0;
+    if (kpm.defined()) {
+      kpm = kpm.view({bsz, 1, 1, src_len})
+                .expand({bsz, num_heads, 1, src_len})
+                .reshape({bh, 1, src_len});
+      if (!attn_mask.defined())
+        attn_mask = kpm;
+      else if (attn_mask.dtype() == DType::Bool)
+        attn_mask = attn_mask.logical_or(kpm);
+      else
+        attn_mask = attn_mask.masked_fill(kpm, kNegInf);
+    }
+    if (attn_mask.defined() && attn_mask.dtype() == DType::Bool) {
+      Tensor m = zeros(attn_mask.sizes(), {.dtype = q.dtype(), .device = q.device()});
+      m.masked_fill_(attn_mask, kNegInf);
+      attn_mask = m;
+    }
+    return attn_mask;
+  };
+
+  // ---- the fused core where it applies (see fused_attention)
+  const bool fusable =
+      !a.need_weights && !with_bias_kv && !a.add_zero_attn && !a.static_k.defined() &&
+      !a.static_v.defined() && query.device() == kCPU &&
+      (q.dtype() == DType::Float32 || q.dtype() == DType::Float64) && k.dtype() == q.dtype() &&
+      v.dtype() == q.dtype() && q.stride(2) == 1 && k.stride(2) == 1 && v.stride(2) == 1 &&
+      (!attn_mask.defined() || attn_mask.is_floating_point() || attn_mask.dtype() == DType::Bool) &&
+      !(attn_mask.defined() && attn_mask.requires_grad()) &&
+      !(kpm.defined() && kpm.requires_grad());
+  if (fusable) {
+    const Tensor mask = merge_masks(attn_mask, kpm);
+    if (!mask.defined() || mask.dtype() == q.dtype()) {
+      Tensor out = fused_attention(q, k, v, mask, {bsz, num_heads, tgt_len, src_len, head_dim, bf},
+                                   a.training ? a.dropout_p : 0.0, a.gen);
+      out =
+          linear(out, a.out_proj_weight,
+                 a.out_proj_bias.defined() ? std::optional<Tensor>(a.out_proj_bias) : std::nullopt);
+      if (!is_batched) out = out.squeeze(1);
+      return {out, Tensor()};
+    }
+  }
+
   // ---- heads: (N * H, len, head_dim)
   q = to_heads(q, bsz, tgt_len, num_heads, head_dim, bf);
   k = a.static_k.defined() ? a.static_k : to_heads(k, bsz, src_len, num_heads, head_dim, bf);
@@ -290,23 +542,7 @@ std::tuple<Tensor, Tensor> mha_forward(const Tensor& query_in, const Tensor& key
   }
   src_len = k.size(1);
 
-  // ---- merge the masks into one additive float mask
-  if (kpm.defined()) {
-    kpm = kpm.view({bsz, 1, 1, src_len})
-              .expand({bsz, num_heads, 1, src_len})
-              .reshape({bh, 1, src_len});
-    if (!attn_mask.defined())
-      attn_mask = kpm;
-    else if (attn_mask.dtype() == DType::Bool)
-      attn_mask = attn_mask.logical_or(kpm);
-    else
-      attn_mask = attn_mask.masked_fill(kpm, kNegInf);
-  }
-  if (attn_mask.defined() && attn_mask.dtype() == DType::Bool) {
-    Tensor m = zeros(attn_mask.sizes(), {.dtype = q.dtype(), .device = q.device()});
-    m.masked_fill_(attn_mask, kNegInf);
-    attn_mask = m;
-  }
+  attn_mask = merge_masks(attn_mask, kpm);
   const double dropout_p = a.training ? a.dropout_p : 0.0;
 
   // ---- attention: softmax(q k^T / sqrt(d) + mask) v
