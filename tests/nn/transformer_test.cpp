@@ -415,6 +415,17 @@ TEST(MultiheadAttention, FusedCoreMatchesComposite) {
       }
 }
 
+TEST(MultiheadAttention, FusedCoreOneRowAndUnbatched) {
+  auto m = make<MultiheadAttention>(8, 4, MultiheadAttentionOptions{.batch_first = true});
+  for (const Tensor& q : {randn({2, 1, 8}), randn({1, 8})}) {
+    Tensor kv = q.dim() == 3 ? randn({2, 3, 8}) : randn({3, 8});
+    const Tensor fused = std::get<0>(m(q, kv, kv, Tensor(), false));
+    const Tensor composite = std::get<0>(m(q, kv, kv, Tensor(), true));
+    EXPECT_EQ(fused.sizes(), q.sizes());
+    EXPECT_TRUE(fused.allclose(composite, 1e-5, 1e-6));
+  }
+}
+
 TEST(MultiheadAttention, GradcheckFusedCore) {
   auto m = make<MultiheadAttention>(
       4, 2, MultiheadAttentionOptions{.batch_first = true, .dtype = kFloat64});

@@ -285,6 +285,7 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
       [a, drop_scale, scale](autograd::FormulaNodeBase& n, autograd::variable_list& grads) {
         const Tensor q = n.saved(0), k = n.saved(1), v = n.saved(2), P = n.saved(3),
                      keep = n.saved(4);
+        if (!grads[0].defined()) return autograd::variable_list(3);
         const Tensor go = grads[0].contiguous();
         const TensorOptions o{.dtype = q.dtype(), .device = q.device()};
         Tensor dq = empty(q.sizes(), o), dk = empty(k.sizes(), o), dv = empty(v.sizes(), o);
@@ -504,7 +505,11 @@ std::tuple<Tensor, Tensor> mha_forward(const Tensor& query_in, const Tensor& key
       v.dtype() == q.dtype() && q.stride(2) == 1 && k.stride(2) == 1 && v.stride(2) == 1 &&
       (!attn_mask.defined() || attn_mask.is_floating_point() || attn_mask.dtype() == DType::Bool) &&
       !(attn_mask.defined() && attn_mask.requires_grad()) &&
-      !(kpm.defined() && kpm.requires_grad());
+      !(kpm.defined() && kpm.requires_grad()) && bsz > 0 && tgt_len > 0 && src_len > 0 &&
+      head_dim > 0 &&
+      // BLAS wants leading dimensions of at least head_dim (even for one row).
+      q.stride(bf ? 1 : 0) >= head_dim && k.stride(bf ? 1 : 0) >= head_dim &&
+      v.stride(bf ? 1 : 0) >= head_dim;
   if (fusable) {
     const Tensor mask = merge_masks(attn_mask, kpm);
     if (!mask.defined() || mask.dtype() == q.dtype()) {
