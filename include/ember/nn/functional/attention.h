@@ -10,6 +10,15 @@
 // when need_weights = false). The attention weights are those after dropout.
 // torch's AssertionErrors are ValueErrors here (same text); its RuntimeErrors
 // (attn_mask shapes) are RuntimeErrors.
+//
+// Computation: the input projections are one GEMM when query, key and value
+// are the same tensor (two when key is value). With need_weights = false
+// (what the Transformer layers ask for), float32 / float64 CPU tensors and no
+// bias_k / add_zero_attn / static_k, the attention runs as one fused op
+// (backward node "ScaledDotProductAttentionBackward0"): per (batch, head)
+// GEMMs reading q, k, v where the projection wrote them, mask + softmax +
+// dropout in place, the output written in the caller's layout. Otherwise it
+// is torch's composite (baddbmm, softmax, dropout, bmm), whose weights it returns.
 #include <tuple>
 
 #include "ember/core/generator.h"
