@@ -436,6 +436,17 @@ TEST(MultiheadAttention, GradcheckFusedCore) {
         return std::get<0>(m(in[0], in[1], in[2], kpm, false, am));
       },
       {rnd({2, 5, 4}, 1), rnd({2, 4, 4}, 2), rnd({2, 4, 4}, 4)}));
+  // With dropout: the same draws on every call (a generator seeded per call).
+  m->dropout = 0.4;
+  EXPECT_TRUE(gradcheck(
+      [&](const std::vector<Tensor>& in) {
+        Generator g(7);
+        m->generator = &g;
+        Tensor o = std::get<0>(m(in[0], in[0], in[0], kpm, false));
+        m->generator = nullptr;
+        return o;
+      },
+      {rnd({2, 4, 4}, 5)}));
 }
 
 TEST(MultiheadAttention, FusedCoreDropout) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -17,7 +18,6 @@
 #include "ember/ops/factory.h"
 #include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
-#include "ember/ops/random.h"
 #include "ember/ops/reduce.h"
 #include "kernels/cpu/softmax.h"
 
@@ -170,7 +170,8 @@ struct AttnShape {
 // through its strides (broadcast dims have stride 0) or null.
 template <typename T>
 void attn_forward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* mask,
-                  const int64_t* ms, const T* keep, T drop_scale, T scale, T* P, Rows<T> out) {
+                  const int64_t* ms, const uint8_t* keep, T drop_scale, T scale, T* P,
+                  Rows<T> out) {
   const int64_t L = a.tgt, S = a.src, D = a.hd;
   parallel_for_t(0, a.bsz * a.heads, 1, [&](int64_t b0, int64_t b1) {
     std::vector<T> dropped(keep ? L * S : 0);
@@ -196,8 +197,8 @@ void attn_forward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* 
       }
       const T* pv = pb;
       if (keep) {
-        const T* kb = keep + b * L * S;
-        for (int64_t j = 0; j < L * S; ++j) dropped[j] = pb[j] * kb[j] * drop_scale;
+        const uint8_t* kb = keep + b * L * S;
+        for (int64_t j = 0; j < L * S; ++j) dropped[j] = pb[j] * (T(kb[j]) * drop_scale);
         pv = dropped.data();
       }
       gemm<T>(false, false, L, D, S, T(1), pv, S, v.at(n, h, D), v.sl, T(0), out.at(n, h, D),
@@ -207,18 +208,19 @@ void attn_forward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* 
 }
 
 template <typename T>
-void attn_backward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* P, const T* keep,
-                   T drop_scale, T scale, Rows<T> go, Rows<T> dq, Rows<T> dk, Rows<T> dv) {
+void attn_backward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* P,
+                   const uint8_t* keep, T drop_scale, T scale, Rows<T> go, Rows<T> dq, Rows<T> dk,
+                   Rows<T> dv) {
   const int64_t L = a.tgt, S = a.src, D = a.hd;
   parallel_for_t(0, a.bsz * a.heads, 1, [&](int64_t b0, int64_t b1) {
     std::vector<T> dropped(keep ? L * S : 0), ds(L * S);
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t n = b / a.heads, h = b % a.heads;
       const T* pb = P + b * L * S;
-      const T* kb = keep ? keep + b * L * S : nullptr;
+      const uint8_t* kb = keep ? keep + b * L * S : nullptr;
       const T* pv = pb;
       if (keep) {
-        for (int64_t j = 0; j < L * S; ++j) dropped[j] = pb[j] * kb[j] * drop_scale;
+        for (int64_t j = 0; j < L * S; ++j) dropped[j] = pb[j] * (T(kb[j]) * drop_scale);
         pv = dropped.data();
       }
       const T* gob = go.at(n, h, D);
@@ -230,8 +232,8 @@ void attn_backward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T*
         T* g = ds.data() + i * S;
         const T* p = pb + i * S;
         if (kb) {
-          const T* kr = kb + i * S;
-          for (int64_t j = 0; j < S; ++j) g[j] *= kr[j] * drop_scale;
+          const uint8_t* kr = kb + i * S;
+          for (int64_t j = 0; j < S; ++j) g[j] *= T(kr[j]) * drop_scale;
         }
         T dot = 0;
         for (int64_t j = 0; j < S; ++j) dot += g[j] * p[j];
@@ -263,7 +265,9 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   }
   Tensor keep;
   const double drop_scale = dropout_p < 1.0 ? 1.0 / (1.0 - dropout_p) : 0.0;
-  if (dropout_p > 0.0) keep = bernoulli(full({bh, a.tgt, a.src}, 1.0 - dropout_p, opts), gen);
+  if (dropout_p > 0.0)  // 0/1 draws, one byte each
+    keep = empty({bh, a.tgt, a.src}, {.dtype = DType::UInt8, .device = q.device()})
+               .bernoulli_(1.0 - dropout_p, gen);
   Tensor P = empty({bh, a.tgt, a.src}, opts);
   Tensor out = empty(a.bf ? IntArrayRef{a.bsz, a.tgt, E} : IntArrayRef{a.tgt, a.bsz, E}, opts);
   const double scale = 1.0 / std::sqrt(static_cast<double>(a.hd));
@@ -271,7 +275,7 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
     using T = decltype(zero);
     attn_forward<T>(a, rows_of<T>(q, a.bf), rows_of<T>(k, a.bf), rows_of<T>(v, a.bf),
                     maskx.defined() ? static_cast<const T*>(maskx.data_ptr()) : nullptr, ms,
-                    keep.defined() ? static_cast<const T*>(keep.data_ptr()) : nullptr,
+                    keep.defined() ? static_cast<const uint8_t*>(keep.data_ptr()) : nullptr,
                     T(drop_scale), T(scale), static_cast<T*>(P.data_ptr()), rows_of<T>(out, a.bf));
   };
   if (dt == DType::Float32)
@@ -293,7 +297,7 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
           using T = decltype(zero);
           attn_backward<T>(a, rows_of<T>(q, a.bf), rows_of<T>(k, a.bf), rows_of<T>(v, a.bf),
                            static_cast<const T*>(P.data_ptr()),
-                           keep.defined() ? static_cast<const T*>(keep.data_ptr()) : nullptr,
+                           keep.defined() ? static_cast<const uint8_t*>(keep.data_ptr()) : nullptr,
                            T(drop_scale), T(scale), rows_of<T>(go, a.bf), rows_of<T>(dq, a.bf),
                            rows_of<T>(dk, a.bf), rows_of<T>(dv, a.bf));
         };
