@@ -374,45 +374,61 @@ TEST(Transformer, CustomEncoderAndUnbatched) {
   EXPECT_THROW(make<TransformerEncoder>(Handle<TransformerEncoderLayer>(plain), 2), RuntimeError);
 }
 
-// need_weights = false takes the fused core (one loop over batch x heads);
-// need_weights = true the composite of bmm / softmax / dropout ops. Both must
-// give the same outputs and gradients.
+// float32 / float64 CPU attention takes the fused core (one loop over batch x
+// heads); MhaArgs::fused = false forces torch's composite of bmm / softmax /
+// dropout ops. Both must give the same outputs, weights and gradients.
 TEST(MultiheadAttention, FusedCoreMatchesComposite) {
   const double inf = std::numeric_limits<double>::infinity();
   for (bool bf : {false, true})
     for (int masks = 0; masks < 4; ++masks)
-      for (bool cross : {false, true}) {
-        auto m = make<MultiheadAttention>(
-            8, 2, MultiheadAttentionOptions{.batch_first = bf, .dtype = kFloat64});
-        Tensor x = rnd(bf ? IntArrayRef{3, 5, 8} : IntArrayRef{5, 3, 8}, 1, false);
-        Tensor mem = rnd(bf ? IntArrayRef{3, 4, 8} : IntArrayRef{4, 3, 8}, 2, false);
-        const int64_t S = cross ? 4 : 5;
-        Tensor kpm, am;
-        if (masks & 1) {
-          kpm = zeros({3, S}, {.dtype = kBool});
-          kpm.narrow(1, 1, 1).fill_(true);
+      for (bool cross : {false, true})
+        for (int weights = 0; weights < 3; ++weights) {  // none, averaged, per head
+          auto m = make<MultiheadAttention>(
+              8, 2, MultiheadAttentionOptions{.batch_first = bf, .dtype = kFloat64});
+          Tensor x = rnd(bf ? IntArrayRef{3, 5, 8} : IntArrayRef{5, 3, 8}, 1, false);
+          Tensor mem = rnd(bf ? IntArrayRef{3, 4, 8} : IntArrayRef{4, 3, 8}, 2, false);
+          const int64_t S = cross ? 4 : 5;
+          functional::detail::MhaArgs a;
+          a.embed_dim_to_check = 8;
+          a.num_heads = 2;
+          a.in_proj_weight = m->in_proj_weight;
+          a.in_proj_bias = m->in_proj_bias;
+          a.out_proj_weight = m->out_proj->weight;
+          a.out_proj_bias = m->out_proj->bias;
+          a.batch_first = bf;
+          a.need_weights = weights > 0;
+          a.average_attn_weights = weights == 1;
+          if (masks & 1) {
+            a.key_padding_mask = zeros({3, S}, {.dtype = kBool});
+            a.key_padding_mask.narrow(1, 1, 1).fill_(true);
+          }
+          if (masks & 2) {
+            a.attn_mask = rnd({5, S}, 3, false);
+            a.attn_mask.narrow(1, 2, 1).fill_(-inf);
+          }
+          Tensor gw = rnd(weights == 2 ? IntArrayRef{3, 2, 5, S} : IntArrayRef{3, 5, S}, 4, false);
+          auto run = [&](bool fused) {
+            a.fused = fused;
+            Tensor xi = x.clone().requires_grad_(true), mi = mem.clone().requires_grad_(true);
+            const Tensor& kv = cross ? mi : xi;
+            auto [o, w] = functional::detail::mha_forward(xi, kv, kv, a);
+            m->zero_grad();
+            Tensor loss = (o * o).sum();
+            if (w.defined()) loss = loss + (w * gw).sum();
+            loss.backward();
+            std::vector<Tensor> r{o.detach(), xi.grad()};
+            if (w.defined()) r.push_back(w.detach());
+            if (cross) r.push_back(mi.grad());
+            for (const auto& p : m->parameters()) r.push_back(p.grad());
+            return r;
+          };
+          const auto fused = run(true), composite = run(false);
+          ASSERT_EQ(fused.size(), composite.size());
+          for (size_t i = 0; i < fused.size(); ++i)
+            EXPECT_TRUE(fused[i].allclose(composite[i], 1e-10, 1e-12))
+                << "bf " << bf << " masks " << masks << " cross " << cross << " weights " << weights
+                << " item " << i;
         }
-        if (masks & 2) {
-          am = rnd({5, S}, 3, false);
-          am.narrow(1, 2, 1).fill_(-inf);
-        }
-        auto run = [&](bool need_weights) {
-          Tensor xi = x.clone().requires_grad_(true), mi = mem.clone().requires_grad_(true);
-          const Tensor& kv = cross ? mi : xi;
-          Tensor o = std::get<0>(m(xi, kv, kv, kpm, need_weights, am));
-          m->zero_grad();
-          (o * o).sum().backward();
-          std::vector<Tensor> r{o.detach(), xi.grad()};
-          if (cross) r.push_back(mi.grad());
-          for (const auto& p : m->parameters()) r.push_back(p.grad());
-          return r;
-        };
-        const auto fused = run(false), composite = run(true);
-        ASSERT_EQ(fused.size(), composite.size());
-        for (size_t i = 0; i < fused.size(); ++i)
-          EXPECT_TRUE(fused[i].allclose(composite[i], 1e-10, 1e-12))
-              << "bf " << bf << " masks " << masks << " cross " << cross << " item " << i;
-      }
 }
 
 TEST(MultiheadAttention, FusedCoreOneRowAndUnbatched) {

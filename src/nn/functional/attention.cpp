@@ -167,17 +167,19 @@ struct AttnShape {
 
 // P (N * H, L, S) = softmax(scale q k^T + mask); out = dropout(P) v. keep:
 // the dropout's 0/1 draws (N * H, L, S) or null; mask: additive, read
-// through its strides (broadcast dims have stride 0) or null.
+// through its strides (broadcast dims have stride 0) or null; W: where
+// dropout(P) goes (the per-head attention weights) or null.
 template <typename T>
 void attn_forward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* mask,
-                  const int64_t* ms, const uint8_t* keep, T drop_scale, T scale, T* P,
+                  const int64_t* ms, const uint8_t* keep, T drop_scale, T scale, T* P, T* W,
                   Rows<T> out) {
   const int64_t L = a.tgt, S = a.src, D = a.hd;
   parallel_for_t(0, a.bsz * a.heads, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<T> dropped(keep ? L * S : 0);
+    std::vector<T> dropped(keep && !W ? L * S : 0);
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t n = b / a.heads, h = b % a.heads;
       T* pb = P + b * L * S;
+      T* wb = W ? W + b * L * S : dropped.data();
       gemm<T>(false, true, L, S, D, scale, q.at(n, h, D), q.sl, k.at(n, h, D), k.sl, T(0), pb, S);
       for (int64_t i = 0; i < L; ++i) {
         T* x = pb + i * S;
@@ -198,8 +200,10 @@ void attn_forward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* 
       const T* pv = pb;
       if (keep) {
         const uint8_t* kb = keep + b * L * S;
-        for (int64_t j = 0; j < L * S; ++j) dropped[j] = pb[j] * (T(kb[j]) * drop_scale);
-        pv = dropped.data();
+        for (int64_t j = 0; j < L * S; ++j) wb[j] = pb[j] * (T(kb[j]) * drop_scale);
+        pv = wb;
+      } else if (W) {
+        std::copy(pb, pb + L * S, wb);
       }
       gemm<T>(false, false, L, D, S, T(1), pv, S, v.at(n, h, D), v.sl, T(0), out.at(n, h, D),
               out.sl);
@@ -209,8 +213,8 @@ void attn_forward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* 
 
 template <typename T>
 void attn_backward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T* P,
-                   const uint8_t* keep, T drop_scale, T scale, Rows<T> go, Rows<T> dq, Rows<T> dk,
-                   Rows<T> dv) {
+                   const uint8_t* keep, T drop_scale, T scale, Rows<T> go, const T* gw,
+                   bool gw_averaged, Rows<T> dq, Rows<T> dk, Rows<T> dv) {
   const int64_t L = a.tgt, S = a.src, D = a.hd;
   parallel_for_t(0, a.bsz * a.heads, 1, [&](int64_t b0, int64_t b1) {
     std::vector<T> dropped(keep ? L * S : 0), ds(L * S);
@@ -227,9 +231,15 @@ void attn_backward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T*
       // dv = dropout(P)^T go; d dropout(P) = go v^T.
       gemm<T>(true, false, S, D, L, T(1), pv, S, gob, go.sl, T(0), dv.at(n, h, D), dv.sl);
       gemm<T>(false, true, L, S, D, T(1), gob, go.sl, v.at(n, h, D), v.sl, T(0), ds.data(), S);
-      // Through the dropout, then softmax's backward: P (dP - rowsum(dP P)).
+      // Plus the gradient of the returned weights (dropout(P), or its mean
+      // over the heads); then through the dropout and softmax's backward:
+      // P (dP - rowsum(dP P)).
+      const T* gwb = gw ? gw + (gw_averaged ? n : b) * L * S : nullptr;
+      const T gws = gw_averaged ? T(1) / T(a.heads) : T(1);
       for (int64_t i = 0; i < L; ++i) {
         T* g = ds.data() + i * S;
+        if (gwb)
+          for (int64_t j = 0; j < S; ++j) g[j] += gwb[i * S + j] * gws;
         const T* p = pb + i * S;
         if (kb) {
           const uint8_t* kr = kb + i * S;
@@ -251,9 +261,11 @@ void attn_backward(const AttnShape& a, Rows<T> q, Rows<T> k, Rows<T> v, const T*
 // The fused core: q (N, L, E) or (L, N, E) (bf), k and v likewise with S,
 // each with unit stride along E; mask: undefined or a float mask of q's dtype
 // broadcastable to (N * H, L, S) that does not require grad. Returns the
-// attention output in q's layout, contiguous.
-Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
-                       const AttnShape& a, double dropout_p, Generator* gen) {
+// attention output in q's layout, contiguous, and with need_weights the
+// weights after dropout, (N, L, S) averaged over the heads or (N, H, L, S).
+std::tuple<Tensor, Tensor> fused_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                           const Tensor& mask, const AttnShape& a, double dropout_p,
+                                           Generator* gen, bool need_weights, bool average) {
   const DType dt = q.dtype();
   const int64_t bh = a.bsz * a.heads, E = a.heads * a.hd;
   const TensorOptions opts{.dtype = dt, .device = q.device()};
@@ -269,6 +281,8 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
     keep = empty({bh, a.tgt, a.src}, {.dtype = DType::UInt8, .device = q.device()})
                .bernoulli_(1.0 - dropout_p, gen);
   Tensor P = empty({bh, a.tgt, a.src}, opts);
+  // Per-head weights (N, H, L, S), laid out as (N * H, L, S).
+  Tensor W = need_weights ? empty({a.bsz, a.heads, a.tgt, a.src}, opts) : Tensor();
   Tensor out = empty(a.bf ? IntArrayRef{a.bsz, a.tgt, E} : IntArrayRef{a.tgt, a.bsz, E}, opts);
   const double scale = 1.0 / std::sqrt(static_cast<double>(a.hd));
   auto forward = [&](auto zero) {
@@ -276,30 +290,44 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
     attn_forward<T>(a, rows_of<T>(q, a.bf), rows_of<T>(k, a.bf), rows_of<T>(v, a.bf),
                     maskx.defined() ? static_cast<const T*>(maskx.data_ptr()) : nullptr, ms,
                     keep.defined() ? static_cast<const uint8_t*>(keep.data_ptr()) : nullptr,
-                    T(drop_scale), T(scale), static_cast<T*>(P.data_ptr()), rows_of<T>(out, a.bf));
+                    T(drop_scale), T(scale), static_cast<T*>(P.data_ptr()),
+                    W.defined() ? static_cast<T*>(W.data_ptr()) : nullptr, rows_of<T>(out, a.bf));
   };
   if (dt == DType::Float32)
     forward(0.0f);
   else
     forward(0.0);
-  if (!autograd::grad_needed(q, k, v)) return out;
+  Tensor weights;
+  if (need_weights)
+    weights =
+        average ? autograd::untracked([&] { return W.sum({1}).div(static_cast<double>(a.heads)); })
+                : W;
+  if (!autograd::grad_needed(q, k, v)) return {out, weights};
 
   auto node = autograd::make_node(
       "ScaledDotProductAttentionBackward0",
-      [a, drop_scale, scale](autograd::FormulaNodeBase& n, autograd::variable_list& grads) {
+      [a, drop_scale, scale, average](autograd::FormulaNodeBase& n,
+                                      autograd::variable_list& grads) {
         const Tensor q = n.saved(0), k = n.saved(1), v = n.saved(2), P = n.saved(3),
                      keep = n.saved(4);
-        if (!grads[0].defined()) return autograd::variable_list(3);
-        const Tensor go = grads[0].contiguous();
+        const bool has_gw = grads.size() > 1 && grads[1].defined();
+        if (!grads[0].defined() && !has_gw) return autograd::variable_list(3);
         const TensorOptions o{.dtype = q.dtype(), .device = q.device()};
+        const Tensor go = grads[0].defined()
+                              ? grads[0].contiguous()
+                              : zeros(a.bf ? IntArrayRef{a.bsz, a.tgt, a.heads * a.hd}
+                                           : IntArrayRef{a.tgt, a.bsz, a.heads * a.hd},
+                                      o);
+        const Tensor gw = has_gw ? grads[1].contiguous() : Tensor();
         Tensor dq = empty(q.sizes(), o), dk = empty(k.sizes(), o), dv = empty(v.sizes(), o);
         auto backward = [&](auto zero) {
           using T = decltype(zero);
           attn_backward<T>(a, rows_of<T>(q, a.bf), rows_of<T>(k, a.bf), rows_of<T>(v, a.bf),
                            static_cast<const T*>(P.data_ptr()),
                            keep.defined() ? static_cast<const uint8_t*>(keep.data_ptr()) : nullptr,
-                           T(drop_scale), T(scale), rows_of<T>(go, a.bf), rows_of<T>(dq, a.bf),
-                           rows_of<T>(dk, a.bf), rows_of<T>(dv, a.bf));
+                           T(drop_scale), T(scale), rows_of<T>(go, a.bf),
+                           has_gw ? static_cast<const T*>(gw.data_ptr()) : nullptr, average,
+                           rows_of<T>(dq, a.bf), rows_of<T>(dk, a.bf), rows_of<T>(dv, a.bf));
         };
         if (q.dtype() == DType::Float32)
           backward(0.0f);
@@ -314,7 +342,8 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   node->save(P);
   node->save(keep);
   autograd::set_history(out, node);
-  return out;
+  if (weights.defined()) autograd::set_history(weights, node);
+  return {out, weights};
 }
 
 }  // namespace
@@ -503,7 +532,7 @@ std::tuple<Tensor, Tensor> mha_forward(const Tensor& query_in, const Tensor& key
 
   // ---- the fused core where it applies (see fused_attention)
   const bool fusable =
-      !a.need_weights && !with_bias_kv && !a.add_zero_attn && !a.static_k.defined() &&
+      a.fused && !with_bias_kv && !a.add_zero_attn && !a.static_k.defined() &&
       !a.static_v.defined() && query.device() == kCPU &&
       (q.dtype() == DType::Float32 || q.dtype() == DType::Float64) && k.dtype() == q.dtype() &&
       v.dtype() == q.dtype() && q.stride(2) == 1 && k.stride(2) == 1 && v.stride(2) == 1 &&
@@ -517,13 +546,17 @@ std::tuple<Tensor, Tensor> mha_forward(const Tensor& query_in, const Tensor& key
   if (fusable) {
     const Tensor mask = merge_masks(attn_mask, kpm);
     if (!mask.defined() || mask.dtype() == q.dtype()) {
-      Tensor out = fused_attention(q, k, v, mask, {bsz, num_heads, tgt_len, src_len, head_dim, bf},
-                                   a.training ? a.dropout_p : 0.0, a.gen);
+      auto [out, weights] = fused_attention(
+          q, k, v, mask, {bsz, num_heads, tgt_len, src_len, head_dim, bf},
+          a.training ? a.dropout_p : 0.0, a.gen, a.need_weights, a.average_attn_weights);
       out =
           linear(out, a.out_proj_weight,
                  a.out_proj_bias.defined() ? std::optional<Tensor>(a.out_proj_bias) : std::nullopt);
-      if (!is_batched) out = out.squeeze(1);
-      return {out, Tensor()};
+      if (!is_batched) {
+        out = out.squeeze(1);
+        if (weights.defined()) weights = weights.squeeze(0);
+      }
+      return {out, weights};
     }
   }
 

@@ -12,13 +12,13 @@
 // (attn_mask shapes) are RuntimeErrors.
 //
 // Computation: the input projections are one GEMM when query, key and value
-// are the same tensor (two when key is value). With need_weights = false
-// (what the Transformer layers ask for), float32 / float64 CPU tensors and no
-// bias_k / add_zero_attn / static_k, the attention runs as one fused op
-// (backward node "ScaledDotProductAttentionBackward0"): per (batch, head)
-// GEMMs reading q, k, v where the projection wrote them, mask + softmax +
-// dropout in place, the output written in the caller's layout. Otherwise it
-// is torch's composite (baddbmm, softmax, dropout, bmm), whose weights it returns.
+// are the same tensor (two when key is value). For float32 / float64 CPU
+// tensors without bias_k / add_zero_attn / static_k, the attention runs as
+// one fused op (backward node "ScaledDotProductAttentionBackward0", outputs
+// the attention output and the weights): per (batch, head) GEMMs reading q,
+// k, v where the projection wrote them, mask + softmax + dropout in place,
+// the output written in the caller's layout. Otherwise it is torch's
+// composite (baddbmm, softmax, dropout, bmm).
 #include <tuple>
 
 #include "ember/core/generator.h"
@@ -60,6 +60,7 @@ struct MhaArgs {
   bool average_attn_weights = true;
   bool batch_first = false;
   Generator* gen = nullptr;
+  bool fused = true;  // false: always torch's composite (tests compare the two)
 };
 std::tuple<Tensor, Tensor> mha_forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                        const MhaArgs& a);
