@@ -9,6 +9,9 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
 
 #include "autograd/record.h"
 #include "ember/core/error.h"
