@@ -26,10 +26,13 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
 
   rnn:      bench/rnn_bench against PyTorch: LSTM and GRU(256, 512, num_layers=2) on
             (T=50, N=32, 256), forward (no_grad) and forward + backward.
+  transformer: bench/transformer_bench against PyTorch: TransformerEncoderLayer(512, 8, 2048,
+            batch_first) forward + backward (train, dropout 0.1) and eval forward on (8, 128, 512),
+            MultiheadAttention forward + backward.
   train:    bench/fashion_mnist.py: one epoch of the Fashion-MNIST example in PyTorch and
             ember, one after the other: training time, images/s, time per phase, accuracy.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim|rnn|train]
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim|rnn|transformer|train]
 """
 import argparse
 import json
@@ -690,6 +693,56 @@ def rnn_suite(args):
         print(f"| {name} | {fmt_time(e)} | {fmt_time(t)} | {t / e:.2f}x |")
 
 
+def torch_transformer_cases():
+    """PyTorch's side of bench/transformer_bench.cpp (same names)."""
+    layer = torch.nn.TransformerEncoderLayer(512, 8, 2048, batch_first=True)  # dropout 0.1, train
+    x = torch.randn(8, 128, 512, requires_grad=True)
+    g = torch.ones(8, 128, 512)
+
+    def encoder_layer_fwd_bwd():
+        layer(x).backward(g)
+        layer.zero_grad(set_to_none=True)
+        x.grad = None
+    ev = torch.nn.TransformerEncoderLayer(512, 8, 2048, batch_first=True).eval()
+    xe = torch.randn(8, 128, 512)
+
+    def encoder_layer_fwd_eval():
+        with torch.no_grad():
+            ev(xe)
+    mha = torch.nn.MultiheadAttention(512, 8, dropout=0.1, batch_first=True)
+
+    def mha_fwd_bwd():
+        mha(x, x, x, need_weights=False)[0].backward(g)
+        mha.zero_grad(set_to_none=True)
+        x.grad = None
+    return {"encoder_layer_fwd_bwd": encoder_layer_fwd_bwd,
+            "encoder_layer_fwd_eval": encoder_layer_fwd_eval, "mha_fwd_bwd": mha_fwd_bwd}
+
+
+def transformer_suite(args):
+    """ember and PyTorch alternate case by case, args.rounds times (issue 5 target:
+    encoder_layer_fwd_bwd PyTorch/ember >= 1.5)."""
+    print("\n## transformer: TransformerEncoderLayer(512, 8, 2048, batch_first=True) on (8, 128, 512)",
+          flush=True)
+    exe = os.path.join(args.build, "bench", "transformer_bench")
+    rows = []
+    for name, fn in torch_transformer_cases().items():
+        es, ts = [], []
+        for _ in range(args.rounds):
+            es.append(run_gbench(exe, args.threads, args.reps, only=name)[0][name][0])
+            ts.append(time_torch(fn, args.reps, min_time=1.0))
+        e, t = statistics.median(es), statistics.median(ts)
+        rows.append((name, e, t))
+        print(f"  measured {name}", file=sys.stderr, flush=True)
+    print("| case | ember | PyTorch | PyTorch/ember |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, e, t in rows:
+        print(f"| {name} | {fmt_time(e)} | {fmt_time(t)} | {t / e:.2f}x |")
+    e, t = rows[0][1], rows[0][2]
+    print(f"target encoder_layer_fwd_bwd: PyTorch/ember >= 1.50: {t / e:.2f}x, "
+          f"{'met' if t / e >= 1.5 else 'NOT met'}")
+
+
 def train_suite(args):
     """One epoch of Fashion-MNIST in PyTorch and ember: bench/fashion_mnist.py."""
     print("\n## train: one Fashion-MNIST epoch (bench/fashion_mnist.py)", flush=True)
@@ -705,7 +758,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "rnn", "train"),
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "rnn", "transformer", "train"),
                     default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -724,6 +777,8 @@ def main():
         optim_suite(args)
     if args.suite in ("all", "rnn"):
         rnn_suite(args)
+    if args.suite in ("all", "transformer"):
+        transformer_suite(args)
     if args.suite in ("all", "train"):
         train_suite(args)
 
