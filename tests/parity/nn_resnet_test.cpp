@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -98,6 +99,11 @@ struct Run {
   DType dtype;
   bool channels_last;
 };
+
+void PrintTo(const Run& r, std::ostream* os) {
+  *os << (r.dtype == kFloat64 ? "float64" : "float32")
+      << (r.channels_last ? " channels_last" : " NCHW");
+}
 
 class ResNet18Step : public ::testing::TestWithParam<Run> {};
 
