@@ -2,7 +2,6 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include <cstdlib>
 #include <initializer_list>
 #include <list>
 #include <memory>
@@ -203,26 +202,6 @@ ActivationMds activation_mds(IntArrayRef src_sizes, IntArrayRef dst_sizes, bool 
   return {any_md(src_sizes), any_md(dst_sizes)};
 }
 
-// Whether a primitive is oneDNN's reference (slow, scalar) implementation.
-template <typename Pd>
-bool is_ref(const Pd& pd) {
-  return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
-}
-
-// NCHW activations: the tensors' own layout first (oneDNN's gemm-based
-// convolution reads and writes them in place), which spares the two to five
-// activation reorders per convolution and pass that the blocked formats cost
-// (they took more time than the convolutions themselves in a ResNet-18
-// training step); the blocked formats when only a reference
-// implementation takes plain ones.
-bool plain_nchw_first() {
-  static const bool on = [] {
-    const char* e = std::getenv("EMBER_CONV_NCHW_BLOCKED");
-    return !(e && e[0] == '1');
-  }();
-  return on;
-}
-
 dnnl::convolution_forward::primitive_desc forward_pd(dnnl::prop_kind kind, const ActivationMds& a,
                                                      const memory::desc& w, const memory::desc& b,
                                                      const Geometry& g) {
@@ -268,17 +247,9 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
   auto e = fwd_cache().get(key.s, [&] {
     const Geometry g(p);
     const memory::desc b = bias.defined() ? any_md(bias.sizes()) : memory::desc();
-    const memory::desc w = any_weight_md(weight, p.groups);
-    if (!cl && plain_nchw_first()) {
-      try {
-        auto pd =
-            forward_pd(dnnl::prop_kind::forward_inference, {user_md(input), user_md(out)}, w, b, g);
-        if (!is_ref(pd)) return FwdEntry{pd, dnnl::convolution_forward(pd)};
-      } catch (const dnnl::error&) {
-      }
-    }
     auto pd = forward_pd(dnnl::prop_kind::forward_inference,
-                         activation_mds(input.sizes(), out.sizes(), cl), w, b, g);
+                         activation_mds(input.sizes(), out.sizes(), cl),
+                         any_weight_md(weight, p.groups), b, g);
     return FwdEntry{pd, dnnl::convolution_forward(pd)};
   });
   memory src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
@@ -310,21 +281,12 @@ BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_
   key.add(weight);
   auto e = bwd_data_cache().get(key.s, [&] {
     const Geometry g(p);
+    const ActivationMds a = activation_mds(grad_input.sizes(), grad_out.sizes(), cl);
     const memory::desc w = any_weight_md(weight, p.groups);
-    auto make_pd = [&](const ActivationMds& a) {
-      auto hint = forward_pd(dnnl::prop_kind::forward_training, a, w, memory::desc(), g);
-      dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, a.src, w, a.dst,
-                                              g.strides, g.dilates, g.pad_l, g.pad_r);
-      return dnnl::convolution_backward_data::primitive_desc(d, engine(), hint);
-    };
-    if (!cl && plain_nchw_first()) {
-      try {
-        auto pd = make_pd({user_md(grad_input), user_md(grad_out)});
-        if (!is_ref(pd)) return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
-      } catch (const dnnl::error&) {
-      }
-    }
-    auto pd = make_pd(activation_mds(grad_input.sizes(), grad_out.sizes(), cl));
+    auto hint = forward_pd(dnnl::prop_kind::forward_training, a, w, memory::desc(), g);
+    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, a.src, w, a.dst,
+                                            g.strides, g.dilates, g.pad_l, g.pad_r);
+    dnnl::convolution_backward_data::primitive_desc pd(d, engine(), hint);
     return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
   });
   memory diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
@@ -371,7 +333,8 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
       // implementation takes them.
       try {
         auto pd = make_pd({shared->diff_src, shared->diff_dst.get_desc()});
-        if (!is_ref(pd)) return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+        if (std::string(pd.impl_info_str()).rfind("ref", 0) != 0)
+          return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
       } catch (const dnnl::error&) {
       }
     }
