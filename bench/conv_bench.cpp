@@ -1,7 +1,7 @@
 // conv2d forward and forward+backward on the ResNet-18 (CIFAR) shapes, batch
 // 16, NCHW and channels_last, 2 threads. Arguments: (C_in, C_out, H, kernel,
-// stride, channels_last). PyTorch's side in the same run (a "conv" suite in
-// bench/run.py) is not written yet.
+// stride, channels_last). PyTorch's side in the same run: the "conv" suite of
+// bench/run.py. The whole training step: bench/resnet_bench.cpp.
 #include <benchmark/benchmark.h>
 
 #include "ember/ember.h"

@@ -71,10 +71,30 @@ std::vector<Moments> moments_impl(const Tensor& x) {
       const T* base = p + n * v.sn;
       std::vector<double> shift(v.c), s1(v.c, 0.0), s2(v.c, 0.0);
       for (int64_t c = 0; c < v.c; ++c) shift[c] = static_cast<double>(base[s0 * v.ss + c]);
-      for (int64_t s = s0; s < s1e; ++s) {
-        const T* row = base + s * v.ss;
+      // Blocks of kBlock channels down the rows: the block's sums stay in
+      // registers (a whole row of C sums would go through memory per row).
+      constexpr int64_t kBlock = 16;
+      int64_t c0 = 0;
+      for (; c0 + kBlock <= v.c; c0 += kBlock) {
+        double a1[kBlock] = {}, a2[kBlock] = {}, sh[kBlock];
+        for (int64_t j = 0; j < kBlock; ++j) sh[j] = shift[c0 + j];
+        for (int64_t s = s0; s < s1e; ++s) {
+          const T* row = base + s * v.ss + c0;
 #pragma omp simd
-        for (int64_t c = 0; c < v.c; ++c) {
+          for (int64_t j = 0; j < kBlock; ++j) {
+            const double d = static_cast<double>(row[j]) - sh[j];
+            a1[j] += d;
+            a2[j] += d * d;
+          }
+        }
+        for (int64_t j = 0; j < kBlock; ++j) {
+          s1[c0 + j] = a1[j];
+          s2[c0 + j] = a2[j];
+        }
+      }
+      for (int64_t s = s0; s < s1e && c0 < v.c; ++s) {
+        const T* row = base + s * v.ss;
+        for (int64_t c = c0; c < v.c; ++c) {
           const double d = static_cast<double>(row[c]) - shift[c];
           s1[c] += d;
           s2[c] += d * d;
@@ -132,11 +152,30 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
       const int64_t n = item / k, s0 = (item % k) * per, s1e = std::min(v.s, s0 + per);
       double* a = pa.data() + item * v.c;
       double* b = pb.data() + item * v.c;
-      for (int64_t s = s0; s < s1e; ++s) {
+      // Blocks of channels down the rows, sums in registers (as moments_impl).
+      constexpr int64_t kBlock = 16;
+      int64_t c0 = 0;
+      for (; c0 + kBlock <= v.c; c0 += kBlock) {
+        double a1[kBlock] = {}, b1[kBlock] = {};
+        for (int64_t s = s0; s < s1e; ++s) {
+          const T* rx = px + n * v.sn + s * v.ss + c0;
+          const T* rg = pg + n * g.sn + s * g.ss + c0;
+#pragma omp simd
+          for (int64_t j = 0; j < kBlock; ++j) {
+            const double d = static_cast<double>(rg[j]);
+            a1[j] += d;
+            b1[j] += d * static_cast<double>(rx[j]);
+          }
+        }
+        for (int64_t j = 0; j < kBlock; ++j) {
+          a[c0 + j] = a1[j];
+          b[c0 + j] = b1[j];
+        }
+      }
+      for (int64_t s = s0; s < s1e && c0 < v.c; ++s) {
         const T* rx = px + n * v.sn + s * v.ss;
         const T* rg = pg + n * g.sn + s * g.ss;
-#pragma omp simd
-        for (int64_t c = 0; c < v.c; ++c) {
+        for (int64_t c = c0; c < v.c; ++c) {
           const double d = static_cast<double>(rg[c]);
           a[c] += d;
           b[c] += d * static_cast<double>(rx[c]);
@@ -156,11 +195,20 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
     const T* qx = px + n * v.sn + c * v.sc;
     const T* qg = pg + n * g.sn + c * g.sc;
     double a = 0, b = 0;
+    if (g.ss == 1 && v.ss == 1) {  // NCHW planes: unit stride, vectorised loads
 #pragma omp simd reduction(+ : a, b)
-    for (int64_t s = 0; s < v.s; ++s) {
-      const double d = static_cast<double>(qg[s * g.ss]);
-      a += d;
-      b += d * static_cast<double>(qx[s * v.ss]);
+      for (int64_t s = 0; s < v.s; ++s) {
+        const double d = static_cast<double>(qg[s]);
+        a += d;
+        b += d * static_cast<double>(qx[s]);
+      }
+    } else {
+#pragma omp simd reduction(+ : a, b)
+      for (int64_t s = 0; s < v.s; ++s) {
+        const double d = static_cast<double>(qg[s * g.ss]);
+        a += d;
+        b += d * static_cast<double>(qx[s * v.ss]);
+      }
     }
     sdy[i] = a;
     sdyx[i] = b;
@@ -183,11 +231,20 @@ void fma_impl(const Tensor& out, const Tensor& a, const double* ka, const Tensor
       const int64_t k = per_n ? n * C : 0;
       T* ro = po + n * vo.sn + s * vo.ss;
       const T* ra = pa + n * va.sn + s * va.ss;
-      const T* rb = has_b ? pb + n * vb.sn + s * vb.ss : nullptr;
-      for (int64_t c = 0; c < C; ++c) {
-        double r = static_cast<double>(ra[c]) * ka[k + c] + k0[k + c];
-        if (has_b) r += static_cast<double>(rb[c]) * kb[k + c];
-        ro[c] = static_cast<T>(r);
+      const double* A = ka + k;
+      const double* K = k0 + k;
+      // Two branch-free loops over the row of C channels, so both vectorise.
+      if (has_b) {
+        const T* rb = pb + n * vb.sn + s * vb.ss;
+        const double* B = kb + k;
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c)
+          ro[c] = static_cast<T>(static_cast<double>(ra[c]) * A[c] +
+                                 static_cast<double>(rb[c]) * B[c] + K[c]);
+      } else {
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c)
+          ro[c] = static_cast<T>(static_cast<double>(ra[c]) * A[c] + K[c]);
       }
     });
     return;
