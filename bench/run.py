@@ -29,10 +29,12 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
   transformer: bench/transformer_bench against PyTorch: TransformerEncoderLayer(512, 8, 2048,
             batch_first) forward + backward (train, dropout 0.1) and eval forward on (8, 128, 512),
             MultiheadAttention forward + backward.
+  resnet:   bench/resnet_bench against PyTorch: one ResNet-18 (CIFAR form) SGD training step,
+            batch 16, NCHW and channels_last (examples/models/resnet18.h).
   train:    bench/fashion_mnist.py: one epoch of the Fashion-MNIST example in PyTorch and
             ember, one after the other: training time, images/s, time per phase, accuracy.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim|rnn|transformer|train]
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim|rnn|transformer|resnet|train]
 """
 import argparse
 import json
@@ -743,6 +745,66 @@ def transformer_suite(args):
           f"{'met' if t / e >= 1.5 else 'NOT met'}")
 
 
+def torch_resnet_step(cl):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity"))
+    from gen_nn_resnet import ResNet
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    model = ResNet()
+    x, target = torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,))
+    if cl:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), target).backward()
+        opt.step()
+    return step
+
+
+def resnet_suite(args):
+    """bench/resnet_bench against PyTorch: one ResNet-18 (CIFAR) SGD training step, batch 16,
+    NCHW and channels_last, alternating args.rounds times."""
+    print("\n## resnet: ResNet-18 (CIFAR form) training step, batch 16 of 3x32x32, SGD momentum 0.9",
+          flush=True)
+    exe = os.path.join(args.build, "bench", "resnet_bench")
+    env = dict(os.environ, EMBER_BENCH_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+    load_before = os.getloadavg()[0]
+    ember_s, torch_s = {0: [], 1: []}, {0: [], 1: []}
+    steps = {cl: torch_resnet_step(cl) for cl in (0, 1)}
+    for r in range(args.rounds):
+        out = subprocess.run([exe, "--benchmark_format=json", f"--benchmark_repetitions={args.reps}",
+                              "--benchmark_min_time=0.01"], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        for b in json.loads(out)["benchmarks"]:
+            if b.get("run_type") == "iteration":
+                ember_s[int(b["run_name"].split("/")[1])].append(b["real_time"] / 1e3)  # ms -> s
+        for cl in (0, 1):
+            steps[cl]()
+            for _ in range(args.reps):
+                t0 = time.perf_counter()
+                steps[cl]()
+                torch_s[cl].append(time.perf_counter() - t0)
+        print(f"  resnet round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
+    print(f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+    print("| format | ember | PyTorch | PyTorch/ember |\n| --- | ---: | ---: | ---: |")
+    med = {}
+    for cl in (0, 1):
+        e, t = statistics.median(ember_s[cl]), statistics.median(torch_s[cl])
+        med[cl] = e
+        name = "channels_last" if cl else "NCHW"
+        print(f"| {name} | {e * 1e3:.0f} ms | {t * 1e3:.0f} ms | {t / e:.2f}x |")
+    for cl in (0, 1):
+        name = "channels_last" if cl else "NCHW"
+        r = statistics.median(torch_s[cl]) / med[cl]
+        print(f"target {name}: at least 1.5x faster than PyTorch: {r:.2f}x, {'met' if r >= 1.5 else 'NOT met'}")
+    print(f"target: ember channels_last faster than ember NCHW: {med[0] / med[1]:.2f}x, "
+          f"{'met' if med[1] < med[0] else 'NOT met'}")
+
+
 def train_suite(args):
     """One epoch of Fashion-MNIST in PyTorch and ember: bench/fashion_mnist.py."""
     print("\n## train: one Fashion-MNIST epoch (bench/fashion_mnist.py)", flush=True)
@@ -758,7 +820,8 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "rnn", "transformer", "train"),
+    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "rnn", "transformer", "resnet",
+                                            "train"),
                     default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -779,6 +842,8 @@ def main():
         rnn_suite(args)
     if args.suite in ("all", "transformer"):
         transformer_suite(args)
+    if args.suite in ("all", "resnet"):
+        resnet_suite(args)
     if args.suite in ("all", "train"):
         train_suite(args)
 
