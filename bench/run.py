@@ -820,9 +820,9 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
-    ap.add_argument("--suite", choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "rnn", "transformer", "resnet",
-                                            "train"),
-                    default="all")
+    ap.add_argument("--suite", default="all",
+                    choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "rnn",
+                             "transformer", "resnet", "train"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"threads={args.threads} torch={torch.__version__}; medians of {args.reps} repetitions", flush=True)
