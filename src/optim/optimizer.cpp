@@ -233,12 +233,27 @@ struct Slot {
   int64_t n;
 };
 
-// The params of a group that have a grad, with their contiguous working copies.
+// The params of a group that have a grad. The update loops run over memory
+// order, so the working copy of a parameter is the parameter itself whenever
+// its elements are dense (contiguous or channels_last alike), and its grad and
+// state buffers are brought to the same strides.
 struct Item {
   Tensor param;  // the parameter
-  Tensor work;   // param itself when contiguous, else a contiguous copy written back
-  Tensor grad;   // contiguous grad of the same dtype
+  Tensor work;   // param itself when dense, else a contiguous copy written back
+  Tensor grad;   // grad of the same dtype, with work's strides
 };
+
+bool same_layout(const Tensor& a, const Tensor& b) {
+  return a.numel() <= 1 || (a.strides() == b.strides() && a.is_non_overlapping_and_dense());
+}
+
+// t as a tensor of work's strides: t itself, or a copy.
+Tensor like_work(const Tensor& t, const Tensor& work) {
+  if (same_layout(t, work)) return t;
+  Tensor c = empty_like(work);
+  c.copy_(t);
+  return c;
+}
 
 std::vector<Item> collect(const ParamGroup& group, const char* name) {
   std::vector<Item> items;
@@ -249,18 +264,35 @@ std::vector<Item> collect(const ParamGroup& group, const char* name) {
                 ": ember supports float32 and float64 parameters, got ", dtype_name(p.dtype()));
     EMBER_CHECK(g.dtype() == p.dtype(), RuntimeError, name, ": grad dtype ", dtype_name(g.dtype()),
                 " differs from the parameter's ", dtype_name(p.dtype()));
-    Item it{p, p.is_contiguous() ? p : p.contiguous(), g.contiguous()};
-    items.push_back(std::move(it));
+    Tensor work = p.is_non_overlapping_and_dense() ? p : p.contiguous();
+    Tensor grad = like_work(g, work);
+    items.push_back(Item{p, std::move(work), std::move(grad)});
   }
   return items;
 }
 
-void write_back(const std::vector<Item>& items) {
-  for (auto it : items)
-    if (it.work.impl() != it.param.impl()) it.param.copy_(it.work);
+// A state buffer in the working layout (a buffer loaded from a state_dict may
+// have other strides than the parameter): replaced by a copy if needed.
+Tensor& matched(OrderedDict<Tensor>& st, const std::string& key, const Tensor& work) {
+  Tensor& b = st.at(key);
+  if (b.defined() && !same_layout(b, work)) b = like_work(b, work);
+  return b;
 }
 
-Tensor zeros_for(const Tensor& p) { return zeros(p.sizes(), TensorOptions{.dtype = p.dtype()}); }
+// Parameters updated in place get a new version, as torch's in-place updates
+// do; copies are written back (copy_ bumps the version).
+void write_back(const std::vector<Item>& items) {
+  for (auto it : items) {  // copy_ is non-const on the handle
+    if (it.work.impl() != it.param.impl())
+      it.param.copy_(it.work);
+    else
+      it.param.impl()->bump_version();
+  }
+}
+
+// torch.zeros_like(p, memory_format=torch.preserve_format): a channels_last
+// parameter gets channels_last state.
+Tensor zeros_for(const Tensor& p) { return zeros_like(p); }
 
 // Runs f(slot, lo, hi) over the elements of all slots, split across threads.
 template <typename T, typename F>
@@ -374,7 +406,7 @@ void SGD::step_group(ParamGroup& group) {
         st.insert("momentum_buffer", zeros_for(items[i].param));
         first[i] = 1;
       }
-      bufs[i] = st.at("momentum_buffer");
+      bufs[i] = matched(st, "momentum_buffer", items[i].work);
     } else {
       st.insert("momentum_buffer", Tensor());
     }
@@ -487,8 +519,9 @@ void Adam::step_group(ParamGroup& group) {
     const double bc1 = 1 - std::pow(beta1, step), bc2 = 1 - std::pow(beta2, step);
     step_size[i] = lr / bc1;
     bc2_sqrt[i] = std::sqrt(bc2);
-    bufs[i] = {st.at("exp_avg"), st.at("exp_avg_sq")};
-    if (amsgrad) bufs[i].push_back(st.at("max_exp_avg_sq"));
+    const Tensor& w = items[i].work;
+    bufs[i] = {matched(st, "exp_avg", w), matched(st, "exp_avg_sq", w)};
+    if (amsgrad) bufs[i].push_back(matched(st, "max_exp_avg_sq", w));
   }
   const bool decoupled = decoupled_;
   for_dtypes([&](auto tag) {
@@ -593,7 +626,7 @@ void Adadelta::step_group(ParamGroup& group) {
       st.insert("square_avg", zeros_for(items[i].param));
       st.insert("acc_delta", zeros_for(items[i].param));
     }
-    bufs[i] = {st.at("square_avg"), st.at("acc_delta")};
+    bufs[i] = {matched(st, "square_avg", items[i].work), matched(st, "acc_delta", items[i].work)};
     bump_int_step(st);
   }
   for_dtypes([&](auto tag) {
@@ -671,7 +704,7 @@ Adagrad::Adagrad(std::vector<ParamGroup> groups, const AdagradOptions& o)
     for (const Tensor& p : g.params) {
       auto& st = state(p);
       st.insert("step", scalar_tensor(0.0, TensorOptions{.dtype = kFloat32}));
-      st.insert("sum", full(p.sizes(), init, TensorOptions{.dtype = p.dtype()}));
+      st.insert("sum", full_like(p, init));
     }
   }
 }
@@ -687,14 +720,13 @@ void Adagrad::step_group(ParamGroup& group) {
     auto& st = state(items[i].param);
     if (st.empty()) {  // a group added after construction
       st.insert("step", scalar_tensor(0.0, TensorOptions{.dtype = kFloat32}));
-      st.insert("sum", full(items[i].param.sizes(), group.number("initial_accumulator_value"),
-                            TensorOptions{.dtype = items[i].param.dtype()}));
+      st.insert("sum", full_like(items[i].param, group.number("initial_accumulator_value")));
     }
     float* sp = st.at("step").data_ptr<float>();
     *sp += 1.0f;
     const double step = *sp;
     clr[i] = lr / (1 + (step - 1) * lr_decay);
-    sums[i] = st.at("sum");
+    sums[i] = matched(st, "sum", items[i].work);
   }
   for_dtypes([&](auto tag) {
     using T = decltype(tag);
@@ -777,8 +809,10 @@ void RMSprop::step_group(ParamGroup& group) {
       if (momentum > 0) st.insert("momentum_buffer", zeros_for(items[i].param));
       if (centered) st.insert("grad_avg", zeros_for(items[i].param));
     }
-    bufs[i] = {st.at("square_avg"), momentum > 0 ? st.at("momentum_buffer") : Tensor(),
-               centered ? st.at("grad_avg") : Tensor()};
+    const Tensor& w = items[i].work;
+    bufs[i] = {matched(st, "square_avg", w),
+               momentum > 0 ? matched(st, "momentum_buffer", w) : Tensor(),
+               centered ? matched(st, "grad_avg", w) : Tensor()};
     bump_int_step(st);
   }
   for_dtypes([&](auto tag) {

@@ -144,6 +144,45 @@ TEST(Optimizer, NonContiguousAndFloat32Params) {
   EXPECT_EQ(pt.tolist<float>(), (std::vector<float>{0, 1, 2, 3, 4, 5}));  // written in place
 }
 
+// A channels_last parameter is updated in place over its memory (same storage,
+// version bumped), its state is channels_last as torch's zeros_like, and the
+// values equal a contiguous run; a contiguous buffer loaded from a state_dict
+// is brought to the parameter's layout.
+TEST(Optimizer, ChannelsLastParamsUpdateInPlace) {
+  manual_seed(4);
+  Tensor w0 = randn({4, 3, 2, 2}), g0 = randn({4, 3, 2, 2});
+  auto run = [&](bool cl, bool load_contiguous_state) {
+    Tensor p = (cl ? w0.contiguous(kChannelsLast) : w0.clone()).requires_grad_(true);
+    p.set_grad(cl ? g0.contiguous(kChannelsLast) : g0.clone());
+    optim::SGD opt({p}, {.lr = 0.1, .momentum = 0.9});
+    if (load_contiguous_state) {
+      optim::SGD warm({w0.clone().requires_grad_(true)}, {.lr = 0.1, .momentum = 0.9});
+      warm.param_groups()[0].params[0].set_grad(g0.clone());
+      warm.step();
+      opt.load_state_dict(warm.state_dict());
+      EXPECT_TRUE(opt.state(p).at("momentum_buffer").is_contiguous());
+    }
+    const void* data = p.data_ptr();
+    const auto version = p._version();
+    opt.step();
+    opt.step();
+    EXPECT_EQ(p.data_ptr(), data);
+    EXPECT_GT(p._version(), version);
+    const Tensor& buf = opt.state(p).at("momentum_buffer");
+    EXPECT_EQ(buf.is_contiguous(kChannelsLast), cl);
+    return std::make_pair(p.detach().contiguous(), buf.contiguous());
+  };
+  const auto [pc, bc] = run(false, false);
+  const auto [pl, bl] = run(true, false);
+  EXPECT_TRUE(pl.allclose(pc, 1e-6, 1e-6));
+  EXPECT_TRUE(bl.allclose(bc, 1e-6, 1e-6));
+  const auto [pl2, bl2] = run(true, true);
+  const auto [pc2, bc2] = run(false, true);
+  EXPECT_TRUE(pl2.allclose(pc2, 1e-6, 1e-6));
+  EXPECT_TRUE(bl2.allclose(bc2, 1e-6, 1e-6));
+  EXPECT_FALSE(pl2.allclose(pl, 1e-6, 1e-6));  // the loaded momentum counted
+}
+
 TEST(Optimizer, StateDictRoundTripAndErrors) {
   Tensor a = param({1, 2}), b = param({3});
   optim::Adam opt({optim::ParamGroup({a}), optim::ParamGroup({b}, {{"lr", 0.1}})},

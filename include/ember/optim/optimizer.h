@@ -13,8 +13,11 @@
 // order ("step", "exp_avg", ...). Python numbers in torch's state become 0-dim
 // tensors: Adam/AdamW/Adagrad's step is a float32 tensor as in torch, the
 // integer step of Adadelta/RMSprop an int64 one; torch's None (SGD's
-// momentum_buffer without momentum) is an undefined Tensor. State buffers are
-// contiguous tensors of the parameter's shape and dtype.
+// momentum_buffer without momentum) is an undefined Tensor. State buffers
+// have the parameter's shape, dtype and memory format (torch's
+// zeros_like(p, memory_format=torch.preserve_format)); a step updates dense
+// parameters (contiguous or channels_last) in place, bumping their version,
+// and brings buffers loaded with other strides to the parameter's.
 //
 // state_dict() gives an OptimizerStateDict: `state` as a list of (parameter
 // index, state) in torch's order (indices count the parameters of all groups
@@ -22,7 +25,7 @@
 // numbers and strings, so that it can be saved (e.g. as a .pt file).
 //
 // Each step is one fused pass per group: the elements of all its parameters
-// are split across threads and every element is updated once, with torch's
+// (in memory order) are split across threads and every element is updated once, with torch's
 // arithmetic (same order of operations, in the parameter's dtype). float32 and
 // float64 parameters; params whose grad is undefined are skipped.
 #include <cstdint>
