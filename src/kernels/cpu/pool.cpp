@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
+#include <vector>
 
 #include "ember/core/parallel.h"
 
@@ -246,6 +248,282 @@ void adaptive_avg_pool2d_backward_kernel(const Tensor& grad_input, const Tensor&
 void adaptive_max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input) {
   if (out.numel() == 0) return;
   EMBER_POOL_DISPATCH(out.dtype(), adaptive_max, out, indices, input);
+}
+
+// ---- 3-D pooling
+
+namespace {
+
+// One output index's window along one dim: positions lo, lo + step, ... < hi;
+// size: its factor of an average's divisor.
+struct Win {
+  int64_t lo, hi, size;
+};
+
+struct Windows {
+  std::vector<Win> w[3];
+  int64_t step[3] = {1, 1, 1};
+  int64_t divisor = 0;  // divisor_override when > 0
+};
+
+// The windows of (dilated) max or average pooling, as PyTorch's loops clip them.
+Windows pool_windows(const Tensor& out, const Tensor& in, const Pool3dParams& p, bool avg) {
+  Windows r;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t O = out.size(2 + i), I = in.size(2 + i);
+    r.step[i] = avg ? 1 : p.d[i];
+    r.w[i].resize(O);
+    for (int64_t o = 0; o < O; ++o) {
+      const int64_t start = o * p.s[i] - p.p[i];
+      if (avg) {
+        const int64_t end = std::min(start + p.k[i], I + p.p[i]);
+        const int64_t lo = std::max<int64_t>(start, 0), hi = std::min(end, I);
+        r.w[i][o] = {lo, hi, p.count_include_pad ? end - start : hi - lo};
+      } else {
+        int64_t lo = start;
+        if (lo < 0) lo += (-lo + p.d[i] - 1) / p.d[i] * p.d[i];
+        r.w[i][o] = {lo, std::min(start + (p.k[i] - 1) * p.d[i] + 1, I), 1};
+      }
+    }
+  }
+  if (avg && p.divisor_override) r.divisor = *p.divisor_override;
+  return r;
+}
+
+Windows adaptive_windows(const Tensor& out, const Tensor& in) {
+  Windows r;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t O = out.size(2 + i), I = in.size(2 + i);
+    r.w[i].resize(O);
+    for (int64_t o = 0; o < O; ++o) {
+      const int64_t lo = start_index(o, O, I), hi = end_index(o, O, I);
+      r.w[i][o] = {lo, hi, hi - lo};
+    }
+  }
+  return r;
+}
+
+// Channels per block where every operand has unit channel stride.
+constexpr int64_t kBlock = 32;
+
+int64_t channel_block(std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->stride(1) != 1) return 1;
+  return kBlock;
+}
+
+// Calls f(n, c0, count) for blocks of `cb` channels of each sample, in parallel.
+template <typename F>
+void for_blocks(int64_t n, int64_t c, int64_t cb, int64_t work_per_channel, F f) {
+  const int64_t nb = (c + cb - 1) / cb;
+  const int64_t grain =
+      std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_channel * cb));
+  parallel_for_t(0, n * nb, grain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t c0 = (i % nb) * cb;
+      f(i / nb, c0, std::min(cb, c - c0));
+    }
+  });
+}
+
+template <typename T>
+T* base(const Tensor& t, int64_t n, int64_t c) {
+  return static_cast<T*>(t.data_ptr()) + n * t.stride(0) + c * t.stride(1);
+}
+
+int64_t off(const Tensor& t, int64_t d, int64_t h, int64_t w) {
+  return d * t.stride(2) + h * t.stride(3) + w * t.stride(4);
+}
+
+int64_t window_volume(const Windows& w) {
+  int64_t v = 1;
+  for (int i = 0; i < 3; ++i)
+    if (!w.w[i].empty()) v *= std::max<int64_t>(1, w.w[i][0].hi - w.w[i][0].lo);
+  return v;
+}
+
+// Zeroes one block of channels of a sample.
+template <typename T>
+void zero_block(const Tensor& t, T* p, int64_t cnt) {
+  for (int64_t d = 0; d < t.size(2); ++d)
+    for (int64_t h = 0; h < t.size(3); ++h)
+      for (int64_t w = 0; w < t.size(4); ++w) {
+        T* q = p + off(t, d, h, w);
+        for (int64_t j = 0; j < cnt; ++j) q[j] = T(0);
+      }
+}
+
+template <typename T>
+void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows& w) {
+  const int64_t ih = in.size(3), iw = in.size(4);
+  const int64_t cb = channel_block({&out, &idx, &in});
+  const int64_t work = out.size(2) * out.size(3) * out.size(4) * window_volume(w);
+  for_blocks(out.size(0), out.size(1), cb, work, [&](int64_t n, int64_t c0, int64_t cnt) {
+    const T* x = base<const T>(in, n, c0);
+    T* y = base<T>(out, n, c0);
+    int64_t* ix = base<int64_t>(idx, n, c0);
+    T best[kBlock];
+    int64_t arg[kBlock];
+    for (int64_t od = 0; od < out.size(2); ++od) {
+      const Win a = w.w[0][od];
+      for (int64_t oh = 0; oh < out.size(3); ++oh) {
+        const Win b = w.w[1][oh];
+        for (int64_t ow = 0; ow < out.size(4); ++ow) {
+          const Win c = w.w[2][ow];
+          const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
+          const int64_t first = empty ? -1 : (a.lo * ih + b.lo) * iw + c.lo;
+          for (int64_t j = 0; j < cnt; ++j) {
+            best[j] = -std::numeric_limits<T>::infinity();
+            arg[j] = first;
+          }
+          for (int64_t d = a.lo; d < a.hi; d += w.step[0])
+            for (int64_t h = b.lo; h < b.hi; h += w.step[1])
+              for (int64_t ww = c.lo; ww < c.hi; ww += w.step[2]) {
+                const T* xp = x + off(in, d, h, ww);
+                const int64_t pos = (d * ih + h) * iw + ww;
+                // PyTorch's rule: greater, or NaN (which then propagates).
+                for (int64_t j = 0; j < cnt; ++j) {
+                  const T v = xp[j];
+                  const bool up = v > best[j] || v != v;
+                  best[j] = up ? v : best[j];
+                  arg[j] = up ? pos : arg[j];
+                }
+              }
+          T* yp = y + off(out, od, oh, ow);
+          int64_t* ip = ix + off(idx, od, oh, ow);
+          for (int64_t j = 0; j < cnt; ++j) {
+            yp[j] = best[j];
+            ip[j] = arg[j];
+          }
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void max3d_backward(const Tensor& gi, const Tensor& go, const Tensor& idx) {
+  const int64_t ih = gi.size(3), iw = gi.size(4);
+  const int64_t cb = channel_block({&gi, &go, &idx});
+  for_blocks(gi.size(0), gi.size(1), cb, gi.size(2) * ih * iw,
+             [&](int64_t n, int64_t c0, int64_t cnt) {
+               T* g = base<T>(gi, n, c0);
+               const T* y = base<const T>(go, n, c0);
+               const int64_t* ix = base<const int64_t>(idx, n, c0);
+               zero_block(gi, g, cnt);
+               for (int64_t od = 0; od < go.size(2); ++od)
+                 for (int64_t oh = 0; oh < go.size(3); ++oh)
+                   for (int64_t ow = 0; ow < go.size(4); ++ow) {
+                     const T* yp = y + off(go, od, oh, ow);
+                     const int64_t* ip = ix + off(idx, od, oh, ow);
+                     for (int64_t j = 0; j < cnt; ++j) {
+                       const int64_t i = ip[j];
+                       if (i < 0) continue;
+                       g[off(gi, i / (ih * iw), i / iw % ih, i % iw) + j] += yp[j];
+                     }
+                   }
+             });
+}
+
+template <typename T>
+void avg3d(const Tensor& out, const Tensor& in, const Windows& w) {
+  const int64_t cb = channel_block({&out, &in});
+  const int64_t work = out.size(2) * out.size(3) * out.size(4) * window_volume(w);
+  for_blocks(out.size(0), out.size(1), cb, work, [&](int64_t n, int64_t c0, int64_t cnt) {
+    const T* x = base<const T>(in, n, c0);
+    T* y = base<T>(out, n, c0);
+    T sum[kBlock];
+    for (int64_t od = 0; od < out.size(2); ++od) {
+      const Win a = w.w[0][od];
+      for (int64_t oh = 0; oh < out.size(3); ++oh) {
+        const Win b = w.w[1][oh];
+        for (int64_t ow = 0; ow < out.size(4); ++ow) {
+          const Win c = w.w[2][ow];
+          for (int64_t j = 0; j < cnt; ++j) sum[j] = T(0);
+          for (int64_t d = a.lo; d < a.hi; ++d)
+            for (int64_t h = b.lo; h < b.hi; ++h)
+              for (int64_t ww = c.lo; ww < c.hi; ++ww) {
+                const T* xp = x + off(in, d, h, ww);
+                for (int64_t j = 0; j < cnt; ++j) sum[j] += xp[j];
+              }
+          const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
+          const T div = T(w.divisor ? w.divisor : a.size * b.size * c.size);
+          T* yp = y + off(out, od, oh, ow);
+          for (int64_t j = 0; j < cnt; ++j) yp[j] = empty ? T(0) : sum[j] / div;
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void avg3d_backward(const Tensor& gi, const Tensor& go, const Windows& w) {
+  const int64_t cb = channel_block({&gi, &go});
+  const int64_t work = go.size(2) * go.size(3) * go.size(4) * window_volume(w);
+  for_blocks(gi.size(0), gi.size(1), cb, work, [&](int64_t n, int64_t c0, int64_t cnt) {
+    T* g = base<T>(gi, n, c0);
+    const T* y = base<const T>(go, n, c0);
+    zero_block(gi, g, cnt);
+    T v[kBlock];
+    for (int64_t od = 0; od < go.size(2); ++od) {
+      const Win a = w.w[0][od];
+      for (int64_t oh = 0; oh < go.size(3); ++oh) {
+        const Win b = w.w[1][oh];
+        for (int64_t ow = 0; ow < go.size(4); ++ow) {
+          const Win c = w.w[2][ow];
+          const T div = T(w.divisor ? w.divisor : a.size * b.size * c.size);
+          const T* yp = y + off(go, od, oh, ow);
+          for (int64_t j = 0; j < cnt; ++j) v[j] = yp[j] / div;
+          for (int64_t d = a.lo; d < a.hi; ++d)
+            for (int64_t h = b.lo; h < b.hi; ++h)
+              for (int64_t ww = c.lo; ww < c.hi; ++ww) {
+                T* gp = g + off(gi, d, h, ww);
+                for (int64_t j = 0; j < cnt; ++j) gp[j] += v[j];
+              }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void max_pool3d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input,
+                       const Pool3dParams& p) {
+  if (out.numel() == 0) return;
+  const Windows w = pool_windows(out, input, p, false);
+  EMBER_POOL_DISPATCH(out.dtype(), max3d, out, indices, input, w);
+}
+void max_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Tensor& indices) {
+  if (grad_input.numel() == 0) return;
+  EMBER_POOL_DISPATCH(grad_input.dtype(), max3d_backward, grad_input, grad_out, indices);
+}
+void avg_pool3d_kernel(const Tensor& out, const Tensor& input, const Pool3dParams& p) {
+  if (out.numel() == 0) return;
+  const Windows w = pool_windows(out, input, p, true);
+  EMBER_POOL_DISPATCH(out.dtype(), avg3d, out, input, w);
+}
+void avg_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Pool3dParams& p) {
+  if (grad_input.numel() == 0) return;
+  const Windows w = pool_windows(grad_out, grad_input, p, true);
+  EMBER_POOL_DISPATCH(grad_input.dtype(), avg3d_backward, grad_input, grad_out, w);
+}
+void adaptive_avg_pool3d_kernel(const Tensor& out, const Tensor& input) {
+  if (out.numel() == 0) return;
+  const Windows w = adaptive_windows(out, input);
+  EMBER_POOL_DISPATCH(out.dtype(), avg3d, out, input, w);
+}
+void adaptive_avg_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out) {
+  if (grad_input.numel() == 0) return;
+  const Windows w = adaptive_windows(grad_out, grad_input);
+  EMBER_POOL_DISPATCH(grad_input.dtype(), avg3d_backward, grad_input, grad_out, w);
+}
+void adaptive_max_pool3d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input) {
+  if (out.numel() == 0) return;
+  const Windows w = adaptive_windows(out, input);
+  EMBER_POOL_DISPATCH(out.dtype(), max3d, out, indices, input, w);
 }
 
 }  // namespace ember::kernels

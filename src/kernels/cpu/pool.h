@@ -31,4 +31,25 @@ void adaptive_avg_pool2d_kernel(const Tensor& out, const Tensor& input);
 void adaptive_avg_pool2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out);
 void adaptive_max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input);
 
+// 3-D pooling on (N, C, D, H, W) tensors of any layout. Where input, output
+// (and indices, gradients) all have unit channel stride (channels_last_3d) the
+// loops run over blocks of contiguous channels (vectorised); otherwise over
+// (n, c) volumes. Indices are flat positions in each D x H x W volume.
+struct Pool3dParams {
+  int64_t k[3], s[3], p[3], d[3] = {1, 1, 1};
+  bool count_include_pad = true;
+  std::optional<int64_t> divisor_override;
+};
+void max_pool3d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input,
+                       const Pool3dParams& p);
+// grad_input (overwritten) gets grad_out scattered to the indices (max and adaptive max).
+void max_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Tensor& indices);
+void avg_pool3d_kernel(const Tensor& out, const Tensor& input, const Pool3dParams& p);
+void avg_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Pool3dParams& p);
+void adaptive_avg_pool3d_kernel(const Tensor& out, const Tensor& input);
+void adaptive_avg_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out);
+void adaptive_max_pool3d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input);
+
 }  // namespace ember::kernels
