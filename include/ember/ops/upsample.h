@@ -1,0 +1,44 @@
+#pragma once
+// Upsampling and pixel shuffling, as ATen's upsample_nearest1d/2d/3d,
+// upsample_bilinear2d, pixel_shuffle and pixel_unshuffle (what
+// torch.nn.functional.interpolate / pixel_shuffle call; the user-facing
+// interpolate is in ember/nn/functional/vision.h).
+//
+// output_size has one value per spatial dim; a scale (the user's scale
+// factor of that dim) only changes which source index an output reads, as in
+// PyTorch: 1 / scale instead of input / output size. The output keeps a
+// channels_last (3d) input's memory format. Nearest works on floating types
+// and uint8, bilinear on floating types (float16/bfloat16 computed in
+// float32). Nodes: UpsampleNearest1DBackward1, UpsampleNearest2DBackward1,
+// UpsampleNearest3DBackward1, UpsampleBilinear2DBackward1,
+// PixelShuffleBackward0, PixelUnshuffleBackward0.
+#include <optional>
+
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+// (N, C, W) -> (N, C, output_size[0]).
+Tensor upsample_nearest1d(const Tensor& input, IntArrayRef output_size,
+                          std::optional<double> scales = std::nullopt);
+// (N, C, H, W) -> (N, C, OH, OW).
+Tensor upsample_nearest2d(const Tensor& input, IntArrayRef output_size,
+                          std::optional<double> scales_h = std::nullopt,
+                          std::optional<double> scales_w = std::nullopt);
+// (N, C, D, H, W) -> (N, C, OD, OH, OW).
+Tensor upsample_nearest3d(const Tensor& input, IntArrayRef output_size,
+                          std::optional<double> scales_d = std::nullopt,
+                          std::optional<double> scales_h = std::nullopt,
+                          std::optional<double> scales_w = std::nullopt);
+// (N, C, H, W) -> (N, C, OH, OW).
+Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                           std::optional<double> scales_h = std::nullopt,
+                           std::optional<double> scales_w = std::nullopt);
+
+// (*, C * r * r, H, W) -> (*, C, H * r, W * r), and back. The result is
+// contiguous in the input's suggested memory format (channels_last in,
+// channels_last out), as PyTorch's. Any dtype.
+Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
+Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
+
+}  // namespace ember
