@@ -4,6 +4,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "ember/core/parallel.h"
@@ -312,7 +313,9 @@ int64_t channel_block(std::initializer_list<const Tensor*> ts) {
   return kBlock;
 }
 
-// Calls f(n, c0, count) for blocks of `cb` channels of each sample, in parallel.
+// Calls f(n, c0, count) for blocks of `cb` channels of each sample, in
+// parallel. With one channel per block, count is the constant 1 (so the
+// per-channel loops and accumulator arrays of f compile to scalars).
 template <typename F>
 void for_blocks(int64_t n, int64_t c, int64_t cb, int64_t work_per_channel, F f) {
   const int64_t nb = (c + cb - 1) / cb;
@@ -321,7 +324,10 @@ void for_blocks(int64_t n, int64_t c, int64_t cb, int64_t work_per_channel, F f)
   parallel_for_t(0, n * nb, grain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t c0 = (i % nb) * cb;
-      f(i / nb, c0, std::min(cb, c - c0));
+      if (cb == 1)
+        f(i / nb, c0, std::integral_constant<int64_t, 1>{});
+      else
+        f(i / nb, c0, std::min(cb, c - c0));
     }
   });
 }
@@ -331,9 +337,20 @@ T* base(const Tensor& t, int64_t n, int64_t c) {
   return static_cast<T*>(t.data_ptr()) + n * t.stride(0) + c * t.stride(1);
 }
 
-int64_t off(const Tensor& t, int64_t d, int64_t h, int64_t w) {
-  return d * t.stride(2) + h * t.stride(3) + w * t.stride(4);
-}
+// Sizes and strides of a 5-D tensor as plain numbers (the loops must not call
+// Tensor's accessors per element).
+struct Geom {
+  int64_t size[5], stride[5];
+  explicit Geom(const Tensor& t) {
+    for (int i = 0; i < 5; ++i) {
+      size[i] = t.size(i);
+      stride[i] = t.stride(i);
+    }
+  }
+  int64_t off(int64_t d, int64_t h, int64_t w) const {
+    return d * stride[2] + h * stride[3] + w * stride[4];
+  }
+};
 
 int64_t window_volume(const Windows& w) {
   int64_t v = 1;
@@ -344,31 +361,65 @@ int64_t window_volume(const Windows& w) {
 
 // Zeroes one block of channels of a sample.
 template <typename T>
-void zero_block(const Tensor& t, T* p, int64_t cnt) {
-  for (int64_t d = 0; d < t.size(2); ++d)
-    for (int64_t h = 0; h < t.size(3); ++h)
-      for (int64_t w = 0; w < t.size(4); ++w) {
-        T* q = p + off(t, d, h, w);
+void zero_block(const Geom& t, T* p, int64_t cnt) {
+  for (int64_t d = 0; d < t.size[2]; ++d)
+    for (int64_t h = 0; h < t.size[3]; ++h)
+      for (int64_t w = 0; w < t.size[4]; ++w) {
+        T* q = p + t.off(d, h, w);
         for (int64_t j = 0; j < cnt; ++j) q[j] = T(0);
       }
 }
 
 template <typename T>
 void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows& w) {
-  const int64_t ih = in.size(3), iw = in.size(4);
+  const Geom X(in);
+  const Geom Y(out);
+  const Geom IX(idx);
+  const int64_t ih = X.size[3], iw = X.size[4];
   const int64_t cb = channel_block({&out, &idx, &in});
-  const int64_t work = out.size(2) * out.size(3) * out.size(4) * window_volume(w);
-  for_blocks(out.size(0), out.size(1), cb, work, [&](int64_t n, int64_t c0, int64_t cnt) {
+  const int64_t work = Y.size[2] * Y.size[3] * Y.size[4] * window_volume(w);
+  for_blocks(Y.size[0], Y.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
     const T* x = base<const T>(in, n, c0);
     T* y = base<T>(out, n, c0);
     int64_t* ix = base<int64_t>(idx, n, c0);
+    if constexpr (std::is_same_v<decltype(cnt), std::integral_constant<int64_t, 1>>) {
+      // One (n, c) volume: scalar accumulators, one row of the window at a time.
+      const int64_t s2 = X.stride[2], s3 = X.stride[3], s4 = X.stride[4];
+      for (int64_t od = 0; od < Y.size[2]; ++od) {
+        const Win a = w.w[0][od];
+        for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
+          const Win b = w.w[1][oh];
+          for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
+            const Win c = w.w[2][ow];
+            const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t arg = empty ? -1 : (a.lo * ih + b.lo) * iw + c.lo;
+            for (int64_t d = a.lo; d < a.hi; d += w.step[0])
+              for (int64_t h = b.lo; h < b.hi; h += w.step[1]) {
+                const T* row = x + d * s2 + h * s3;
+                const int64_t rbase = (d * ih + h) * iw;
+                for (int64_t ww = c.lo; ww < c.hi; ww += w.step[2]) {
+                  const T v = row[ww * s4];
+                  if (v > best || v != v) {
+                    best = v;
+                    arg = rbase + ww;
+                  }
+                }
+              }
+            y[Y.off(od, oh, ow)] = best;
+            ix[IX.off(od, oh, ow)] = arg;
+          }
+        }
+      }
+      return;
+    }
     T best[kBlock];
     int64_t arg[kBlock];
-    for (int64_t od = 0; od < out.size(2); ++od) {
+    for (int64_t od = 0; od < Y.size[2]; ++od) {
       const Win a = w.w[0][od];
-      for (int64_t oh = 0; oh < out.size(3); ++oh) {
+      for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
         const Win b = w.w[1][oh];
-        for (int64_t ow = 0; ow < out.size(4); ++ow) {
+        for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
           const Win c = w.w[2][ow];
           const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
           const int64_t first = empty ? -1 : (a.lo * ih + b.lo) * iw + c.lo;
@@ -379,7 +430,7 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
           for (int64_t d = a.lo; d < a.hi; d += w.step[0])
             for (int64_t h = b.lo; h < b.hi; h += w.step[1])
               for (int64_t ww = c.lo; ww < c.hi; ww += w.step[2]) {
-                const T* xp = x + off(in, d, h, ww);
+                const T* xp = x + X.off(d, h, ww);
                 const int64_t pos = (d * ih + h) * iw + ww;
                 // PyTorch's rule: greater, or NaN (which then propagates).
                 for (int64_t j = 0; j < cnt; ++j) {
@@ -389,8 +440,8 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
                   arg[j] = up ? pos : arg[j];
                 }
               }
-          T* yp = y + off(out, od, oh, ow);
-          int64_t* ip = ix + off(idx, od, oh, ow);
+          T* yp = y + Y.off(od, oh, ow);
+          int64_t* ip = ix + IX.off(od, oh, ow);
           for (int64_t j = 0; j < cnt; ++j) {
             yp[j] = best[j];
             ip[j] = arg[j];
@@ -403,52 +454,84 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
 
 template <typename T>
 void max3d_backward(const Tensor& gi, const Tensor& go, const Tensor& idx) {
-  const int64_t ih = gi.size(3), iw = gi.size(4);
+  const Geom GI(gi);
+  const Geom GO(go);
+  const Geom IX(idx);
+  const int64_t ih = GI.size[3], iw = GI.size[4];
   const int64_t cb = channel_block({&gi, &go, &idx});
-  for_blocks(gi.size(0), gi.size(1), cb, gi.size(2) * ih * iw,
-             [&](int64_t n, int64_t c0, int64_t cnt) {
-               T* g = base<T>(gi, n, c0);
-               const T* y = base<const T>(go, n, c0);
-               const int64_t* ix = base<const int64_t>(idx, n, c0);
-               zero_block(gi, g, cnt);
-               for (int64_t od = 0; od < go.size(2); ++od)
-                 for (int64_t oh = 0; oh < go.size(3); ++oh)
-                   for (int64_t ow = 0; ow < go.size(4); ++ow) {
-                     const T* yp = y + off(go, od, oh, ow);
-                     const int64_t* ip = ix + off(idx, od, oh, ow);
-                     for (int64_t j = 0; j < cnt; ++j) {
-                       const int64_t i = ip[j];
-                       if (i < 0) continue;
-                       g[off(gi, i / (ih * iw), i / iw % ih, i % iw) + j] += yp[j];
-                     }
-                   }
-             });
+  for_blocks(
+      GI.size[0], GI.size[1], cb, GI.size[2] * ih * iw, [&](int64_t n, int64_t c0, auto cnt) {
+        T* g = base<T>(gi, n, c0);
+        const T* y = base<const T>(go, n, c0);
+        const int64_t* ix = base<const int64_t>(idx, n, c0);
+        zero_block(GI, g, cnt);
+        // Flat volume index i at offset i * stride[4] where D, H, W are dense.
+        const bool dense = GI.stride[3] == iw * GI.stride[4] && GI.stride[2] == ih * GI.stride[3];
+        for (int64_t od = 0; od < GO.size[2]; ++od)
+          for (int64_t oh = 0; oh < GO.size[3]; ++oh)
+            for (int64_t ow = 0; ow < GO.size[4]; ++ow) {
+              const T* yp = y + GO.off(od, oh, ow);
+              const int64_t* ip = ix + IX.off(od, oh, ow);
+              for (int64_t j = 0; j < cnt; ++j) {
+                const int64_t i = ip[j];
+                if (i < 0) continue;
+                const int64_t o =
+                    dense ? i * GI.stride[4] : GI.off(i / (ih * iw), i / iw % ih, i % iw);
+                g[o + j] += yp[j];
+              }
+            }
+      });
 }
 
 template <typename T>
 void avg3d(const Tensor& out, const Tensor& in, const Windows& w) {
+  const Geom X(in);
+  const Geom Y(out);
   const int64_t cb = channel_block({&out, &in});
-  const int64_t work = out.size(2) * out.size(3) * out.size(4) * window_volume(w);
-  for_blocks(out.size(0), out.size(1), cb, work, [&](int64_t n, int64_t c0, int64_t cnt) {
+  const int64_t work = Y.size[2] * Y.size[3] * Y.size[4] * window_volume(w);
+  for_blocks(Y.size[0], Y.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
     const T* x = base<const T>(in, n, c0);
     T* y = base<T>(out, n, c0);
+    if constexpr (std::is_same_v<decltype(cnt), std::integral_constant<int64_t, 1>>) {
+      // One (n, c) volume: a scalar sum, one row of the window at a time.
+      const int64_t s2 = X.stride[2], s3 = X.stride[3], s4 = X.stride[4];
+      for (int64_t od = 0; od < Y.size[2]; ++od) {
+        const Win a = w.w[0][od];
+        for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
+          const Win b = w.w[1][oh];
+          for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
+            const Win c = w.w[2][ow];
+            T sum = 0;
+            for (int64_t d = a.lo; d < a.hi; ++d)
+              for (int64_t h = b.lo; h < b.hi; ++h) {
+                const T* row = x + d * s2 + h * s3;
+                for (int64_t ww = c.lo; ww < c.hi; ++ww) sum += row[ww * s4];
+              }
+            const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
+            const T div = T(w.divisor ? w.divisor : a.size * b.size * c.size);
+            y[Y.off(od, oh, ow)] = empty ? T(0) : sum / div;
+          }
+        }
+      }
+      return;
+    }
     T sum[kBlock];
-    for (int64_t od = 0; od < out.size(2); ++od) {
+    for (int64_t od = 0; od < Y.size[2]; ++od) {
       const Win a = w.w[0][od];
-      for (int64_t oh = 0; oh < out.size(3); ++oh) {
+      for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
         const Win b = w.w[1][oh];
-        for (int64_t ow = 0; ow < out.size(4); ++ow) {
+        for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
           const Win c = w.w[2][ow];
           for (int64_t j = 0; j < cnt; ++j) sum[j] = T(0);
           for (int64_t d = a.lo; d < a.hi; ++d)
             for (int64_t h = b.lo; h < b.hi; ++h)
               for (int64_t ww = c.lo; ww < c.hi; ++ww) {
-                const T* xp = x + off(in, d, h, ww);
+                const T* xp = x + X.off(d, h, ww);
                 for (int64_t j = 0; j < cnt; ++j) sum[j] += xp[j];
               }
           const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
           const T div = T(w.divisor ? w.divisor : a.size * b.size * c.size);
-          T* yp = y + off(out, od, oh, ow);
+          T* yp = y + Y.off(od, oh, ow);
           for (int64_t j = 0; j < cnt; ++j) yp[j] = empty ? T(0) : sum[j] / div;
         }
       }
@@ -458,26 +541,28 @@ void avg3d(const Tensor& out, const Tensor& in, const Windows& w) {
 
 template <typename T>
 void avg3d_backward(const Tensor& gi, const Tensor& go, const Windows& w) {
+  const Geom GI(gi);
+  const Geom GO(go);
   const int64_t cb = channel_block({&gi, &go});
-  const int64_t work = go.size(2) * go.size(3) * go.size(4) * window_volume(w);
-  for_blocks(gi.size(0), gi.size(1), cb, work, [&](int64_t n, int64_t c0, int64_t cnt) {
+  const int64_t work = GO.size[2] * GO.size[3] * GO.size[4] * window_volume(w);
+  for_blocks(GI.size[0], GI.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
     T* g = base<T>(gi, n, c0);
     const T* y = base<const T>(go, n, c0);
-    zero_block(gi, g, cnt);
+    zero_block(GI, g, cnt);
     T v[kBlock];
-    for (int64_t od = 0; od < go.size(2); ++od) {
+    for (int64_t od = 0; od < GO.size[2]; ++od) {
       const Win a = w.w[0][od];
-      for (int64_t oh = 0; oh < go.size(3); ++oh) {
+      for (int64_t oh = 0; oh < GO.size[3]; ++oh) {
         const Win b = w.w[1][oh];
-        for (int64_t ow = 0; ow < go.size(4); ++ow) {
+        for (int64_t ow = 0; ow < GO.size[4]; ++ow) {
           const Win c = w.w[2][ow];
           const T div = T(w.divisor ? w.divisor : a.size * b.size * c.size);
-          const T* yp = y + off(go, od, oh, ow);
+          const T* yp = y + GO.off(od, oh, ow);
           for (int64_t j = 0; j < cnt; ++j) v[j] = yp[j] / div;
           for (int64_t d = a.lo; d < a.hi; ++d)
             for (int64_t h = b.lo; h < b.hi; ++h)
               for (int64_t ww = c.lo; ww < c.hi; ++ww) {
-                T* gp = g + off(gi, d, h, ww);
+                T* gp = g + GI.off(d, h, ww);
                 for (int64_t j = 0; j < cnt; ++j) gp[j] += v[j];
               }
         }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "ember/core/parallel.h"
@@ -27,7 +28,11 @@ void for_blocks(int64_t n, int64_t c, int64_t cb, int64_t work_per_channel, F f)
   parallel_for_t(0, n * nb, grain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t c0 = (i % nb) * cb;
-      f(i / nb, c0, std::min(cb, c - c0));
+      // One channel per block: count is the constant 1 (scalar inner loops).
+      if (cb == 1)
+        f(i / nb, c0, std::integral_constant<int64_t, 1>{});
+      else
+        f(i / nb, c0, std::min(cb, c - c0));
     }
   });
 }
@@ -74,7 +79,7 @@ void nearest_forward(const Tensor& out, const Tensor& in, const std::optional<do
   const int64_t cb = channel_block(out, in);
   const int64_t od = out.size(2), oh = out.size(3), ow = out.size(4);
   const int64_t ys2 = out.stride(2), ys3 = out.stride(3), ys4 = out.stride(4);
-  for_blocks(out.size(0), out.size(1), cb, od * oh * ow, [&](int64_t n, int64_t c0, int64_t cnt) {
+  for_blocks(out.size(0), out.size(1), cb, od * oh * ow, [&](int64_t n, int64_t c0, auto cnt) {
     const U* x = base<const U>(in, n, c0);
     U* y = base<U>(out, n, c0);
     for (int64_t d = 0; d < od; ++d)
@@ -98,10 +103,11 @@ void nearest_forward(const Tensor& out, const Tensor& in, const std::optional<do
 template <typename T>
 void zero_block(const Tensor& t, T* p, int64_t cnt) {
   const int64_t d = t.dim() == 5 ? t.size(2) : 1, sd = t.dim() == 5 ? t.stride(2) : 0;
+  const int64_t nh = t.size(-2), nw = t.size(-1), sh = t.stride(-2), sw = t.stride(-1);
   for (int64_t a = 0; a < d; ++a)
-    for (int64_t h = 0; h < t.size(-2); ++h)
-      for (int64_t w = 0; w < t.size(-1); ++w) {
-        T* q = p + a * sd + h * t.stride(-2) + w * t.stride(-1);
+    for (int64_t h = 0; h < nh; ++h)
+      for (int64_t w = 0; w < nw; ++w) {
+        T* q = p + a * sd + h * sh + w * sw;
         for (int64_t j = 0; j < cnt; ++j) q[j] = T(0);
       }
 }
@@ -113,17 +119,18 @@ void nearest_backward(const Tensor& gi, const Tensor& go, const std::optional<do
     src[i] = nearest_table(gi.dtype(), gi.size(2 + i), go.size(2 + i), s[i], gi.stride(2 + i));
   const int64_t cb = channel_block(gi, go);
   const int64_t od = go.size(2), oh = go.size(3), ow = go.size(4);
-  for_blocks(gi.size(0), gi.size(1), cb, od * oh * ow, [&](int64_t n, int64_t c0, int64_t cnt) {
+  const int64_t ys2 = go.stride(2), ys3 = go.stride(3), ys4 = go.stride(4);
+  for_blocks(gi.size(0), gi.size(1), cb, od * oh * ow, [&](int64_t n, int64_t c0, auto cnt) {
     T* g = base<T>(gi, n, c0);
     const T* y = base<const T>(go, n, c0);
     zero_block(gi, g, cnt);
     for (int64_t d = 0; d < od; ++d)
       for (int64_t h = 0; h < oh; ++h) {
         T* gr = g + src[0][d] + src[1][h];
-        const T* yr = y + d * go.stride(2) + h * go.stride(3);
+        const T* yr = y + d * ys2 + h * ys3;
         for (int64_t w = 0; w < ow; ++w) {
           T* gp = gr + src[2][w];
-          const T* yp = yr + w * go.stride(4);
+          const T* yp = yr + w * ys4;
           for (int64_t j = 0; j < cnt; ++j) gp[j] += yp[j];
         }
       }
@@ -167,18 +174,18 @@ void bilinear_forward(const Tensor& out, const Tensor& in, bool ac,
   const auto th = linear_table<T>(in.size(2), out.size(2), ac, s[0], in.stride(2));
   const auto tw = linear_table<T>(in.size(3), out.size(3), ac, s[1], in.stride(3));
   const int64_t cb = channel_block(out, in);
-  const int64_t oh = out.size(2), ow = out.size(3);
-  for_blocks(out.size(0), out.size(1), cb, oh * ow * 4, [&](int64_t n, int64_t c0, int64_t cnt) {
+  const int64_t oh = out.size(2), ow = out.size(3), ys2 = out.stride(2), ys3 = out.stride(3);
+  for_blocks(out.size(0), out.size(1), cb, oh * ow * 4, [&](int64_t n, int64_t c0, auto cnt) {
     const T* x = base<const T>(in, n, c0);
     T* y = base<T>(out, n, c0);
     for (int64_t h = 0; h < oh; ++h) {
       const Linear<T> a = th[h];
       const T* x0 = x + a.i0;
       const T* x1 = x + a.i1;
-      T* yr = y + h * out.stride(2);
+      T* yr = y + h * ys2;
       for (int64_t w = 0; w < ow; ++w) {
         const Linear<T> b = tw[w];
-        T* yp = yr + w * out.stride(3);
+        T* yp = yr + w * ys3;
         for (int64_t j = 0; j < cnt; ++j)
           yp[j] = a.l0 * (b.l0 * x0[b.i0 + j] + b.l1 * x0[b.i1 + j]) +
                   a.l1 * (b.l0 * x1[b.i0 + j] + b.l1 * x1[b.i1 + j]);
@@ -193,8 +200,8 @@ void bilinear_backward(const Tensor& gi, const Tensor& go, bool ac,
   const auto th = linear_table<T>(gi.size(2), go.size(2), ac, s[0], gi.stride(2));
   const auto tw = linear_table<T>(gi.size(3), go.size(3), ac, s[1], gi.stride(3));
   const int64_t cb = channel_block(gi, go);
-  const int64_t oh = go.size(2), ow = go.size(3);
-  for_blocks(gi.size(0), gi.size(1), cb, oh * ow * 4, [&](int64_t n, int64_t c0, int64_t cnt) {
+  const int64_t oh = go.size(2), ow = go.size(3), ys2 = go.stride(2), ys3 = go.stride(3);
+  for_blocks(gi.size(0), gi.size(1), cb, oh * ow * 4, [&](int64_t n, int64_t c0, auto cnt) {
     T* g = base<T>(gi, n, c0);
     const T* y = base<const T>(go, n, c0);
     zero_block(gi, g, cnt);
@@ -202,10 +209,10 @@ void bilinear_backward(const Tensor& gi, const Tensor& go, bool ac,
       const Linear<T> a = th[h];
       T* g0 = g + a.i0;
       T* g1 = g + a.i1;
-      const T* yr = y + h * go.stride(2);
+      const T* yr = y + h * ys2;
       for (int64_t w = 0; w < ow; ++w) {
         const Linear<T> b = tw[w];
-        const T* yp = yr + w * go.stride(3);
+        const T* yp = yr + w * ys3;
         for (int64_t j = 0; j < cnt; ++j) {
           const T v = yp[j];
           g0[b.i0 + j] += a.l0 * b.l0 * v;
