@@ -82,6 +82,12 @@ Tensor new_out(const Tensor& input, IntArrayRef shape, DType dt) {
   return empty(shape, {.dtype = dt, .device = input.device(), .memory_format = pool_format(input)});
 }
 
+// The gradient as the kernels want it: float32 for float16/bfloat16, in `fmt`.
+Tensor grad_for(const Tensor& g, MemoryFormat fmt) {
+  const Tensor h = low_precision(g.dtype()) ? g.to(kFloat32) : g;
+  return h.contiguous(fmt);
+}
+
 // ---- max pool
 
 struct MaxArgs {
@@ -144,7 +150,7 @@ std::tuple<Tensor, Tensor> max_rec(const Tensor& input, const Pool2dParams* p, i
         Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
         const bool low = low_precision(g[0].dtype());
         const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
-        kernels::max_pool2d_backward_kernel(batched(gi32), batched(low ? g[0].to(kFloat32) : g[0]),
+        kernels::max_pool2d_backward_kernel(batched(gi32), batched(grad_for(g[0], fmt)),
                                             batched(idx));
         if (low) gi.copy_(gi32);
         return autograd::variable_list{gi};
@@ -184,7 +190,7 @@ Tensor avg_rec(const Tensor& input, std::optional<Pool2dParams> p, int64_t oh, i
         Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
         const bool low = low_precision(g[0].dtype());
         const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
-        const Tensor go = batched(low ? g[0].to(kFloat32) : g[0]);
+        const Tensor go = batched(grad_for(g[0], fmt));
         if (p)
           kernels::avg_pool2d_backward_kernel(batched(gi32), go, *p);
         else
@@ -272,12 +278,6 @@ std::tuple<Tensor, Tensor> max3_impl(const Tensor& input, const Pool3dParams* p,
     kernels::adaptive_max_pool3d_kernel(batched3(y), batched3(idx), batched3(x));
   if (low) out.copy_(y);
   return {out, idx};
-}
-
-// The gradient as the kernels want it: float32 for float16/bfloat16, in `fmt`.
-Tensor grad_for(const Tensor& g, MemoryFormat fmt) {
-  const Tensor h = low_precision(g.dtype()) ? g.to(kFloat32) : g;
-  return h.contiguous(fmt);
 }
 
 std::tuple<Tensor, Tensor> max3_rec(const Tensor& input, std::optional<Pool3dParams> p,
