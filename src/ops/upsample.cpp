@@ -80,7 +80,7 @@ struct Scales {
 
 // Nearest for nd spatial dims; scales aligned with the 5-D view.
 Tensor nearest(const Tensor& input, IntArrayRef output_size, const Scales& sc, int64_t nd,
-               const char* node_name) {
+               const char* node_name, bool exact = false) {
   check_upsample(input, output_size, nd);
   check_dtype(input, true, "compute_indices_weights_nearest");
   const DimVector shape = out_shape(input, output_size);
@@ -88,7 +88,7 @@ Tensor nearest(const Tensor& input, IntArrayRef output_size, const Scales& sc, i
   auto impl = [&] {
     Tensor out =
         empty(shape, {.dtype = input.dtype(), .device = input.device(), .memory_format = fmt});
-    if (!input.is_meta()) kernels::upsample_nearest3d_kernel(as5d(out), as5d(input), sc.s);
+    if (!input.is_meta()) kernels::upsample_nearest3d_kernel(as5d(out), as5d(input), sc.s, exact);
     return out;
   };
   if (!autograd::grad_needed(input)) return impl();
@@ -96,13 +96,13 @@ Tensor nearest(const Tensor& input, IntArrayRef output_size, const Scales& sc, i
   const DimVector in_shape(input.sizes());
   auto node = autograd::make_node(
       node_name,
-      [in_shape, fmt, sc](autograd::FormulaNodeBase&, autograd::variable_list& g) {
+      [in_shape, fmt, sc, exact](autograd::FormulaNodeBase&, autograd::variable_list& g) {
         if (!g[0].defined()) return autograd::variable_list{Tensor()};
         Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
         const bool low = low_precision(g[0].dtype());
         const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
         const Tensor go = (low ? g[0].to(kFloat32) : g[0]).contiguous(fmt);
-        kernels::upsample_nearest3d_backward_kernel(as5d(gi32), as5d(go), sc.s);
+        kernels::upsample_nearest3d_backward_kernel(as5d(gi32), as5d(go), sc.s, exact);
         if (low) gi.copy_(gi32);
         return autograd::variable_list{gi};
       },
@@ -132,13 +132,16 @@ Tensor upsample_nearest3d(const Tensor& input, IntArrayRef output_size,
                  "UpsampleNearest3DBackward1");
 }
 
-Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool align_corners,
-                           std::optional<double> scales_h, std::optional<double> scales_w) {
-  check_upsample(input, output_size, 2);
+namespace {
+
+// Linear (nd = 1, on a unit-height 4-D view) or bilinear (nd = 2) interpolation.
+Tensor linear(const Tensor& input, IntArrayRef output_size, bool align_corners, const Scales& sc,
+              int64_t nd, const char* node_name) {
+  check_upsample(input, output_size, nd);
   check_dtype(input, false, "compute_indices_weights_linear");
   const DimVector shape = out_shape(input, output_size);
   const MemoryFormat fmt = upsample_format(input);
-  const Scales sc{{scales_h, scales_w, std::nullopt}};
+  auto as4d = [nd](const Tensor& t) { return nd == 1 ? t.unsqueeze(2) : t; };
   auto impl = [&] {
     Tensor out =
         empty(shape, {.dtype = input.dtype(), .device = input.device(), .memory_format = fmt});
@@ -146,7 +149,7 @@ Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool al
     const bool low = low_precision(input.dtype());
     const Tensor x = low ? input.to(kFloat32) : input;
     const Tensor y = low ? empty_like(out, {.dtype = kFloat32}) : out;
-    kernels::upsample_bilinear2d_kernel(y, x, align_corners, sc.s);
+    kernels::upsample_bilinear2d_kernel(as4d(y), as4d(x), align_corners, sc.s);
     if (low) out.copy_(y);
     return out;
   };
@@ -154,20 +157,55 @@ Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool al
   Tensor out = autograd::untracked(impl);
   const DimVector in_shape(input.sizes());
   auto node = autograd::make_node(
-      "UpsampleBilinear2DBackward1",
-      [in_shape, fmt, sc, align_corners](autograd::FormulaNodeBase&, autograd::variable_list& g) {
+      node_name,
+      [in_shape, fmt, sc, align_corners, as4d](autograd::FormulaNodeBase&,
+                                               autograd::variable_list& g) {
         if (!g[0].defined()) return autograd::variable_list{Tensor()};
         Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
         const bool low = low_precision(g[0].dtype());
         const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
         const Tensor go = (low ? g[0].to(kFloat32) : g[0]).contiguous(fmt);
-        kernels::upsample_bilinear2d_backward_kernel(gi32, go, align_corners, sc.s);
+        kernels::upsample_bilinear2d_backward_kernel(as4d(gi32), as4d(go), align_corners, sc.s);
         if (low) gi.copy_(gi32);
         return autograd::variable_list{gi};
       },
       input);
   autograd::set_history(out, node);
   return out;
+}
+
+}  // namespace
+
+Tensor upsample_nearest_exact1d(const Tensor& input, IntArrayRef output_size,
+                                std::optional<double> scales) {
+  return nearest(input, output_size, Scales{{std::nullopt, std::nullopt, scales}}, 1,
+                 "UpsampleNearestExact1DBackward1", true);
+}
+
+Tensor upsample_nearest_exact2d(const Tensor& input, IntArrayRef output_size,
+                                std::optional<double> scales_h, std::optional<double> scales_w) {
+  return nearest(input, output_size, Scales{{std::nullopt, scales_h, scales_w}}, 2,
+                 "UpsampleNearestExact2DBackward1", true);
+}
+
+Tensor upsample_nearest_exact3d(const Tensor& input, IntArrayRef output_size,
+                                std::optional<double> scales_d, std::optional<double> scales_h,
+                                std::optional<double> scales_w) {
+  return nearest(input, output_size, Scales{{scales_d, scales_h, scales_w}}, 3,
+                 "UpsampleNearestExact3DBackward1", true);
+}
+
+Tensor upsample_linear1d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                         std::optional<double> scales) {
+  // The kernel's H dim is the unit one (identity weights), W the real one.
+  return linear(input, output_size, align_corners, Scales{{std::nullopt, scales, std::nullopt}}, 1,
+                "UpsampleLinear1DBackward1");
+}
+
+Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                           std::optional<double> scales_h, std::optional<double> scales_w) {
+  return linear(input, output_size, align_corners, Scales{{scales_h, scales_w, std::nullopt}}, 2,
+                "UpsampleBilinear2DBackward1");
 }
 
 // ---- pixel shuffle

@@ -50,6 +50,14 @@ TEST(Upsample, Gradcheck) {
        [](const Tensor& x) {
          return F::interpolate(x, {.size = {3, 2, 5}});
        }},
+      {"nearest_exact2d",
+       {2, 3, 3, 4},
+       [](const Tensor& x) {
+         return F::interpolate(x, {.scale_factor = {1.7, 0.6}, .mode = "nearest-exact"});
+       }},
+      {"linear",
+       {2, 3, 4},
+       [](const Tensor& x) { return F::interpolate(x, {.size = 7, .mode = "linear"}); }},
       {"bilinear",
        {2, 3, 3, 4},
        [](const Tensor& x) {
@@ -100,6 +108,18 @@ TEST(Upsample, NodeNamesAndValues) {
   Tensor r = F::interpolate(tensor({0.f, 1.f}).view({1, 1, 1, 2}),
                             {.scale_factor = {1.0, 2.0}, .mode = "bilinear"});
   EXPECT_EQ(r.flatten().tolist<float>(), (std::vector<float>{0, 0.25, 0.75, 1}));
+  // nearest-exact: source floor((o + 0.5) * 5 / 8) = 0, 0, 1, 2, 2, 3, 3, 4 (nearest: 0, 0, 1,
+  // 1, 2, 3, 3, 4); linear with align_corners: 0, 4/7 * 1, ...
+  Tensor s5 = arange(5, {.dtype = kFloat32}).view({1, 1, 5}).requires_grad_();
+  Tensor e = F::interpolate(s5, {.scale_factor = 1.7, .mode = "nearest-exact"});
+  EXPECT_EQ(e.grad_fn()->name(), "UpsampleNearestExact1DBackward1");
+  EXPECT_EQ(e.flatten().detach().tolist<float>(), (std::vector<float>{0, 0, 1, 2, 2, 3, 3, 4}));
+  EXPECT_EQ(F::interpolate(s5.detach(), {.size = 8}).flatten().tolist<float>(),
+            (std::vector<float>{0, 0, 1, 1, 2, 3, 3, 4}));
+  Tensor li = F::interpolate(s5, {.size = 9, .mode = "linear", .align_corners = true});
+  EXPECT_EQ(li.grad_fn()->name(), "UpsampleLinear1DBackward1");
+  EXPECT_EQ(li.flatten().detach().tolist<float>(),
+            (std::vector<float>{0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4}));
   // area mode: adaptive average pooling.
   EXPECT_EQ(F::interpolate(x, {.size = 1, .mode = "area"}).item<float>(), 2.5f);
   // uint8 and float16 nearest; bfloat16 bilinear.

@@ -1,6 +1,6 @@
 """Upsampling and pixel shuffle parity (tests/parity/nn_vision_test.cpp):
-F.interpolate (nearest 1-D/2-D/3-D, bilinear with and without align_corners,
-area; size or scale_factor, recompute_scale_factor) forward and backward on
+F.interpolate (nearest and nearest-exact 1-D/2-D/3-D, linear, bilinear with
+and without align_corners, area; size or scale_factor, recompute_scale_factor) forward and backward on
 contiguous and channels_last inputs, output strides, uint8 nearest,
 pixel_shuffle / pixel_unshuffle, module reprs and error messages.
 
@@ -23,6 +23,12 @@ CASES = {
     "nearest2d_wide": ((1, 37, 4, 3), lambda x: I(x, size=(6, 7))),
     "nearest3d_scale": ((1, 2, 3, 4, 5), lambda x: I(x, scale_factor=2)),
     "nearest3d_size": ((1, 2, 3, 4, 5), lambda x: I(x, size=(5, 3, 7))),
+    "linear_size": ((2, 3, 5), lambda x: I(x, size=8, mode="linear")),
+    "linear_scale_ac": ((2, 3, 5), lambda x: I(x, scale_factor=1.7, mode="linear", align_corners=True)),
+    "linear_down": ((2, 3, 9), lambda x: I(x, scale_factor=0.6, mode="linear")),
+    "exact1d": ((2, 3, 5), lambda x: I(x, scale_factor=1.7, mode="nearest-exact")),
+    "exact2d": ((2, 3, 5, 4), lambda x: I(x, size=(7, 3), mode="nearest-exact")),
+    "exact3d": ((1, 2, 3, 4, 5), lambda x: I(x, scale_factor=(1.5, 2, 0.8), mode="nearest-exact")),
     "bilinear_size": ((2, 3, 5, 4), lambda x: I(x, size=(7, 9), mode="bilinear")),
     "bilinear_size_ac": ((2, 3, 5, 4), lambda x: I(x, size=(7, 9), mode="bilinear", align_corners=True)),
     "bilinear_scale": ((2, 3, 5, 4), lambda x: I(x, scale_factor=1.5, mode="bilinear")),

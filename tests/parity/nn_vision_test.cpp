@@ -1,5 +1,6 @@
 // Upsampling and pixel shuffle against torch (tests/parity/gen_nn_vision.py):
-// F::interpolate in every supported mode with size or scale_factor, forward
+// F::interpolate in every supported mode (nearest, nearest-exact, linear,
+// bilinear, area) with size or scale_factor, forward
 // and backward on contiguous and channels_last inputs, output strides, node
 // names, uint8 / bfloat16 nearest, pixel_shuffle / pixel_unshuffle, module
 // reprs and error messages.
@@ -53,6 +54,26 @@ const std::map<std::string, Fn>& fns() {
       {"nearest3d_size",
        [](const Tensor& x) {
          return F::interpolate(x, {.size = {5, 3, 7}});
+       }},
+      {"linear_size",
+       [](const Tensor& x) { return F::interpolate(x, {.size = 8, .mode = "linear"}); }},
+      {"linear_scale_ac",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.scale_factor = 1.7, .mode = "linear", .align_corners = true});
+       }},
+      {"linear_down",
+       [](const Tensor& x) { return F::interpolate(x, {.scale_factor = 0.6, .mode = "linear"}); }},
+      {"exact1d",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.scale_factor = 1.7, .mode = "nearest-exact"});
+       }},
+      {"exact2d",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.size = {7, 3}, .mode = "nearest-exact"});
+       }},
+      {"exact3d",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.scale_factor = {1.5, 2, 0.8}, .mode = "nearest-exact"});
        }},
       {"bilinear_size",
        [](const Tensor& x) {
@@ -144,9 +165,10 @@ TEST(NnVisionParity, NodesReprsAndErrors) {
   ParityFile file("nn_vision");
   std::map<std::string, std::string> got;
   const std::map<std::string, std::vector<int64_t>> shapes = {
-      {"nearest1d", {2, 3, 5}},        {"nearest2d", {2, 3, 5, 4}}, {"nearest3d", {1, 2, 3, 4, 5}},
-      {"bilinear", {2, 3, 9, 8}},      {"upsample", {2, 3, 5, 4}},  {"area", {2, 3, 7, 6}},
-      {"pixel_shuffle", {2, 8, 3, 4}},
+      {"nearest1d", {2, 3, 5}},        {"nearest2d", {2, 3, 5, 4}},  {"nearest3d", {1, 2, 3, 4, 5}},
+      {"bilinear", {2, 3, 9, 8}},      {"upsample", {2, 3, 5, 4}},   {"area", {2, 3, 7, 6}},
+      {"pixel_shuffle", {2, 8, 3, 4}}, {"linear", {2, 3, 5}},        {"exact1d", {2, 3, 5}},
+      {"exact2d", {2, 3, 5, 4}},       {"exact3d", {1, 2, 3, 4, 5}},
   };
   for (const auto& [k, v] : file.metadata()) {
     const auto pos = k.find("_node");

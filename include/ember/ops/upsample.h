@@ -9,8 +9,9 @@
 // PyTorch: 1 / scale instead of input / output size. The output keeps a
 // channels_last (3d) input's memory format. Nearest works on floating types
 // and uint8, bilinear on floating types (float16/bfloat16 computed in
-// float32). Nodes: UpsampleNearest1DBackward1, UpsampleNearest2DBackward1,
-// UpsampleNearest3DBackward1, UpsampleBilinear2DBackward1,
+// float32). Nodes: UpsampleNearest{1,2,3}DBackward1,
+// UpsampleNearestExact{1,2,3}DBackward1, UpsampleLinear1DBackward1,
+// UpsampleBilinear2DBackward1,
 // PixelShuffleBackward0, PixelUnshuffleBackward0.
 #include <optional>
 
@@ -30,6 +31,20 @@ Tensor upsample_nearest3d(const Tensor& input, IntArrayRef output_size,
                           std::optional<double> scales_d = std::nullopt,
                           std::optional<double> scales_h = std::nullopt,
                           std::optional<double> scales_w = std::nullopt);
+// 'nearest-exact' (PyTorch's _upsample_nearest_exact1d/2d/3d): source index
+// floor((o + 0.5) * scale) instead of floor(o * scale).
+Tensor upsample_nearest_exact1d(const Tensor& input, IntArrayRef output_size,
+                                std::optional<double> scales = std::nullopt);
+Tensor upsample_nearest_exact2d(const Tensor& input, IntArrayRef output_size,
+                                std::optional<double> scales_h = std::nullopt,
+                                std::optional<double> scales_w = std::nullopt);
+Tensor upsample_nearest_exact3d(const Tensor& input, IntArrayRef output_size,
+                                std::optional<double> scales_d = std::nullopt,
+                                std::optional<double> scales_h = std::nullopt,
+                                std::optional<double> scales_w = std::nullopt);
+// (N, C, W) -> (N, C, output_size[0]), linear interpolation.
+Tensor upsample_linear1d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                         std::optional<double> scales = std::nullopt);
 // (N, C, H, W) -> (N, C, OH, OW).
 Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool align_corners,
                            std::optional<double> scales_h = std::nullopt,

@@ -51,31 +51,34 @@ S scale_value(std::optional<double> s, int64_t in, int64_t out) {
 
 // Source index of each output index along one dim (nearest; times the stride).
 template <typename S>
-std::vector<int64_t> nearest_table(int64_t in, int64_t out, std::optional<double> s,
-                                   int64_t stride) {
+std::vector<int64_t> nearest_table(int64_t in, int64_t out, std::optional<double> s, int64_t stride,
+                                   bool exact) {
   std::vector<int64_t> r(out);
   const S scale = scale_value<S>(s, in, out);
+  const S shift = exact ? S(0.5) : S(0);
   for (int64_t o = 0; o < out; ++o) {
     // No shortcut for out == in: PyTorch's NCHW loop has none (a scale factor
     // of 1.1 on 5 elements reads element 3 for output 4).
-    const int64_t i = static_cast<int64_t>(std::floor(static_cast<S>(o) * scale));
+    const int64_t i = static_cast<int64_t>(std::floor((static_cast<S>(o) + shift) * scale));
     r[o] = std::min(i, in - 1) * stride;
   }
   return r;
 }
 
 std::vector<int64_t> nearest_table(DType dt, int64_t in, int64_t out, std::optional<double> s,
-                                   int64_t stride) {
-  return dt == DType::Float64 ? nearest_table<double>(in, out, s, stride)
-                              : nearest_table<float>(in, out, s, stride);
+                                   int64_t stride, bool exact) {
+  return dt == DType::Float64 ? nearest_table<double>(in, out, s, stride, exact)
+                              : nearest_table<float>(in, out, s, stride, exact);
 }
 
 // Forward: a gather of U-sized elements (any dtype).
 template <typename U>
-void nearest_forward(const Tensor& out, const Tensor& in, const std::optional<double>* s) {
+void nearest_forward(const Tensor& out, const Tensor& in, const std::optional<double>* s,
+                     bool exact) {
   std::vector<int64_t> src[3];
   for (int i = 0; i < 3; ++i)
-    src[i] = nearest_table(in.dtype(), in.size(2 + i), out.size(2 + i), s[i], in.stride(2 + i));
+    src[i] =
+        nearest_table(in.dtype(), in.size(2 + i), out.size(2 + i), s[i], in.stride(2 + i), exact);
   const int64_t cb = channel_block(out, in);
   const int64_t od = out.size(2), oh = out.size(3), ow = out.size(4);
   const int64_t ys2 = out.stride(2), ys3 = out.stride(3), ys4 = out.stride(4);
@@ -113,10 +116,12 @@ void zero_block(const Tensor& t, T* p, int64_t cnt) {
 }
 
 template <typename T>
-void nearest_backward(const Tensor& gi, const Tensor& go, const std::optional<double>* s) {
+void nearest_backward(const Tensor& gi, const Tensor& go, const std::optional<double>* s,
+                      bool exact) {
   std::vector<int64_t> src[3];
   for (int i = 0; i < 3; ++i)
-    src[i] = nearest_table(gi.dtype(), gi.size(2 + i), go.size(2 + i), s[i], gi.stride(2 + i));
+    src[i] =
+        nearest_table(gi.dtype(), gi.size(2 + i), go.size(2 + i), s[i], gi.stride(2 + i), exact);
   const int64_t cb = channel_block(gi, go);
   const int64_t od = go.size(2), oh = go.size(3), ow = go.size(4);
   const int64_t ys2 = go.stride(2), ys3 = go.stride(3), ys4 = go.stride(4);
@@ -238,17 +243,17 @@ void bilinear_backward(const Tensor& gi, const Tensor& go, bool ac,
 }  // namespace
 
 void upsample_nearest3d_kernel(const Tensor& out, const Tensor& input,
-                               const std::optional<double>* scales) {
+                               const std::optional<double>* scales, bool exact) {
   if (out.numel() == 0) return;
   switch (input.element_size()) {
     case 1:
-      return nearest_forward<uint8_t>(out, input, scales);
+      return nearest_forward<uint8_t>(out, input, scales, exact);
     case 2:
-      return nearest_forward<uint16_t>(out, input, scales);
+      return nearest_forward<uint16_t>(out, input, scales, exact);
     case 4:
-      return nearest_forward<uint32_t>(out, input, scales);
+      return nearest_forward<uint32_t>(out, input, scales, exact);
     case 8:
-      return nearest_forward<uint64_t>(out, input, scales);
+      return nearest_forward<uint64_t>(out, input, scales, exact);
     default:
       throw NotImplementedError(
           detail::str_cat("upsample kernel: unsupported dtype ", input.dtype()));
@@ -256,9 +261,10 @@ void upsample_nearest3d_kernel(const Tensor& out, const Tensor& input,
 }
 
 void upsample_nearest3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
-                                        const std::optional<double>* scales) {
+                                        const std::optional<double>* scales, bool exact) {
   if (grad_input.numel() == 0) return;
-  EMBER_UPSAMPLE_DISPATCH(grad_input.dtype(), nearest_backward, grad_input, grad_out, scales);
+  EMBER_UPSAMPLE_DISPATCH(grad_input.dtype(), nearest_backward, grad_input, grad_out, scales,
+                          exact);
 }
 
 void upsample_bilinear2d_kernel(const Tensor& out, const Tensor& input, bool align_corners,

@@ -12,12 +12,14 @@
 namespace ember::kernels {
 
 // scales[i]: the user's scale factor of spatial dim i, if one was given.
-// Forward: any dtype (a gather); backward: float32/float64.
+// exact: 'nearest-exact' (source floor((o + 0.5) * scale)) instead of
+// 'nearest' (floor(o * scale)). Forward: any dtype (a gather); backward:
+// float32/float64.
 void upsample_nearest3d_kernel(const Tensor& out, const Tensor& input,
-                               const std::optional<double>* scales);
+                               const std::optional<double>* scales, bool exact = false);
 // grad_input is overwritten.
 void upsample_nearest3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
-                                        const std::optional<double>* scales);
+                                        const std::optional<double>* scales, bool exact = false);
 // float32/float64.
 void upsample_bilinear2d_kernel(const Tensor& out, const Tensor& input, bool align_corners,
                                 const std::optional<double>* scales);

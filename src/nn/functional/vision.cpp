@@ -108,17 +108,23 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
     return upsample_nearest2d(input, *output_size, scale(0), scale(1));
   if (nd == 5 && mode == "nearest")
     return upsample_nearest3d(input, *output_size, scale(0), scale(1), scale(2));
+  if (nd == 3 && mode == "nearest-exact")
+    return upsample_nearest_exact1d(input, *output_size, scale(0));
+  if (nd == 4 && mode == "nearest-exact")
+    return upsample_nearest_exact2d(input, *output_size, scale(0), scale(1));
+  if (nd == 5 && mode == "nearest-exact")
+    return upsample_nearest_exact3d(input, *output_size, scale(0), scale(1), scale(2));
   if (nd == 3 && mode == "area") return adaptive_avg_pool1d(input, (*output_size)[0]);
   if (nd == 4 && mode == "area") return adaptive_avg_pool2d(input, *output_size);
   if (nd == 5 && mode == "area") return adaptive_avg_pool3d(input, *output_size);
+  if (nd == 3 && mode == "linear")
+    return upsample_linear1d(input, *output_size, *align_corners, scale(0));
   if (nd == 4 && mode == "bilinear") {
     EMBER_CHECK(!o.antialias, NotImplementedError,
                 "interpolate: antialias=True is not implemented in ember");
     return upsample_bilinear2d(input, *output_size, *align_corners, scale(0), scale(1));
   }
-  const bool other = (nd == 3 && mode == "linear") || (nd == 5 && mode == "trilinear") ||
-                     (nd == 4 && mode == "bicubic") ||
-                     (nd >= 3 && nd <= 5 && mode == "nearest-exact");
+  const bool other = (nd == 5 && mode == "trilinear") || (nd == 4 && mode == "bicubic");
   EMBER_CHECK(!other, NotImplementedError, "interpolate: mode '", mode,
               "' is not implemented in ember");
   const std::pair<const char*, int64_t> needs[] = {

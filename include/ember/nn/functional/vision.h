@@ -5,9 +5,9 @@
 //   F::interpolate(x, {.scale_factor = 2.0, .mode = "bilinear", .align_corners = false});
 //   F::interpolate(x, {.size = {16, 24}});
 //
-// Modes: "nearest" (3-D, 4-D, 5-D input), "bilinear" (4-D) and "area"
-// (adaptive average pooling); "linear", "trilinear", "bicubic" and
-// "nearest-exact" throw NotImplementedError. Argument checks, their order and
+// Modes: "nearest" and "nearest-exact" (3-D, 4-D, 5-D input), "linear"
+// (3-D), "bilinear" (4-D) and "area" (adaptive average pooling);
+// "trilinear", "bicubic" and antialias=True throw NotImplementedError. Argument checks, their order and
 // messages follow torch 1.13's Python function (ValueError for bad
 // size / scale_factor / align_corners combinations).
 #include <initializer_list>
