@@ -134,7 +134,7 @@ Tensor upsample_nearest3d(const Tensor& input, IntArrayRef output_size,
 
 namespace {
 
-// Linear (nd = 1, on a unit-height 4-D view) or bilinear (nd = 2) interpolation.
+// Linear (nd = 1, on a unit-height 4-D view), bilinear (2) or trilinear (3).
 Tensor linear(const Tensor& input, IntArrayRef output_size, bool align_corners, const Scales& sc,
               int64_t nd, const char* node_name) {
   check_upsample(input, output_size, nd);
@@ -149,7 +149,10 @@ Tensor linear(const Tensor& input, IntArrayRef output_size, bool align_corners, 
     const bool low = low_precision(input.dtype());
     const Tensor x = low ? input.to(kFloat32) : input;
     const Tensor y = low ? empty_like(out, {.dtype = kFloat32}) : out;
-    kernels::upsample_bilinear2d_kernel(as4d(y), as4d(x), align_corners, sc.s);
+    if (nd == 3)
+      kernels::upsample_trilinear3d_kernel(y, x, align_corners, sc.s);
+    else
+      kernels::upsample_bilinear2d_kernel(as4d(y), as4d(x), align_corners, sc.s);
     if (low) out.copy_(y);
     return out;
   };
@@ -158,14 +161,17 @@ Tensor linear(const Tensor& input, IntArrayRef output_size, bool align_corners, 
   const DimVector in_shape(input.sizes());
   auto node = autograd::make_node(
       node_name,
-      [in_shape, fmt, sc, align_corners, as4d](autograd::FormulaNodeBase&,
-                                               autograd::variable_list& g) {
+      [in_shape, fmt, sc, align_corners, as4d, nd](autograd::FormulaNodeBase&,
+                                                   autograd::variable_list& g) {
         if (!g[0].defined()) return autograd::variable_list{Tensor()};
         Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
         const bool low = low_precision(g[0].dtype());
         const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
         const Tensor go = (low ? g[0].to(kFloat32) : g[0]).contiguous(fmt);
-        kernels::upsample_bilinear2d_backward_kernel(as4d(gi32), as4d(go), align_corners, sc.s);
+        if (nd == 3)
+          kernels::upsample_trilinear3d_backward_kernel(gi32, go, align_corners, sc.s);
+        else
+          kernels::upsample_bilinear2d_backward_kernel(as4d(gi32), as4d(go), align_corners, sc.s);
         if (low) gi.copy_(gi32);
         return autograd::variable_list{gi};
       },
@@ -200,6 +206,13 @@ Tensor upsample_linear1d(const Tensor& input, IntArrayRef output_size, bool alig
   // The kernel's H dim is the unit one (identity weights), W the real one.
   return linear(input, output_size, align_corners, Scales{{std::nullopt, scales, std::nullopt}}, 1,
                 "UpsampleLinear1DBackward1");
+}
+
+Tensor upsample_trilinear3d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                            std::optional<double> scales_d, std::optional<double> scales_h,
+                            std::optional<double> scales_w) {
+  return linear(input, output_size, align_corners, Scales{{scales_d, scales_h, scales_w}}, 3,
+                "UpsampleTrilinear3DBackward1");
 }
 
 Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool align_corners,

@@ -68,6 +68,17 @@ TEST(Upsample, Gradcheck) {
        [](const Tensor& x) {
          return F::interpolate(x, {.scale_factor = 1.5, .mode = "bilinear", .align_corners = true});
        }},
+      {"trilinear",
+       {1, 2, 2, 3, 3},
+       [](const Tensor& x) {
+         return F::interpolate(x, {.size = {3, 2, 4}, .mode = "trilinear"});
+       }},
+      {"trilinear_ac",
+       {1, 2, 2, 3, 3},
+       [](const Tensor& x) {
+         return F::interpolate(x,
+                               {.scale_factor = 1.5, .mode = "trilinear", .align_corners = true});
+       }},
       {"pixel_shuffle", {2, 8, 2, 3}, [](const Tensor& x) { return F::pixel_shuffle(x, 2); }},
       {"pixel_unshuffle", {2, 2, 4, 6}, [](const Tensor& x) { return F::pixel_unshuffle(x, 2); }},
   };

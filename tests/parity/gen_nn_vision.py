@@ -1,6 +1,6 @@
 """Upsampling and pixel shuffle parity (tests/parity/nn_vision_test.cpp):
 F.interpolate (nearest and nearest-exact 1-D/2-D/3-D, linear, bilinear with
-and without align_corners, area; size or scale_factor, recompute_scale_factor) forward and backward on
+and without align_corners, trilinear, area; size or scale_factor, recompute_scale_factor) forward and backward on
 contiguous and channels_last inputs, output strides, uint8 nearest,
 pixel_shuffle / pixel_unshuffle, module reprs and error messages.
 
@@ -29,6 +29,10 @@ CASES = {
     "exact1d": ((2, 3, 5), lambda x: I(x, scale_factor=1.7, mode="nearest-exact")),
     "exact2d": ((2, 3, 5, 4), lambda x: I(x, size=(7, 3), mode="nearest-exact")),
     "exact3d": ((1, 2, 3, 4, 5), lambda x: I(x, scale_factor=(1.5, 2, 0.8), mode="nearest-exact")),
+    "trilinear_size": ((1, 2, 3, 4, 5), lambda x: I(x, size=(5, 3, 7), mode="trilinear")),
+    "trilinear_scale_ac": ((1, 2, 3, 4, 5),
+                           lambda x: I(x, scale_factor=(1.5, 2, 0.8), mode="trilinear", align_corners=True)),
+    "trilinear_wide": ((1, 37, 2, 3, 2), lambda x: I(x, size=(3, 4, 3), mode="trilinear")),
     "bilinear_size": ((2, 3, 5, 4), lambda x: I(x, size=(7, 9), mode="bilinear")),
     "bilinear_size_ac": ((2, 3, 5, 4), lambda x: I(x, size=(7, 9), mode="bilinear", align_corners=True)),
     "bilinear_scale": ((2, 3, 5, 4), lambda x: I(x, scale_factor=1.5, mode="bilinear")),

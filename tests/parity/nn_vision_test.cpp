@@ -1,6 +1,6 @@
 // Upsampling and pixel shuffle against torch (tests/parity/gen_nn_vision.py):
 // F::interpolate in every supported mode (nearest, nearest-exact, linear,
-// bilinear, area) with size or scale_factor, forward
+// bilinear, trilinear, area) with size or scale_factor, forward
 // and backward on contiguous and channels_last inputs, output strides, node
 // names, uint8 / bfloat16 nearest, pixel_shuffle / pixel_unshuffle, module
 // reprs and error messages.
@@ -74,6 +74,19 @@ const std::map<std::string, Fn>& fns() {
       {"exact3d",
        [](const Tensor& x) {
          return F::interpolate(x, {.scale_factor = {1.5, 2, 0.8}, .mode = "nearest-exact"});
+       }},
+      {"trilinear_size",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.size = {5, 3, 7}, .mode = "trilinear"});
+       }},
+      {"trilinear_scale_ac",
+       [](const Tensor& x) {
+         return F::interpolate(
+             x, {.scale_factor = {1.5, 2, 0.8}, .mode = "trilinear", .align_corners = true});
+       }},
+      {"trilinear_wide",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.size = {3, 4, 3}, .mode = "trilinear"});
        }},
       {"bilinear_size",
        [](const Tensor& x) {
@@ -168,7 +181,7 @@ TEST(NnVisionParity, NodesReprsAndErrors) {
       {"nearest1d", {2, 3, 5}},        {"nearest2d", {2, 3, 5, 4}},  {"nearest3d", {1, 2, 3, 4, 5}},
       {"bilinear", {2, 3, 9, 8}},      {"upsample", {2, 3, 5, 4}},   {"area", {2, 3, 7, 6}},
       {"pixel_shuffle", {2, 8, 3, 4}}, {"linear", {2, 3, 5}},        {"exact1d", {2, 3, 5}},
-      {"exact2d", {2, 3, 5, 4}},       {"exact3d", {1, 2, 3, 4, 5}},
+      {"exact2d", {2, 3, 5, 4}},       {"exact3d", {1, 2, 3, 4, 5}}, {"trilinear", {1, 2, 3, 4, 5}},
   };
   for (const auto& [k, v] : file.metadata()) {
     const auto pos = k.find("_node");

@@ -11,6 +11,7 @@
 // and uint8, bilinear on floating types (float16/bfloat16 computed in
 // float32). Nodes: UpsampleNearest{1,2,3}DBackward1,
 // UpsampleNearestExact{1,2,3}DBackward1, UpsampleLinear1DBackward1,
+// UpsampleTrilinear3DBackward1,
 // UpsampleBilinear2DBackward1,
 // PixelShuffleBackward0, PixelUnshuffleBackward0.
 #include <optional>
@@ -55,5 +56,11 @@ Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool al
 // channels_last out), as PyTorch's. Any dtype.
 Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
 Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
+
+// (N, C, D, H, W) -> (N, C, OD, OH, OW).
+Tensor upsample_trilinear3d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                            std::optional<double> scales_d = std::nullopt,
+                            std::optional<double> scales_h = std::nullopt,
+                            std::optional<double> scales_w = std::nullopt);
 
 }  // namespace ember

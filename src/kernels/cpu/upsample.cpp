@@ -230,6 +230,83 @@ void bilinear_backward(const Tensor& gi, const Tensor& go, bool ac,
   });
 }
 
+template <typename T>
+void trilinear_forward(const Tensor& out, const Tensor& in, bool ac,
+                       const std::optional<double>* s) {
+  const auto td = linear_table<T>(in.size(2), out.size(2), ac, s[0], in.stride(2));
+  const auto th = linear_table<T>(in.size(3), out.size(3), ac, s[1], in.stride(3));
+  const auto tw = linear_table<T>(in.size(4), out.size(4), ac, s[2], in.stride(4));
+  const int64_t cb = channel_block(out, in);
+  const int64_t od = out.size(2), oh = out.size(3), ow = out.size(4);
+  const int64_t ys2 = out.stride(2), ys3 = out.stride(3), ys4 = out.stride(4);
+  for_blocks(out.size(0), out.size(1), cb, od * oh * ow * 8, [&](int64_t n, int64_t c0, auto cnt) {
+    const T* x = base<const T>(in, n, c0);
+    T* y = base<T>(out, n, c0);
+    for (int64_t d = 0; d < od; ++d) {
+      const Linear<T> a = td[d];
+      for (int64_t h = 0; h < oh; ++h) {
+        const Linear<T> b = th[h];
+        const T* x00 = x + a.i0 + b.i0;
+        const T* x01 = x + a.i0 + b.i1;
+        const T* x10 = x + a.i1 + b.i0;
+        const T* x11 = x + a.i1 + b.i1;
+        T* yr = y + d * ys2 + h * ys3;
+        for (int64_t w = 0; w < ow; ++w) {
+          const Linear<T> c = tw[w];
+          T* yp = yr + w * ys4;
+          for (int64_t j = 0; j < cnt; ++j)
+            yp[j] = a.l0 * (b.l0 * (c.l0 * x00[c.i0 + j] + c.l1 * x00[c.i1 + j]) +
+                            b.l1 * (c.l0 * x01[c.i0 + j] + c.l1 * x01[c.i1 + j])) +
+                    a.l1 * (b.l0 * (c.l0 * x10[c.i0 + j] + c.l1 * x10[c.i1 + j]) +
+                            b.l1 * (c.l0 * x11[c.i0 + j] + c.l1 * x11[c.i1 + j]));
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void trilinear_backward(const Tensor& gi, const Tensor& go, bool ac,
+                        const std::optional<double>* s) {
+  const auto td = linear_table<T>(gi.size(2), go.size(2), ac, s[0], gi.stride(2));
+  const auto th = linear_table<T>(gi.size(3), go.size(3), ac, s[1], gi.stride(3));
+  const auto tw = linear_table<T>(gi.size(4), go.size(4), ac, s[2], gi.stride(4));
+  const int64_t cb = channel_block(gi, go);
+  const int64_t od = go.size(2), oh = go.size(3), ow = go.size(4);
+  const int64_t ys2 = go.stride(2), ys3 = go.stride(3), ys4 = go.stride(4);
+  for_blocks(gi.size(0), gi.size(1), cb, od * oh * ow * 8, [&](int64_t n, int64_t c0, auto cnt) {
+    T* g = base<T>(gi, n, c0);
+    const T* y = base<const T>(go, n, c0);
+    zero_block(gi, g, cnt);
+    for (int64_t d = 0; d < od; ++d) {
+      const Linear<T> a = td[d];
+      for (int64_t h = 0; h < oh; ++h) {
+        const Linear<T> b = th[h];
+        T* g00 = g + a.i0 + b.i0;
+        T* g01 = g + a.i0 + b.i1;
+        T* g10 = g + a.i1 + b.i0;
+        T* g11 = g + a.i1 + b.i1;
+        const T* yr = y + d * ys2 + h * ys3;
+        for (int64_t w = 0; w < ow; ++w) {
+          const Linear<T> c = tw[w];
+          const T* yp = yr + w * ys4;
+          for (int64_t j = 0; j < cnt; ++j) {
+            const T v = yp[j];
+            g00[c.i0 + j] += a.l0 * b.l0 * c.l0 * v;
+            g00[c.i1 + j] += a.l0 * b.l0 * c.l1 * v;
+            g01[c.i0 + j] += a.l0 * b.l1 * c.l0 * v;
+            g01[c.i1 + j] += a.l0 * b.l1 * c.l1 * v;
+            g10[c.i0 + j] += a.l1 * b.l0 * c.l0 * v;
+            g10[c.i1 + j] += a.l1 * b.l0 * c.l1 * v;
+            g11[c.i0 + j] += a.l1 * b.l1 * c.l0 * v;
+            g11[c.i1 + j] += a.l1 * b.l1 * c.l1 * v;
+          }
+        }
+      }
+    }
+  });
+}
+
 #define EMBER_UPSAMPLE_DISPATCH(dt, name, ...)                                               \
   switch (dt) {                                                                              \
     case DType::Float32:                                                                     \
@@ -277,6 +354,19 @@ void upsample_bilinear2d_backward_kernel(const Tensor& grad_input, const Tensor&
                                          bool align_corners, const std::optional<double>* scales) {
   if (grad_input.numel() == 0) return;
   EMBER_UPSAMPLE_DISPATCH(grad_input.dtype(), bilinear_backward, grad_input, grad_out,
+                          align_corners, scales);
+}
+
+void upsample_trilinear3d_kernel(const Tensor& out, const Tensor& input, bool align_corners,
+                                 const std::optional<double>* scales) {
+  if (out.numel() == 0) return;
+  EMBER_UPSAMPLE_DISPATCH(out.dtype(), trilinear_forward, out, input, align_corners, scales);
+}
+
+void upsample_trilinear3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                          bool align_corners, const std::optional<double>* scales) {
+  if (grad_input.numel() == 0) return;
+  EMBER_UPSAMPLE_DISPATCH(grad_input.dtype(), trilinear_backward, grad_input, grad_out,
                           align_corners, scales);
 }
 

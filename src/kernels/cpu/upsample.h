@@ -1,7 +1,8 @@
 #pragma once
 // Upsampling on strided CPU tensors of any layout (NCHW and channels_last read
 // and written in place): nearest on (N, C, D, H, W) (1-D and 2-D callers add
-// unit dims), bilinear on (N, C, H, W); forward and backward, with PyTorch's
+// unit dims), bilinear on (N, C, H, W) (linear callers add a unit height),
+// trilinear on (N, C, D, H, W); forward and backward, with PyTorch's
 // source indices (UpSample.h: nearest_idx, area_pixel_compute_source_index).
 // Where every operand has unit channel stride the loops run over blocks of
 // contiguous channels; otherwise over (n, c) planes. Parallel over both.
@@ -25,5 +26,11 @@ void upsample_bilinear2d_kernel(const Tensor& out, const Tensor& input, bool ali
                                 const std::optional<double>* scales);
 void upsample_bilinear2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
                                          bool align_corners, const std::optional<double>* scales);
+
+// (N, C, D, H, W), float32/float64.
+void upsample_trilinear3d_kernel(const Tensor& out, const Tensor& input, bool align_corners,
+                                 const std::optional<double>* scales);
+void upsample_trilinear3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                          bool align_corners, const std::optional<double>* scales);
 
 }  // namespace ember::kernels

@@ -124,7 +124,9 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
                 "interpolate: antialias=True is not implemented in ember");
     return upsample_bilinear2d(input, *output_size, *align_corners, scale(0), scale(1));
   }
-  const bool other = (nd == 5 && mode == "trilinear") || (nd == 4 && mode == "bicubic");
+  if (nd == 5 && mode == "trilinear")
+    return upsample_trilinear3d(input, *output_size, *align_corners, scale(0), scale(1), scale(2));
+  const bool other = nd == 4 && mode == "bicubic";
   EMBER_CHECK(!other, NotImplementedError, "interpolate: mode '", mode,
               "' is not implemented in ember");
   const std::pair<const char*, int64_t> needs[] = {
