@@ -134,13 +134,15 @@ Tensor upsample_nearest3d(const Tensor& input, IntArrayRef output_size,
 
 namespace {
 
-// Linear (nd = 1, on a unit-height 4-D view), bilinear (2) or trilinear (3).
+// Linear (nd = 1, on a unit-height 4-D view), bilinear (2) or trilinear (3);
+// bicubic (nd = 2, cubic).
 Tensor linear(const Tensor& input, IntArrayRef output_size, bool align_corners, const Scales& sc,
-              int64_t nd, const char* node_name) {
+              int64_t nd, const char* node_name, bool cubic = false) {
   check_upsample(input, output_size, nd);
   check_dtype(input, false, "compute_indices_weights_linear");
   const DimVector shape = out_shape(input, output_size);
-  const MemoryFormat fmt = upsample_format(input);
+  // PyTorch 1.13's bicubic returns a contiguous output for any input layout.
+  const MemoryFormat fmt = cubic ? MemoryFormat::Contiguous : upsample_format(input);
   auto as4d = [nd](const Tensor& t) { return nd == 1 ? t.unsqueeze(2) : t; };
   auto impl = [&] {
     Tensor out =
@@ -151,6 +153,8 @@ Tensor linear(const Tensor& input, IntArrayRef output_size, bool align_corners, 
     const Tensor y = low ? empty_like(out, {.dtype = kFloat32}) : out;
     if (nd == 3)
       kernels::upsample_trilinear3d_kernel(y, x, align_corners, sc.s);
+    else if (cubic)
+      kernels::upsample_bicubic2d_kernel(y, x, align_corners, sc.s);
     else
       kernels::upsample_bilinear2d_kernel(as4d(y), as4d(x), align_corners, sc.s);
     if (low) out.copy_(y);
@@ -161,8 +165,8 @@ Tensor linear(const Tensor& input, IntArrayRef output_size, bool align_corners, 
   const DimVector in_shape(input.sizes());
   auto node = autograd::make_node(
       node_name,
-      [in_shape, fmt, sc, align_corners, as4d, nd](autograd::FormulaNodeBase&,
-                                                   autograd::variable_list& g) {
+      [in_shape, fmt, sc, align_corners, as4d, nd, cubic](autograd::FormulaNodeBase&,
+                                                          autograd::variable_list& g) {
         if (!g[0].defined()) return autograd::variable_list{Tensor()};
         Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
         const bool low = low_precision(g[0].dtype());
@@ -170,6 +174,8 @@ Tensor linear(const Tensor& input, IntArrayRef output_size, bool align_corners, 
         const Tensor go = (low ? g[0].to(kFloat32) : g[0]).contiguous(fmt);
         if (nd == 3)
           kernels::upsample_trilinear3d_backward_kernel(gi32, go, align_corners, sc.s);
+        else if (cubic)
+          kernels::upsample_bicubic2d_backward_kernel(gi32, go, align_corners, sc.s);
         else
           kernels::upsample_bilinear2d_backward_kernel(as4d(gi32), as4d(go), align_corners, sc.s);
         if (low) gi.copy_(gi32);
@@ -213,6 +219,12 @@ Tensor upsample_trilinear3d(const Tensor& input, IntArrayRef output_size, bool a
                             std::optional<double> scales_w) {
   return linear(input, output_size, align_corners, Scales{{scales_d, scales_h, scales_w}}, 3,
                 "UpsampleTrilinear3DBackward1");
+}
+
+Tensor upsample_bicubic2d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                          std::optional<double> scales_h, std::optional<double> scales_w) {
+  return linear(input, output_size, align_corners, Scales{{scales_h, scales_w, std::nullopt}}, 2,
+                "UpsampleBicubic2DBackward1", true);
 }
 
 Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool align_corners,

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "ember/ember.h"
@@ -79,6 +80,16 @@ TEST(Upsample, Gradcheck) {
          return F::interpolate(x,
                                {.scale_factor = 1.5, .mode = "trilinear", .align_corners = true});
        }},
+      {"bicubic",
+       {1, 2, 4, 3},
+       [](const Tensor& x) {
+         return F::interpolate(x, {.size = {6, 5}, .mode = "bicubic"});
+       }},
+      {"bicubic_ac_down",
+       {1, 2, 5, 6},
+       [](const Tensor& x) {
+         return F::interpolate(x, {.size = {3, 4}, .mode = "bicubic", .align_corners = true});
+       }},
       {"pixel_shuffle", {2, 8, 2, 3}, [](const Tensor& x) { return F::pixel_shuffle(x, 2); }},
       {"pixel_unshuffle", {2, 2, 4, 6}, [](const Tensor& x) { return F::pixel_unshuffle(x, 2); }},
   };
@@ -90,8 +101,10 @@ TEST(Upsample, Gradcheck) {
       if (cl) x = x.contiguous(c.shape.size() == 5 ? kChannelsLast3d : kChannelsLast);
       x.requires_grad_();
       Tensor y = c.f(x);
+      // The output keeps the input's layout (bicubic: contiguous, as PyTorch 1.13's).
       if (c.shape.size() == 4) {
-        EXPECT_EQ(y.is_contiguous(kChannelsLast) && !y.is_contiguous(), cl);
+        const bool bicubic = std::string(c.name).rfind("bicubic", 0) == 0;
+        EXPECT_EQ(y.is_contiguous(kChannelsLast) && !y.is_contiguous(), cl && !bicubic);
       }
       EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& in) { return c.f(in[0]); }, {x}));
     }
@@ -189,8 +202,8 @@ TEST(Upsample, BadInput) {
   EXPECT_THROW(F::interpolate(x, {.size = {3}}), ValueError);
   EXPECT_THROW(F::interpolate(x, {.size = 3, .align_corners = false}), ValueError);
   EXPECT_THROW(F::interpolate(x, {.size = 3, .mode = "linear"}), NotImplementedError);
-  EXPECT_EQ(msg([&] { F::interpolate(x, {.size = 3, .mode = "bicubic"}); }),
-            "interpolate: mode 'bicubic' is not implemented in ember");
+  EXPECT_EQ(msg([&] { F::interpolate(x, {.size = 3, .mode = "bicubic", .antialias = true}); }),
+            "interpolate: antialias=True is not implemented in ember");
   EXPECT_THROW(F::interpolate(x, {.size = 3, .mode = "bilinear", .antialias = true}),
                NotImplementedError);
   EXPECT_THROW(F::interpolate(x, {.scale_factor = 0.1}), RuntimeError);

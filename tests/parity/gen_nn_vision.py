@@ -1,6 +1,6 @@
 """Upsampling and pixel shuffle parity (tests/parity/nn_vision_test.cpp):
 F.interpolate (nearest and nearest-exact 1-D/2-D/3-D, linear, bilinear with
-and without align_corners, trilinear, area; size or scale_factor, recompute_scale_factor) forward and backward on
+and without align_corners, trilinear, bicubic, area; size or scale_factor, recompute_scale_factor) forward and backward on
 contiguous and channels_last inputs, output strides, uint8 nearest,
 pixel_shuffle / pixel_unshuffle, module reprs and error messages.
 
@@ -33,6 +33,10 @@ CASES = {
     "trilinear_scale_ac": ((1, 2, 3, 4, 5),
                            lambda x: I(x, scale_factor=(1.5, 2, 0.8), mode="trilinear", align_corners=True)),
     "trilinear_wide": ((1, 37, 2, 3, 2), lambda x: I(x, size=(3, 4, 3), mode="trilinear")),
+    "bicubic_size": ((2, 3, 5, 4), lambda x: I(x, size=(7, 9), mode="bicubic")),
+    "bicubic_scale_ac": ((2, 3, 5, 4), lambda x: I(x, scale_factor=1.5, mode="bicubic", align_corners=True)),
+    "bicubic_down": ((2, 3, 9, 8), lambda x: I(x, scale_factor=0.6, mode="bicubic")),
+    "bicubic_wide": ((1, 37, 4, 3), lambda x: I(x, size=(6, 7), mode="bicubic")),
     "bilinear_size": ((2, 3, 5, 4), lambda x: I(x, size=(7, 9), mode="bilinear")),
     "bilinear_size_ac": ((2, 3, 5, 4), lambda x: I(x, size=(7, 9), mode="bilinear", align_corners=True)),
     "bilinear_scale": ((2, 3, 5, 4), lambda x: I(x, scale_factor=1.5, mode="bilinear")),

@@ -1,6 +1,6 @@
 // Upsampling and pixel shuffle against torch (tests/parity/gen_nn_vision.py):
 // F::interpolate in every supported mode (nearest, nearest-exact, linear,
-// bilinear, trilinear, area) with size or scale_factor, forward
+// bilinear, trilinear, bicubic, area) with size or scale_factor, forward
 // and backward on contiguous and channels_last inputs, output strides, node
 // names, uint8 / bfloat16 nearest, pixel_shuffle / pixel_unshuffle, module
 // reprs and error messages.
@@ -87,6 +87,20 @@ const std::map<std::string, Fn>& fns() {
       {"trilinear_wide",
        [](const Tensor& x) {
          return F::interpolate(x, {.size = {3, 4, 3}, .mode = "trilinear"});
+       }},
+      {"bicubic_size",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.size = {7, 9}, .mode = "bicubic"});
+       }},
+      {"bicubic_scale_ac",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.scale_factor = 1.5, .mode = "bicubic", .align_corners = true});
+       }},
+      {"bicubic_down",
+       [](const Tensor& x) { return F::interpolate(x, {.scale_factor = 0.6, .mode = "bicubic"}); }},
+      {"bicubic_wide",
+       [](const Tensor& x) {
+         return F::interpolate(x, {.size = {6, 7}, .mode = "bicubic"});
        }},
       {"bilinear_size",
        [](const Tensor& x) {
@@ -182,6 +196,7 @@ TEST(NnVisionParity, NodesReprsAndErrors) {
       {"bilinear", {2, 3, 9, 8}},      {"upsample", {2, 3, 5, 4}},   {"area", {2, 3, 7, 6}},
       {"pixel_shuffle", {2, 8, 3, 4}}, {"linear", {2, 3, 5}},        {"exact1d", {2, 3, 5}},
       {"exact2d", {2, 3, 5, 4}},       {"exact3d", {1, 2, 3, 4, 5}}, {"trilinear", {1, 2, 3, 4, 5}},
+      {"bicubic", {2, 3, 9, 8}},
   };
   for (const auto& [k, v] : file.metadata()) {
     const auto pos = k.find("_node");
@@ -194,7 +209,8 @@ TEST(NnVisionParity, NodesReprsAndErrors) {
     if (name == "pixel_shuffle_5d") shape = {2, 3, 9, 2, 3};
     if (name == "pixel_unshuffle") shape = {2, 2, 4, 6};
     if (name == "pixel_unshuffle_3d") shape = {2, 6, 9};
-    if (name == "bilinear_wide" || name == "nearest2d_wide") shape = {1, 37, 4, 3};
+    if (name == "bilinear_wide" || name == "nearest2d_wide" || name == "bicubic_wide")
+      shape = {1, 37, 4, 3};
     ASSERT_FALSE(shape.empty()) << name;
     got[k] = node_of(fns().at(name), shape);
   }

@@ -1,18 +1,19 @@
 #pragma once
 // Upsampling and pixel shuffling, as ATen's upsample_nearest1d/2d/3d,
-// upsample_bilinear2d, pixel_shuffle and pixel_unshuffle (what
-// torch.nn.functional.interpolate / pixel_shuffle call; the user-facing
+// _upsample_nearest_exact1d/2d/3d, upsample_linear1d, upsample_bilinear2d,
+// upsample_bicubic2d, upsample_trilinear3d, pixel_shuffle and pixel_unshuffle
+// (what torch.nn.functional.interpolate / pixel_shuffle call; the user-facing
 // interpolate is in ember/nn/functional/vision.h).
 //
 // output_size has one value per spatial dim; a scale (the user's scale
 // factor of that dim) only changes which source index an output reads, as in
 // PyTorch: 1 / scale instead of input / output size. The output keeps a
-// channels_last (3d) input's memory format. Nearest works on floating types
-// and uint8, bilinear on floating types (float16/bfloat16 computed in
-// float32). Nodes: UpsampleNearest{1,2,3}DBackward1,
-// UpsampleNearestExact{1,2,3}DBackward1, UpsampleLinear1DBackward1,
-// UpsampleTrilinear3DBackward1,
-// UpsampleBilinear2DBackward1,
+// channels_last (3d) input's memory format (bicubic: contiguous, as PyTorch
+// 1.13's). Nearest works on floating types and uint8, the others on floating
+// types (float16/bfloat16 computed in float32). Nodes:
+// UpsampleNearest{1,2,3}DBackward1, UpsampleNearestExact{1,2,3}DBackward1,
+// UpsampleLinear1DBackward1, UpsampleBilinear2DBackward1,
+// UpsampleBicubic2DBackward1, UpsampleTrilinear3DBackward1,
 // PixelShuffleBackward0, PixelUnshuffleBackward0.
 #include <optional>
 
@@ -57,6 +58,10 @@ Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool al
 Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
 Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
 
+// (N, C, H, W) -> (N, C, OH, OW), cubic convolution (A = -0.75).
+Tensor upsample_bicubic2d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                          std::optional<double> scales_h = std::nullopt,
+                          std::optional<double> scales_w = std::nullopt);
 // (N, C, D, H, W) -> (N, C, OD, OH, OW).
 Tensor upsample_trilinear3d(const Tensor& input, IntArrayRef output_size, bool align_corners,
                             std::optional<double> scales_d = std::nullopt,

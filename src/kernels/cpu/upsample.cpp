@@ -307,6 +307,97 @@ void trilinear_backward(const Tensor& gi, const Tensor& go, bool ac,
   });
 }
 
+// Bicubic: the four source indices (times the stride, clamped to the input)
+// and weights of each output index along one dim, as PyTorch's
+// compute_indices_weights_cubic (A = -0.75).
+template <typename T>
+struct Cubic {
+  int64_t i[4];
+  T w[4];
+};
+
+template <typename T>
+std::vector<Cubic<T>> cubic_table(int64_t in, int64_t out, bool align_corners,
+                                  std::optional<double> s, int64_t stride) {
+  std::vector<Cubic<T>> r(out);
+  const T scale = align_corners
+                      ? (out > 1 ? static_cast<T>(in - 1) / static_cast<T>(out - 1) : T(0))
+                      : scale_value<T>(s, in, out);
+  const T A = T(-0.75);
+  auto conv1 = [A](T x) { return ((A + 2) * x - (A + 3)) * x * x + 1; };
+  auto conv2 = [A](T x) { return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; };
+  for (int64_t o = 0; o < out; ++o) {
+    // No clamp at 0 here (cubic): the taps are clamped instead.
+    const T src =
+        align_corners ? scale * static_cast<T>(o) : scale * (static_cast<T>(o) + T(0.5)) - T(0.5);
+    const int64_t i0 = static_cast<int64_t>(std::floor(src));
+    const T t = src - static_cast<T>(i0);
+    Cubic<T> c;
+    c.w[0] = conv2(t + 1);
+    c.w[1] = conv1(t);
+    c.w[2] = conv1(1 - t);
+    c.w[3] = conv2(2 - t);
+    for (int j = 0; j < 4; ++j)
+      c.i[j] = std::min(std::max<int64_t>(i0 - 1 + j, 0), in - 1) * stride;
+    r[o] = c;
+  }
+  return r;
+}
+
+template <typename T>
+void bicubic_forward(const Tensor& out, const Tensor& in, bool ac, const std::optional<double>* s) {
+  const auto th = cubic_table<T>(in.size(2), out.size(2), ac, s[0], in.stride(2));
+  const auto tw = cubic_table<T>(in.size(3), out.size(3), ac, s[1], in.stride(3));
+  const int64_t cb = channel_block(out, in);
+  const int64_t oh = out.size(2), ow = out.size(3), ys2 = out.stride(2), ys3 = out.stride(3);
+  for_blocks(out.size(0), out.size(1), cb, oh * ow * 16, [&](int64_t n, int64_t c0, auto cnt) {
+    const T* x = base<const T>(in, n, c0);
+    T* y = base<T>(out, n, c0);
+    for (int64_t h = 0; h < oh; ++h) {
+      const Cubic<T>& a = th[h];
+      for (int64_t w = 0; w < ow; ++w) {
+        const Cubic<T>& b = tw[w];
+        T* yp = y + h * ys2 + w * ys3;
+        for (int64_t j = 0; j < cnt; ++j) {
+          T acc = 0;
+          for (int u = 0; u < 4; ++u) {
+            const T* xr = x + a.i[u] + j;
+            acc += a.w[u] * (b.w[0] * xr[b.i[0]] + b.w[1] * xr[b.i[1]] + b.w[2] * xr[b.i[2]] +
+                             b.w[3] * xr[b.i[3]]);
+          }
+          yp[j] = acc;
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void bicubic_backward(const Tensor& gi, const Tensor& go, bool ac, const std::optional<double>* s) {
+  const auto th = cubic_table<T>(gi.size(2), go.size(2), ac, s[0], gi.stride(2));
+  const auto tw = cubic_table<T>(gi.size(3), go.size(3), ac, s[1], gi.stride(3));
+  const int64_t cb = channel_block(gi, go);
+  const int64_t oh = go.size(2), ow = go.size(3), ys2 = go.stride(2), ys3 = go.stride(3);
+  for_blocks(gi.size(0), gi.size(1), cb, oh * ow * 16, [&](int64_t n, int64_t c0, auto cnt) {
+    T* g = base<T>(gi, n, c0);
+    const T* y = base<const T>(go, n, c0);
+    zero_block(gi, g, cnt);
+    for (int64_t h = 0; h < oh; ++h) {
+      const Cubic<T>& a = th[h];
+      for (int64_t w = 0; w < ow; ++w) {
+        const Cubic<T>& b = tw[w];
+        const T* yp = y + h * ys2 + w * ys3;
+        for (int64_t j = 0; j < cnt; ++j)
+          for (int u = 0; u < 4; ++u) {
+            T* gr = g + a.i[u] + j;
+            const T v = a.w[u] * yp[j];
+            for (int k = 0; k < 4; ++k) gr[b.i[k]] += b.w[k] * v;
+          }
+      }
+    }
+  });
+}
+
 #define EMBER_UPSAMPLE_DISPATCH(dt, name, ...)                                               \
   switch (dt) {                                                                              \
     case DType::Float32:                                                                     \
@@ -368,6 +459,19 @@ void upsample_trilinear3d_backward_kernel(const Tensor& grad_input, const Tensor
   if (grad_input.numel() == 0) return;
   EMBER_UPSAMPLE_DISPATCH(grad_input.dtype(), trilinear_backward, grad_input, grad_out,
                           align_corners, scales);
+}
+
+void upsample_bicubic2d_kernel(const Tensor& out, const Tensor& input, bool align_corners,
+                               const std::optional<double>* scales) {
+  if (out.numel() == 0) return;
+  EMBER_UPSAMPLE_DISPATCH(out.dtype(), bicubic_forward, out, input, align_corners, scales);
+}
+
+void upsample_bicubic2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                        bool align_corners, const std::optional<double>* scales) {
+  if (grad_input.numel() == 0) return;
+  EMBER_UPSAMPLE_DISPATCH(grad_input.dtype(), bicubic_backward, grad_input, grad_out, align_corners,
+                          scales);
 }
 
 }  // namespace ember::kernels

@@ -33,4 +33,11 @@ void upsample_trilinear3d_kernel(const Tensor& out, const Tensor& input, bool al
 void upsample_trilinear3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
                                           bool align_corners, const std::optional<double>* scales);
 
+// (N, C, H, W), float32/float64; PyTorch's cubic convolution (A = -0.75)
+// with taps clamped to the input.
+void upsample_bicubic2d_kernel(const Tensor& out, const Tensor& input, bool align_corners,
+                               const std::optional<double>* scales);
+void upsample_bicubic2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                        bool align_corners, const std::optional<double>* scales);
+
 }  // namespace ember::kernels

@@ -126,9 +126,11 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o) {
   }
   if (nd == 5 && mode == "trilinear")
     return upsample_trilinear3d(input, *output_size, *align_corners, scale(0), scale(1), scale(2));
-  const bool other = nd == 4 && mode == "bicubic";
-  EMBER_CHECK(!other, NotImplementedError, "interpolate: mode '", mode,
-              "' is not implemented in ember");
+  if (nd == 4 && mode == "bicubic") {
+    EMBER_CHECK(!o.antialias, NotImplementedError,
+                "interpolate: antialias=True is not implemented in ember");
+    return upsample_bicubic2d(input, *output_size, *align_corners, scale(0), scale(1));
+  }
   const std::pair<const char*, int64_t> needs[] = {
       {"bilinear", 4}, {"trilinear", 5}, {"linear", 3}};
   for (const auto& [m, want] : needs)

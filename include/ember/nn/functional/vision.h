@@ -6,9 +6,9 @@
 //   F::interpolate(x, {.size = {16, 24}});
 //
 // Modes: "nearest" and "nearest-exact" (3-D, 4-D, 5-D input), "linear"
-// (3-D), "bilinear" (4-D), "trilinear" (5-D) and "area" (adaptive average
-// pooling); "bicubic" and antialias=True throw NotImplementedError. Argument checks, their order
-// and messages follow torch 1.13's Python function (ValueError for bad size / scale_factor /
+// (3-D), "bilinear" and "bicubic" (4-D), "trilinear" (5-D) and "area"
+// (adaptive average pooling); antialias=True throws NotImplementedError. Argument checks, their
+// order and messages follow torch 1.13's Python function (ValueError for bad size / scale_factor /
 // align_corners combinations).
 #include <initializer_list>
 #include <optional>
