@@ -70,9 +70,10 @@ Tensor batched(const Tensor& t) { return t.dim() == 3 ? t.unsqueeze(0) : t; }
 
 bool low_precision(DType t) { return t == kFloat16 || t == kBFloat16; }
 
-void check_floating(const Tensor& input, const char* name) {
-  EMBER_CHECK(is_floating_point(input.dtype()), NotImplementedError, "\"", name,
-              "\" not implemented for '", scalar_type_name(input.dtype()), "'");
+void check_floating(const Tensor& input, const char* name, bool allow_int64 = false) {
+  EMBER_CHECK(is_floating_point(input.dtype()) || (allow_int64 && input.dtype() == kInt64),
+              NotImplementedError, "\"", name, "\" not implemented for '",
+              scalar_type_name(input.dtype()), "'");
   EMBER_CHECK(input.is_cpu() || input.is_meta(), NotImplementedError, name,
               ": only CPU tensors are supported, got ", input.device());
 }
@@ -384,7 +385,7 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
   const int64_t oh = pooling_output_shape(input.size(-2), p.kh, p.ph, p.sh, 1, ceil_mode);
   const int64_t ow = pooling_output_shape(input.size(-1), p.kw, p.pw, p.sw, 1, ceil_mode);
   pool2d_shape_check(input, p, oh, ow);
-  check_floating(input, "avg_pool2d");
+  check_floating(input, "avg_pool2d", true);
   return avg_rec(input, p, oh, ow, "AvgPool2DBackward0");
 }
 
@@ -489,8 +490,7 @@ Tensor avg_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
   for (int i = 0; i < 3; ++i)
     o[i] = pooling_output_shape(input.size(i - 3), p.k[i], p.p[i], p.s[i], 1, ceil_mode);
   pool3d_shape_check(input, p, o, "avg_pool3d()", true);
-  // PyTorch also pools integer tensors here; ember's kernels are floating only.
-  check_floating(input, "avg_pool3d_out_frame");
+  check_floating(input, "avg_pool3d_out_frame", true);
   return avg3_rec(input, p, o, "AvgPool3DBackward0");
 }
 

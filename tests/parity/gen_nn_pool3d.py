@@ -1,6 +1,6 @@
 """3-D pooling parity (tests/parity/nn_pool3d_test.cpp): max/avg/adaptive
 pooling forward and backward on NCDHW and channels_last_3d inputs (few and
-many channels), indices, AdaptiveMaxPool1d, module reprs and error messages.
+many channels), int64 average pooling, indices, AdaptiveMaxPool1d, module reprs and error messages.
 
 Each pool case's inputs: x (contiguous base), gy, and [channels_last_3d]."""
 import torch
@@ -58,6 +58,10 @@ def generate(cases):
     y = F.max_pool3d(x4, 2, 1) + F.avg_pool3d(x4, 2, 1)
     y.backward(torch.ones_like(y))
     cases.add("unbatched", [x4.detach()], [y.detach(), x4.grad])
+
+    xi = torch.randint(-50, 50, (2, 3, 4, 5, 6))  # int64 average pooling: truncating division
+    cases.add("avg3d_int64", [xi], [F.avg_pool3d(xi, 2, 1, 1), F.avg_pool3d(xi, 3, 2, 1, count_include_pad=False)])
+    cases.add("avg2d_int64", [xi[0]], [F.avg_pool2d(xi[0], 2, 1, 1), F.avg_pool2d(xi[0], 3, 2, 1, ceil_mode=True)])
 
     reprs = {
         "repr_max": nn.MaxPool3d(2),

@@ -1,6 +1,6 @@
 // 3-D pooling against torch (tests/parity/gen_nn_pool3d.py): forward and
-// backward on NCDHW and channels_last_3d inputs, indices, AdaptiveMaxPool1d,
-// unbatched inputs, module reprs and error messages.
+// backward on NCDHW and channels_last_3d inputs, int64 average pooling,
+// indices, AdaptiveMaxPool1d, unbatched inputs, module reprs and errors.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -92,6 +92,13 @@ TEST(NnPool3dParity, Values) {
     Tensor y = max_pool3d(x, 2, 1) + avg_pool3d(x, 2, 1);
     y.backward(ones_like(y));
     return std::vector<Tensor>{y.detach(), x.grad()};
+  }};
+  cases["avg3d_int64"] = {[](const std::vector<Tensor>& in) {
+    return std::vector<Tensor>{avg_pool3d(in[0], 2, 1, 1),
+                               avg_pool3d(in[0], 3, 2, 1, false, false)};
+  }};
+  cases["avg2d_int64"] = {[](const std::vector<Tensor>& in) {
+    return std::vector<Tensor>{avg_pool2d(in[0], 2, 1, 1), avg_pool2d(in[0], 3, 2, 1, true)};
   }};
   run_parity("nn_pool3d", cases);
 }

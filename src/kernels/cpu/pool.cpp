@@ -364,6 +364,8 @@ void max_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out
 void avg_pool3d_kernel(const Tensor& out, const Tensor& input, const Pool3dParams& p) {
   if (out.numel() == 0) return;
   const Windows w = pool_windows(out, input, p, true);
+  // int64 as PyTorch: an integer sum, truncating division.
+  if (out.dtype() == DType::Int64) return avg3d<int64_t>(out, input, w);
   EMBER_POOL_DISPATCH(out.dtype(), avg3d, out, input, w);
 }
 void avg_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,

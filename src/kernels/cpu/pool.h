@@ -2,7 +2,8 @@
 // Pooling on strided CPU tensors of any layout (NCHW / NCDHW and
 // channels_last(_3d) read and written in place): max (with flat H*W or D*H*W
 // indices, as PyTorch), average (count_include_pad, divisor_override) and the
-// adaptive forms, forward and backward. float32 and float64; the ops layer
+// adaptive forms, forward and backward. float32 and float64 (average forward
+// also int64, as PyTorch); the ops layer
 // computes float16/bfloat16 in float32. Own loops: oneDNN's pooling has no
 // PyTorch indices, ceil_mode windows or divisor_override. One set of 3-D
 // loops (the 2-D kernels run them over a unit depth): where every operand has
