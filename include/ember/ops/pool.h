@@ -1,12 +1,13 @@
 #pragma once
-// 2-D pooling, as torch.nn.functional.max_pool2d / avg_pool2d /
-// adaptive_avg_pool2d / adaptive_max_pool2d (and max_pool1d / avg_pool1d):
-// input (N, C, H, W) or unbatched (C, H, W), in either memory format; the
+// Pooling, as torch.nn.functional's max_pool1d/2d/3d, avg_pool1d/2d/3d,
+// adaptive_avg_pool2d/3d, adaptive_max_pool1d/2d/3d.
+//
+// 2-D: input (N, C, H, W) or unbatched (C, H, W), in either memory format; the
 // output keeps the input's (channels_last in, channels_last out). An empty
 // stride means stride = kernel_size. float32/float64 (float16/bfloat16
-// computed in float32). Differentiable: MaxPool2DWithIndicesBackward0,
-// AvgPool2DBackward0, AdaptiveAvgPool2DBackward0, AdaptiveMaxPool2DBackward0.
-// Indices are flat positions in each H x W plane (int64), as PyTorch's.
+// computed in float32; average pooling also int64, as PyTorch). Differentiable:
+// MaxPool2DWithIndicesBackward0, AvgPool2DBackward0, AdaptiveAvgPool2DBackward0,
+// AdaptiveMaxPool2DBackward0. Indices are flat positions in each H x W plane (int64), as PyTorch's.
 #include <optional>
 #include <tuple>
 
