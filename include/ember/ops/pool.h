@@ -5,9 +5,10 @@
 // 2-D: input (N, C, H, W) or unbatched (C, H, W), in either memory format; the
 // output keeps the input's (channels_last in, channels_last out). An empty
 // stride means stride = kernel_size. float32/float64 (float16/bfloat16
-// computed in float32; average pooling also int64, as PyTorch). Differentiable:
-// MaxPool2DWithIndicesBackward0, AvgPool2DBackward0, AdaptiveAvgPool2DBackward0,
-// AdaptiveMaxPool2DBackward0. Indices are flat positions in each H x W plane (int64), as PyTorch's.
+// computed in float32; average pooling also int64, as PyTorch).
+// Differentiable: MaxPool2DWithIndicesBackward0, AvgPool2DBackward0,
+// AdaptiveAvgPool2DBackward0, AdaptiveMaxPool2DBackward0. Indices are flat
+// positions in each H x W plane (int64), as PyTorch's.
 #include <optional>
 #include <tuple>
 
