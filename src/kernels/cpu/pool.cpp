@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "ember/core/parallel.h"
 
@@ -10,199 +13,8 @@ namespace ember::kernels {
 
 namespace {
 
-// One (n, c) plane of a 4-D tensor: base pointer and the H, W strides.
-template <typename T>
-struct Plane {
-  T* p;
-  int64_t h, w, sh, sw;
-  T& at(int64_t y, int64_t x) const { return p[y * sh + x * sw]; }
-};
-
-template <typename T>
-Plane<T> plane(const Tensor& t, int64_t n, int64_t c) {
-  return {static_cast<T*>(t.data_ptr()) + n * t.stride(0) + c * t.stride(1), t.size(2), t.size(3),
-          t.stride(2), t.stride(3)};
-}
-
-// Calls f(n, c) for every plane, in parallel.
-template <typename F>
-void for_planes(const Tensor& t, int64_t work_per_plane, F f) {
-  const int64_t c = t.size(1);
-  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_plane));
-  parallel_for_t(0, t.size(0) * c, grain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) f(i / c, i % c);
-  });
-}
-
 int64_t start_index(int64_t o, int64_t out, int64_t in) { return (o * in) / out; }
 int64_t end_index(int64_t o, int64_t out, int64_t in) { return ((o + 1) * in + out - 1) / out; }
-
-template <typename T>
-void max_pool(const Tensor& out, const Tensor& indices, const Tensor& input,
-              const Pool2dParams& p) {
-  for_planes(out, out.size(2) * out.size(3) * p.kh * p.kw, [&](int64_t n, int64_t c) {
-    const Plane<const T> x = plane<const T>(input, n, c);
-    const Plane<T> y = plane<T>(out, n, c);
-    const Plane<int64_t> ix = plane<int64_t>(indices, n, c);
-    for (int64_t oh = 0; oh < y.h; ++oh)
-      for (int64_t ow = 0; ow < y.w; ++ow) {
-        const int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
-        T best = -std::numeric_limits<T>::infinity();
-        int64_t arg = -1;
-        for (int64_t i = 0; i < p.kh; ++i) {
-          const int64_t h = h0 + i * p.dh;
-          if (h < 0 || h >= x.h) continue;
-          for (int64_t j = 0; j < p.kw; ++j) {
-            const int64_t w = w0 + j * p.dw;
-            if (w < 0 || w >= x.w) continue;
-            const T v = x.at(h, w);
-            // NaN wins, as in PyTorch.
-            if (arg < 0 || v > best || std::isnan(v)) {
-              best = v;
-              arg = h * x.w + w;
-              if (std::isnan(v)) goto done;
-            }
-          }
-        }
-      done:
-        y.at(oh, ow) = best;
-        ix.at(oh, ow) = arg;
-      }
-  });
-}
-
-template <typename T>
-void adaptive_max(const Tensor& out, const Tensor& indices, const Tensor& input) {
-  for_planes(out, input.size(2) * input.size(3), [&](int64_t n, int64_t c) {
-    const Plane<const T> x = plane<const T>(input, n, c);
-    const Plane<T> y = plane<T>(out, n, c);
-    const Plane<int64_t> ix = plane<int64_t>(indices, n, c);
-    for (int64_t oh = 0; oh < y.h; ++oh) {
-      const int64_t hs = start_index(oh, y.h, x.h), he = end_index(oh, y.h, x.h);
-      for (int64_t ow = 0; ow < y.w; ++ow) {
-        const int64_t ws = start_index(ow, y.w, x.w), we = end_index(ow, y.w, x.w);
-        T best = -std::numeric_limits<T>::infinity();
-        int64_t arg = hs * x.w + ws;
-        for (int64_t h = hs; h < he; ++h)
-          for (int64_t w = ws; w < we; ++w) {
-            const T v = x.at(h, w);
-            if (v > best || std::isnan(v)) {
-              best = v;
-              arg = h * x.w + w;
-              if (std::isnan(v)) goto done;
-            }
-          }
-      done:
-        y.at(oh, ow) = best;
-        ix.at(oh, ow) = arg;
-      }
-    }
-  });
-}
-
-template <typename T>
-void max_backward(const Tensor& gi, const Tensor& go, const Tensor& indices) {
-  for_planes(go, go.size(2) * go.size(3), [&](int64_t n, int64_t c) {
-    const Plane<T> x = plane<T>(gi, n, c);
-    const Plane<const T> g = plane<const T>(go, n, c);
-    const Plane<const int64_t> ix = plane<const int64_t>(indices, n, c);
-    for (int64_t h = 0; h < x.h; ++h)
-      for (int64_t w = 0; w < x.w; ++w) x.at(h, w) = T(0);
-    for (int64_t oh = 0; oh < g.h; ++oh)
-      for (int64_t ow = 0; ow < g.w; ++ow) {
-        const int64_t i = ix.at(oh, ow);
-        if (i >= 0) x.at(i / x.w, i % x.w) += g.at(oh, ow);
-      }
-  });
-}
-
-// The window of output (oh, ow) clipped to the input, and its divisor.
-struct AvgWindow {
-  int64_t hs, he, ws, we, div;
-};
-AvgWindow avg_window(int64_t oh, int64_t ow, int64_t ih, int64_t iw, const Pool2dParams& p) {
-  int64_t hs = oh * p.sh - p.ph, ws = ow * p.sw - p.pw;
-  int64_t he = std::min(hs + p.kh, ih + p.ph), we = std::min(ws + p.kw, iw + p.pw);
-  const int64_t pool_size = (he - hs) * (we - ws);
-  hs = std::max<int64_t>(hs, 0);
-  ws = std::max<int64_t>(ws, 0);
-  he = std::min(he, ih);
-  we = std::min(we, iw);
-  const int64_t div = p.divisor_override    ? *p.divisor_override
-                      : p.count_include_pad ? pool_size
-                                            : (he - hs) * (we - ws);
-  return {hs, he, ws, we, div};
-}
-
-template <typename T>
-void avg_pool(const Tensor& out, const Tensor& input, const Pool2dParams& p) {
-  for_planes(out, out.size(2) * out.size(3) * p.kh * p.kw, [&](int64_t n, int64_t c) {
-    const Plane<const T> x = plane<const T>(input, n, c);
-    const Plane<T> y = plane<T>(out, n, c);
-    for (int64_t oh = 0; oh < y.h; ++oh)
-      for (int64_t ow = 0; ow < y.w; ++ow) {
-        const AvgWindow win = avg_window(oh, ow, x.h, x.w, p);
-        T sum = 0;
-        for (int64_t h = win.hs; h < win.he; ++h)
-          for (int64_t w = win.ws; w < win.we; ++w) sum += x.at(h, w);
-        y.at(oh, ow) = win.he > win.hs && win.we > win.ws ? sum / T(win.div) : T(0);
-      }
-  });
-}
-
-template <typename T>
-void avg_backward(const Tensor& gi, const Tensor& go, const Pool2dParams& p) {
-  for_planes(go, go.size(2) * go.size(3) * p.kh * p.kw, [&](int64_t n, int64_t c) {
-    const Plane<T> x = plane<T>(gi, n, c);
-    const Plane<const T> g = plane<const T>(go, n, c);
-    for (int64_t h = 0; h < x.h; ++h)
-      for (int64_t w = 0; w < x.w; ++w) x.at(h, w) = T(0);
-    for (int64_t oh = 0; oh < g.h; ++oh)
-      for (int64_t ow = 0; ow < g.w; ++ow) {
-        const AvgWindow win = avg_window(oh, ow, x.h, x.w, p);
-        const T v = g.at(oh, ow) / T(win.div);
-        for (int64_t h = win.hs; h < win.he; ++h)
-          for (int64_t w = win.ws; w < win.we; ++w) x.at(h, w) += v;
-      }
-  });
-}
-
-template <typename T>
-void adaptive_avg(const Tensor& out, const Tensor& input) {
-  for_planes(out, input.size(2) * input.size(3), [&](int64_t n, int64_t c) {
-    const Plane<const T> x = plane<const T>(input, n, c);
-    const Plane<T> y = plane<T>(out, n, c);
-    for (int64_t oh = 0; oh < y.h; ++oh) {
-      const int64_t hs = start_index(oh, y.h, x.h), he = end_index(oh, y.h, x.h);
-      for (int64_t ow = 0; ow < y.w; ++ow) {
-        const int64_t ws = start_index(ow, y.w, x.w), we = end_index(ow, y.w, x.w);
-        T sum = 0;
-        for (int64_t h = hs; h < he; ++h)
-          for (int64_t w = ws; w < we; ++w) sum += x.at(h, w);
-        y.at(oh, ow) = sum / T((he - hs) * (we - ws));
-      }
-    }
-  });
-}
-
-template <typename T>
-void adaptive_avg_backward(const Tensor& gi, const Tensor& go) {
-  for_planes(gi, gi.size(2) * gi.size(3), [&](int64_t n, int64_t c) {
-    const Plane<T> x = plane<T>(gi, n, c);
-    const Plane<const T> g = plane<const T>(go, n, c);
-    for (int64_t h = 0; h < x.h; ++h)
-      for (int64_t w = 0; w < x.w; ++w) x.at(h, w) = T(0);
-    for (int64_t oh = 0; oh < g.h; ++oh) {
-      const int64_t hs = start_index(oh, g.h, x.h), he = end_index(oh, g.h, x.h);
-      for (int64_t ow = 0; ow < g.w; ++ow) {
-        const int64_t ws = start_index(ow, g.w, x.w), we = end_index(ow, g.w, x.w);
-        const T v = g.at(oh, ow) / T((he - hs) * (we - ws));
-        for (int64_t h = hs; h < he; ++h)
-          for (int64_t w = ws; w < we; ++w) x.at(h, w) += v;
-      }
-    }
-  });
-}
 
 #define EMBER_POOL_DISPATCH(dt, name, ...)                                                  \
   switch (dt) {                                                                             \
@@ -216,36 +28,415 @@ void adaptive_avg_backward(const Tensor& gi, const Tensor& go) {
 
 }  // namespace
 
+// ---- 3-D pooling
+
+namespace {
+
+// One output index's window along one dim: positions lo, lo + step, ... < hi;
+// size: its factor of an average's divisor.
+struct Win {
+  int64_t lo, hi, size;
+};
+
+struct Windows {
+  std::vector<Win> w[3];
+  int64_t step[3] = {1, 1, 1};
+  int64_t divisor = 0;  // divisor_override when > 0
+};
+
+// The windows of (dilated) max or average pooling, as PyTorch's loops clip them.
+Windows pool_windows(const Tensor& out, const Tensor& in, const Pool3dParams& p, bool avg) {
+  Windows r;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t O = out.size(2 + i), I = in.size(2 + i);
+    r.step[i] = avg ? 1 : p.d[i];
+    r.w[i].resize(O);
+    for (int64_t o = 0; o < O; ++o) {
+      const int64_t start = o * p.s[i] - p.p[i];
+      if (avg) {
+        const int64_t end = std::min(start + p.k[i], I + p.p[i]);
+        const int64_t lo = std::max<int64_t>(start, 0), hi = std::min(end, I);
+        r.w[i][o] = {lo, hi, p.count_include_pad ? end - start : hi - lo};
+      } else {
+        int64_t lo = start;
+        if (lo < 0) lo += (-lo + p.d[i] - 1) / p.d[i] * p.d[i];
+        r.w[i][o] = {lo, std::min(start + (p.k[i] - 1) * p.d[i] + 1, I), 1};
+      }
+    }
+  }
+  if (avg && p.divisor_override) r.divisor = *p.divisor_override;
+  return r;
+}
+
+Windows adaptive_windows(const Tensor& out, const Tensor& in) {
+  Windows r;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t O = out.size(2 + i), I = in.size(2 + i);
+    r.w[i].resize(O);
+    for (int64_t o = 0; o < O; ++o) {
+      const int64_t lo = start_index(o, O, I), hi = end_index(o, O, I);
+      r.w[i][o] = {lo, hi, hi - lo};
+    }
+  }
+  return r;
+}
+
+// Channels per block where every operand has unit channel stride.
+constexpr int64_t kBlock = 32;
+
+int64_t channel_block(std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->stride(1) != 1) return 1;
+  return kBlock;
+}
+
+// Calls f(n, c0, count) for blocks of `cb` channels of each sample, in
+// parallel. With one channel per block, count is the constant 1 (so the
+// per-channel loops and accumulator arrays of f compile to scalars).
+template <typename F>
+void for_blocks(int64_t n, int64_t c, int64_t cb, int64_t work_per_channel, F f) {
+  const int64_t nb = (c + cb - 1) / cb;
+  const int64_t grain =
+      std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_channel * cb));
+  parallel_for_t(0, n * nb, grain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t c0 = (i % nb) * cb;
+      if (cb == 1)
+        f(i / nb, c0, std::integral_constant<int64_t, 1>{});
+      else
+        f(i / nb, c0, std::min(cb, c - c0));
+    }
+  });
+}
+
+template <typename T>
+T* base(const Tensor& t, int64_t n, int64_t c) {
+  return static_cast<T*>(t.data_ptr()) + n * t.stride(0) + c * t.stride(1);
+}
+
+// Sizes and strides of a 5-D tensor as plain numbers (the loops must not call
+// Tensor's accessors per element).
+struct Geom {
+  int64_t size[5], stride[5];
+  explicit Geom(const Tensor& t) {
+    for (int i = 0; i < 5; ++i) {
+      size[i] = t.size(i);
+      stride[i] = t.stride(i);
+    }
+  }
+  int64_t off(int64_t d, int64_t h, int64_t w) const {
+    return d * stride[2] + h * stride[3] + w * stride[4];
+  }
+};
+
+int64_t window_volume(const Windows& w) {
+  int64_t v = 1;
+  for (int i = 0; i < 3; ++i)
+    if (!w.w[i].empty()) v *= std::max<int64_t>(1, w.w[i][0].hi - w.w[i][0].lo);
+  return v;
+}
+
+// Zeroes one block of channels of a sample.
+template <typename T>
+void zero_block(const Geom& t, T* p, int64_t cnt) {
+  for (int64_t d = 0; d < t.size[2]; ++d)
+    for (int64_t h = 0; h < t.size[3]; ++h)
+      for (int64_t w = 0; w < t.size[4]; ++w) {
+        T* q = p + t.off(d, h, w);
+        for (int64_t j = 0; j < cnt; ++j) q[j] = T(0);
+      }
+}
+
+template <typename T>
+void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows& w) {
+  const Geom X(in);
+  const Geom Y(out);
+  const Geom IX(idx);
+  const int64_t ih = X.size[3], iw = X.size[4];
+  const int64_t cb = channel_block({&out, &idx, &in});
+  const int64_t work = Y.size[2] * Y.size[3] * Y.size[4] * window_volume(w);
+  for_blocks(Y.size[0], Y.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
+    const T* x = base<const T>(in, n, c0);
+    T* y = base<T>(out, n, c0);
+    int64_t* ix = base<int64_t>(idx, n, c0);
+    if constexpr (std::is_same_v<decltype(cnt), std::integral_constant<int64_t, 1>>) {
+      // One (n, c) volume: scalar accumulators, one row of the window at a time.
+      const int64_t s2 = X.stride[2], s3 = X.stride[3], s4 = X.stride[4];
+      const int64_t sd = w.step[0], sh = w.step[1], sw = w.step[2];
+      for (int64_t od = 0; od < Y.size[2]; ++od) {
+        const Win a = w.w[0][od];
+        for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
+          const Win b = w.w[1][oh];
+          for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
+            const Win c = w.w[2][ow];
+            const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t arg = empty ? -1 : (a.lo * ih + b.lo) * iw + c.lo;
+            for (int64_t d = a.lo; d < a.hi; d += sd)
+              for (int64_t h = b.lo; h < b.hi; h += sh) {
+                const T* row = x + d * s2 + h * s3;
+                const int64_t rbase = (d * ih + h) * iw;
+                for (int64_t ww = c.lo; ww < c.hi; ww += sw) {
+                  const T v = row[ww * s4];
+                  const bool up = v > best || v != v;
+                  best = up ? v : best;
+                  arg = up ? rbase + ww : arg;
+                }
+              }
+            y[Y.off(od, oh, ow)] = best;
+            ix[IX.off(od, oh, ow)] = arg;
+          }
+        }
+      }
+      return;
+    }
+    T best[kBlock];
+    int64_t arg[kBlock];
+    for (int64_t od = 0; od < Y.size[2]; ++od) {
+      const Win a = w.w[0][od];
+      for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
+        const Win b = w.w[1][oh];
+        for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
+          const Win c = w.w[2][ow];
+          const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
+          const int64_t first = empty ? -1 : (a.lo * ih + b.lo) * iw + c.lo;
+          for (int64_t j = 0; j < cnt; ++j) {
+            best[j] = -std::numeric_limits<T>::infinity();
+            arg[j] = first;
+          }
+          for (int64_t d = a.lo; d < a.hi; d += w.step[0])
+            for (int64_t h = b.lo; h < b.hi; h += w.step[1])
+              for (int64_t ww = c.lo; ww < c.hi; ww += w.step[2]) {
+                const T* xp = x + X.off(d, h, ww);
+                const int64_t pos = (d * ih + h) * iw + ww;
+                // PyTorch's rule: greater, or NaN (which then propagates).
+                for (int64_t j = 0; j < cnt; ++j) {
+                  const T v = xp[j];
+                  const bool up = v > best[j] || v != v;
+                  best[j] = up ? v : best[j];
+                  arg[j] = up ? pos : arg[j];
+                }
+              }
+          T* yp = y + Y.off(od, oh, ow);
+          int64_t* ip = ix + IX.off(od, oh, ow);
+          for (int64_t j = 0; j < cnt; ++j) {
+            yp[j] = best[j];
+            ip[j] = arg[j];
+          }
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void max3d_backward(const Tensor& gi, const Tensor& go, const Tensor& idx) {
+  const Geom GI(gi);
+  const Geom GO(go);
+  const Geom IX(idx);
+  const int64_t ih = GI.size[3], iw = GI.size[4];
+  const int64_t cb = channel_block({&gi, &go, &idx});
+  for_blocks(
+      GI.size[0], GI.size[1], cb, GI.size[2] * ih * iw, [&](int64_t n, int64_t c0, auto cnt) {
+        T* g = base<T>(gi, n, c0);
+        const T* y = base<const T>(go, n, c0);
+        const int64_t* ix = base<const int64_t>(idx, n, c0);
+        zero_block(GI, g, cnt);
+        // Flat volume index i at offset i * stride[4] where D, H, W are dense.
+        const bool dense = GI.stride[3] == iw * GI.stride[4] && GI.stride[2] == ih * GI.stride[3];
+        for (int64_t od = 0; od < GO.size[2]; ++od)
+          for (int64_t oh = 0; oh < GO.size[3]; ++oh)
+            for (int64_t ow = 0; ow < GO.size[4]; ++ow) {
+              const T* yp = y + GO.off(od, oh, ow);
+              const int64_t* ip = ix + IX.off(od, oh, ow);
+              for (int64_t j = 0; j < cnt; ++j) {
+                const int64_t i = ip[j];
+                if (i < 0) continue;
+                const int64_t o =
+                    dense ? i * GI.stride[4] : GI.off(i / (ih * iw), i / iw % ih, i % iw);
+                g[o + j] += yp[j];
+              }
+            }
+      });
+}
+
+template <typename T>
+void avg3d(const Tensor& out, const Tensor& in, const Windows& w) {
+  const Geom X(in);
+  const Geom Y(out);
+  const int64_t cb = channel_block({&out, &in});
+  const int64_t work = Y.size[2] * Y.size[3] * Y.size[4] * window_volume(w);
+  for_blocks(Y.size[0], Y.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
+    const T* x = base<const T>(in, n, c0);
+    T* y = base<T>(out, n, c0);
+    if constexpr (std::is_same_v<decltype(cnt), std::integral_constant<int64_t, 1>>) {
+      // One (n, c) volume: a scalar sum, one row of the window at a time.
+      const int64_t s2 = X.stride[2], s3 = X.stride[3], s4 = X.stride[4];
+      for (int64_t od = 0; od < Y.size[2]; ++od) {
+        const Win a = w.w[0][od];
+        for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
+          const Win b = w.w[1][oh];
+          for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
+            const Win c = w.w[2][ow];
+            T sum = 0;
+            for (int64_t d = a.lo; d < a.hi; ++d)
+              for (int64_t h = b.lo; h < b.hi; ++h) {
+                const T* row = x + d * s2 + h * s3;
+                if (s4 == 1) {  // the common contiguous row: a loop the compiler unrolls
+                  for (int64_t ww = c.lo; ww < c.hi; ++ww) sum += row[ww];
+                } else {
+                  for (int64_t ww = c.lo; ww < c.hi; ++ww) sum += row[ww * s4];
+                }
+              }
+            const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
+            const T div = T(w.divisor ? w.divisor : a.size * b.size * c.size);
+            y[Y.off(od, oh, ow)] = empty ? T(0) : sum / div;
+          }
+        }
+      }
+      return;
+    }
+    T sum[kBlock];
+    for (int64_t od = 0; od < Y.size[2]; ++od) {
+      const Win a = w.w[0][od];
+      for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
+        const Win b = w.w[1][oh];
+        for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
+          const Win c = w.w[2][ow];
+          for (int64_t j = 0; j < cnt; ++j) sum[j] = T(0);
+          for (int64_t d = a.lo; d < a.hi; ++d)
+            for (int64_t h = b.lo; h < b.hi; ++h)
+              for (int64_t ww = c.lo; ww < c.hi; ++ww) {
+                const T* xp = x + X.off(d, h, ww);
+                for (int64_t j = 0; j < cnt; ++j) sum[j] += xp[j];
+              }
+          const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
+          const T div = T(w.divisor ? w.divisor : a.size * b.size * c.size);
+          T* yp = y + Y.off(od, oh, ow);
+          for (int64_t j = 0; j < cnt; ++j) yp[j] = empty ? T(0) : sum[j] / div;
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void avg3d_backward(const Tensor& gi, const Tensor& go, const Windows& w) {
+  const Geom GI(gi);
+  const Geom GO(go);
+  const int64_t cb = channel_block({&gi, &go});
+  const int64_t work = GO.size[2] * GO.size[3] * GO.size[4] * window_volume(w);
+  for_blocks(GI.size[0], GI.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
+    T* g = base<T>(gi, n, c0);
+    const T* y = base<const T>(go, n, c0);
+    zero_block(GI, g, cnt);
+    T v[kBlock];
+    for (int64_t od = 0; od < GO.size[2]; ++od) {
+      const Win a = w.w[0][od];
+      for (int64_t oh = 0; oh < GO.size[3]; ++oh) {
+        const Win b = w.w[1][oh];
+        for (int64_t ow = 0; ow < GO.size[4]; ++ow) {
+          const Win c = w.w[2][ow];
+          const T div = T(w.divisor ? w.divisor : a.size * b.size * c.size);
+          const T* yp = y + GO.off(od, oh, ow);
+          for (int64_t j = 0; j < cnt; ++j) v[j] = yp[j] / div;
+          for (int64_t d = a.lo; d < a.hi; ++d)
+            for (int64_t h = b.lo; h < b.hi; ++h)
+              for (int64_t ww = c.lo; ww < c.hi; ++ww) {
+                T* gp = g + GI.off(d, h, ww);
+                for (int64_t j = 0; j < cnt; ++j) gp[j] += v[j];
+              }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void max_pool3d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input,
+                       const Pool3dParams& p) {
+  if (out.numel() == 0) return;
+  const Windows w = pool_windows(out, input, p, false);
+  EMBER_POOL_DISPATCH(out.dtype(), max3d, out, indices, input, w);
+}
+void max_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Tensor& indices) {
+  if (grad_input.numel() == 0) return;
+  EMBER_POOL_DISPATCH(grad_input.dtype(), max3d_backward, grad_input, grad_out, indices);
+}
+void avg_pool3d_kernel(const Tensor& out, const Tensor& input, const Pool3dParams& p) {
+  if (out.numel() == 0) return;
+  const Windows w = pool_windows(out, input, p, true);
+  // int64 as PyTorch: an integer sum, truncating division.
+  if (out.dtype() == DType::Int64) return avg3d<int64_t>(out, input, w);
+  EMBER_POOL_DISPATCH(out.dtype(), avg3d, out, input, w);
+}
+void avg_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
+                                const Pool3dParams& p) {
+  if (grad_input.numel() == 0) return;
+  const Windows w = pool_windows(grad_out, grad_input, p, true);
+  EMBER_POOL_DISPATCH(grad_input.dtype(), avg3d_backward, grad_input, grad_out, w);
+}
+void adaptive_avg_pool3d_kernel(const Tensor& out, const Tensor& input) {
+  if (out.numel() == 0) return;
+  const Windows w = adaptive_windows(out, input);
+  EMBER_POOL_DISPATCH(out.dtype(), avg3d, out, input, w);
+}
+void adaptive_avg_pool3d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out) {
+  if (grad_input.numel() == 0) return;
+  const Windows w = adaptive_windows(grad_out, grad_input);
+  EMBER_POOL_DISPATCH(grad_input.dtype(), avg3d_backward, grad_input, grad_out, w);
+}
+void adaptive_max_pool3d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input) {
+  if (out.numel() == 0) return;
+  const Windows w = adaptive_windows(out, input);
+  EMBER_POOL_DISPATCH(out.dtype(), max3d, out, indices, input, w);
+}
+
+// ---- 2-D pooling: the 3-D loops over a unit depth (the same windows,
+// indices h * W + w, and the channels-last block loops for NHWC).
+
+namespace {
+
+Pool3dParams as3d(const Pool2dParams& p) {
+  Pool3dParams q;
+  q.k[0] = 1, q.k[1] = p.kh, q.k[2] = p.kw;
+  q.s[0] = 1, q.s[1] = p.sh, q.s[2] = p.sw;
+  q.p[0] = 0, q.p[1] = p.ph, q.p[2] = p.pw;
+  q.d[0] = 1, q.d[1] = p.dh, q.d[2] = p.dw;
+  q.count_include_pad = p.count_include_pad;
+  q.divisor_override = p.divisor_override;
+  return q;
+}
+
+Tensor d3(const Tensor& t) { return t.unsqueeze(2); }
+
+}  // namespace
+
 void max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input,
                        const Pool2dParams& p) {
-  if (out.numel() == 0) return;
-  EMBER_POOL_DISPATCH(out.dtype(), max_pool, out, indices, input, p);
+  max_pool3d_kernel(d3(out), d3(indices), d3(input), as3d(p));
 }
 void max_pool2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
                                 const Tensor& indices) {
-  if (grad_input.numel() == 0) return;
-  EMBER_POOL_DISPATCH(grad_input.dtype(), max_backward, grad_input, grad_out, indices);
+  max_pool3d_backward_kernel(d3(grad_input), d3(grad_out), d3(indices));
 }
 void avg_pool2d_kernel(const Tensor& out, const Tensor& input, const Pool2dParams& p) {
-  if (out.numel() == 0) return;
-  EMBER_POOL_DISPATCH(out.dtype(), avg_pool, out, input, p);
+  avg_pool3d_kernel(d3(out), d3(input), as3d(p));
 }
 void avg_pool2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out,
                                 const Pool2dParams& p) {
-  if (grad_input.numel() == 0) return;
-  EMBER_POOL_DISPATCH(grad_input.dtype(), avg_backward, grad_input, grad_out, p);
+  avg_pool3d_backward_kernel(d3(grad_input), d3(grad_out), as3d(p));
 }
 void adaptive_avg_pool2d_kernel(const Tensor& out, const Tensor& input) {
-  if (out.numel() == 0) return;
-  EMBER_POOL_DISPATCH(out.dtype(), adaptive_avg, out, input);
+  adaptive_avg_pool3d_kernel(d3(out), d3(input));
 }
 void adaptive_avg_pool2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_out) {
-  if (grad_input.numel() == 0) return;
-  EMBER_POOL_DISPATCH(grad_input.dtype(), adaptive_avg_backward, grad_input, grad_out);
+  adaptive_avg_pool3d_backward_kernel(d3(grad_input), d3(grad_out));
 }
 void adaptive_max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& input) {
-  if (out.numel() == 0) return;
-  EMBER_POOL_DISPATCH(out.dtype(), adaptive_max, out, indices, input);
+  adaptive_max_pool3d_kernel(d3(out), d3(indices), d3(input));
 }
 
 }  // namespace ember::kernels

@@ -155,4 +155,80 @@ std::tuple<Tensor, Tensor> AdaptiveMaxPool2d::forward_with_indices(const Tensor&
 
 std::string AdaptiveMaxPool2d::extra_repr() const { return "output_size=" + py(output_size); }
 
+MaxPool3d::MaxPool3d(const ConvSize& k, const MaxPool3dOptions& o)
+    : Module("MaxPool3d"),
+      kernel_size(k),
+      stride(o.stride ? *o.stride : k),
+      padding(o.padding),
+      dilation(o.dilation),
+      return_indices(o.return_indices),
+      ceil_mode(o.ceil_mode) {}
+
+Tensor MaxPool3d::forward(const Tensor& input) {
+  return max_pool3d(input, kernel_size.v, stride.v, padding.v, dilation.v, ceil_mode);
+}
+
+std::tuple<Tensor, Tensor> MaxPool3d::forward_with_indices(const Tensor& input) {
+  return max_pool3d_with_indices(input, kernel_size.v, stride.v, padding.v, dilation.v, ceil_mode);
+}
+
+std::string MaxPool3d::extra_repr() const {
+  return max_pool_repr(kernel_size, stride, padding, dilation, ceil_mode);
+}
+
+AvgPool3d::AvgPool3d(const ConvSize& k, const AvgPool3dOptions& o)
+    : Module("AvgPool3d"),
+      kernel_size(k),
+      stride(o.stride ? *o.stride : k),
+      padding(o.padding),
+      ceil_mode(o.ceil_mode),
+      count_include_pad(o.count_include_pad),
+      divisor_override(o.divisor_override) {}
+
+Tensor AvgPool3d::forward(const Tensor& input) {
+  return avg_pool3d(input, kernel_size.v, stride.v, padding.v, ceil_mode, count_include_pad,
+                    divisor_override);
+}
+
+std::string AvgPool3d::extra_repr() const {
+  return "kernel_size=" + py(kernel_size) + ", stride=" + py(stride) + ", padding=" + py(padding);
+}
+
+AdaptiveAvgPool3d::AdaptiveAvgPool3d(const ConvSize& output_size_)
+    : Module("AdaptiveAvgPool3d"), output_size(output_size_) {}
+
+Tensor AdaptiveAvgPool3d::forward(const Tensor& input) {
+  return adaptive_avg_pool3d(input, output_size.v);
+}
+
+std::string AdaptiveAvgPool3d::extra_repr() const { return "output_size=" + py(output_size); }
+
+AdaptiveMaxPool1d::AdaptiveMaxPool1d(int64_t output_size_, bool return_indices_)
+    : Module("AdaptiveMaxPool1d"), output_size(output_size_), return_indices(return_indices_) {}
+
+Tensor AdaptiveMaxPool1d::forward(const Tensor& input) {
+  return std::get<0>(adaptive_max_pool1d(input, output_size));
+}
+
+std::tuple<Tensor, Tensor> AdaptiveMaxPool1d::forward_with_indices(const Tensor& input) {
+  return adaptive_max_pool1d(input, output_size);
+}
+
+std::string AdaptiveMaxPool1d::extra_repr() const {
+  return "output_size=" + std::to_string(output_size);
+}
+
+AdaptiveMaxPool3d::AdaptiveMaxPool3d(const ConvSize& output_size_, bool return_indices_)
+    : Module("AdaptiveMaxPool3d"), output_size(output_size_), return_indices(return_indices_) {}
+
+Tensor AdaptiveMaxPool3d::forward(const Tensor& input) {
+  return std::get<0>(adaptive_max_pool3d(input, output_size.v));
+}
+
+std::tuple<Tensor, Tensor> AdaptiveMaxPool3d::forward_with_indices(const Tensor& input) {
+  return adaptive_max_pool3d(input, output_size.v);
+}
+
+std::string AdaptiveMaxPool3d::extra_repr() const { return "output_size=" + py(output_size); }
+
 }  // namespace ember::nn

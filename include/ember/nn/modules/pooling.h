@@ -1,5 +1,6 @@
 #pragma once
-// torch.nn.MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool2d
+// torch.nn.MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d,
+// AdaptiveMaxPool1d/2d/3d
 // (torch/nn/modules/pooling.py), on the pooling ops of ember/ops/pool.h.
 //
 // Sizes take one integer or a braced list ({2, 3}), and print as torch does:
@@ -28,6 +29,7 @@ struct MaxPoolOptions {
 };
 using MaxPool1dOptions = MaxPoolOptions;
 using MaxPool2dOptions = MaxPoolOptions;
+using MaxPool3dOptions = MaxPoolOptions;
 
 struct AvgPoolOptions {
   std::optional<ConvSize> stride = std::nullopt;  // none: kernel_size
@@ -38,6 +40,7 @@ struct AvgPoolOptions {
 };
 using AvgPool1dOptions = AvgPoolOptions;
 using AvgPool2dOptions = AvgPoolOptions;
+using AvgPool3dOptions = AvgPoolOptions;
 
 class MaxPool1d : public Module {
  public:
@@ -100,6 +103,54 @@ class AdaptiveAvgPool2d : public Module {
 class AdaptiveMaxPool2d : public Module {
  public:
   explicit AdaptiveMaxPool2d(const ConvSize& output_size, bool return_indices = false);
+  Tensor forward(const Tensor& input);
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  std::string extra_repr() const override;
+  ConvSize output_size;
+  bool return_indices;
+};
+
+class MaxPool3d : public Module {
+ public:
+  explicit MaxPool3d(const ConvSize& kernel_size, const MaxPool3dOptions& options = {});
+  Tensor forward(const Tensor& input);
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  std::string extra_repr() const override;
+  ConvSize kernel_size, stride, padding, dilation;
+  bool return_indices, ceil_mode;
+};
+
+class AvgPool3d : public Module {
+ public:
+  explicit AvgPool3d(const ConvSize& kernel_size, const AvgPool3dOptions& options = {});
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;  // "kernel_size=2, stride=2, padding=0"
+  ConvSize kernel_size, stride, padding;
+  bool ceil_mode, count_include_pad;
+  std::optional<int64_t> divisor_override;
+};
+
+class AdaptiveAvgPool3d : public Module {
+ public:
+  explicit AdaptiveAvgPool3d(const ConvSize& output_size);
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;  // "output_size=(1, 2, 3)"
+  ConvSize output_size;
+};
+
+class AdaptiveMaxPool1d : public Module {
+ public:
+  explicit AdaptiveMaxPool1d(int64_t output_size, bool return_indices = false);
+  Tensor forward(const Tensor& input);
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  std::string extra_repr() const override;  // "output_size=3"
+  int64_t output_size;
+  bool return_indices;
+};
+
+class AdaptiveMaxPool3d : public Module {
+ public:
+  explicit AdaptiveMaxPool3d(const ConvSize& output_size, bool return_indices = false);
   Tensor forward(const Tensor& input);
   std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
   std::string extra_repr() const override;
