@@ -147,6 +147,41 @@ void zero_block(const Geom& t, T* p, int64_t cnt) {
       }
 }
 
+// Whether the windows along one dimension all have the same number of taps
+// and start evenly spaced (no clipping at the borders).
+struct RegularWindows {
+  bool ok = false;
+  int64_t lo = 0, stride = 0, taps = 0;
+};
+RegularWindows regular(const std::vector<Win>& ws, int64_t step) {
+  RegularWindows r;
+  if (ws.empty() || ws[0].lo >= ws[0].hi) return r;
+  r.lo = ws[0].lo;
+  r.taps = (ws[0].hi - ws[0].lo + step - 1) / step;
+  r.stride = ws.size() > 1 ? ws[1].lo - ws[0].lo : 0;
+  for (size_t o = 0; o < ws.size(); ++o) {
+    const int64_t lo = r.lo + static_cast<int64_t>(o) * r.stride;
+    if (ws[o].lo != lo || (ws[o].hi - ws[o].lo + step - 1) / step != r.taps) return r;
+  }
+  r.ok = r.stride > 0 || ws.size() == 1;
+  return r;
+}
+
+// One window tap across an output row: y[o] = max(y[o], x[o * xs]) with
+// PyTorch's NaN rule, recording the winning input position. Branch-free so
+// that it vectorises (XS > 0 makes the input stride a constant).
+template <typename T, int64_t XS>
+void max_row(T* __restrict y, int64_t* __restrict ix, const T* __restrict x, int64_t n, int64_t xs,
+             int64_t pos0, int64_t pos_stride) {
+  if constexpr (XS > 0) xs = XS;
+  for (int64_t o = 0; o < n; ++o) {
+    const T v = x[o * xs], cur = y[o];
+    const bool up = (v > cur) | (v != v);
+    y[o] = up ? v : cur;
+    ix[o] = up ? pos0 + o * pos_stride : ix[o];
+  }
+}
+
 template <typename T>
 void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows& w) {
   const Geom X(in);
@@ -155,6 +190,7 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
   const int64_t ih = X.size[3], iw = X.size[4];
   const int64_t cb = channel_block({&out, &idx, &in});
   const int64_t work = Y.size[2] * Y.size[3] * Y.size[4] * window_volume(w);
+  const RegularWindows rw = regular(w.w[2], w.step[2]);
   for_blocks(Y.size[0], Y.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
     const T* x = base<const T>(in, n, c0);
     T* y = base<T>(out, n, c0);
@@ -167,6 +203,45 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
         const Win a = w.w[0][od];
         for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
           const Win b = w.w[1][oh];
+          if (rw.ok && a.lo < a.hi && b.lo < b.hi) {
+            // Full, evenly spaced windows along w (max_pool2d(2) and the like):
+            // one window offset at a time across the whole output row, so the
+            // compare-and-select vectorises instead of branching per element.
+            T* yr = y + Y.off(od, oh, 0);
+            int64_t* ir = ix + IX.off(od, oh, 0);
+            const int64_t ow_n = Y.size[4], ys = Y.stride[4], is = IX.stride[4];
+            bool first = true;
+            for (int64_t d = a.lo; d < a.hi; d += sd)
+              for (int64_t h = b.lo; h < b.hi; h += sh)
+                for (int64_t k = 0; k < rw.taps; ++k) {
+                  const int64_t col0 = rw.lo + k * sw;
+                  const T* xr = x + d * s2 + h * s3 + col0 * s4;
+                  const int64_t pos0 = (d * ih + h) * iw + col0, xs = rw.stride * s4;
+                  if (first) {
+                    for (int64_t o = 0; o < ow_n; ++o) {
+                      yr[o * ys] = xr[o * xs];
+                      ir[o * is] = pos0 + o * rw.stride;
+                    }
+                    first = false;
+                    continue;
+                  }
+                  // Unit output strides and a constant input stride vectorise.
+                  if (ys == 1 && is == 1 && xs == 2)
+                    max_row<T, 2>(yr, ir, xr, ow_n, 2, pos0, rw.stride);
+                  else if (ys == 1 && is == 1 && xs == 1)
+                    max_row<T, 1>(yr, ir, xr, ow_n, 1, pos0, rw.stride);
+                  else if (ys == 1 && is == 1)
+                    max_row<T, 0>(yr, ir, xr, ow_n, xs, pos0, rw.stride);
+                  else
+                    for (int64_t o = 0; o < ow_n; ++o) {
+                      const T v = xr[o * xs], cur = yr[o * ys];
+                      const bool up = (v > cur) | (v != v);
+                      yr[o * ys] = up ? v : cur;
+                      ir[o * is] = up ? pos0 + o * rw.stride : ir[o * is];
+                    }
+                }
+            continue;
+          }
           for (int64_t ow = 0; ow < Y.size[4]; ++ow) {
             const Win c = w.w[2][ow];
             const bool empty = a.lo >= a.hi || b.lo >= b.hi || c.lo >= c.hi;
@@ -178,7 +253,7 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
                 const int64_t rbase = (d * ih + h) * iw;
                 for (int64_t ww = c.lo; ww < c.hi; ww += sw) {
                   const T v = row[ww * s4];
-                  const bool up = v > best || v != v;
+                  const bool up = (v > best) | (v != v);  // no short circuit: cmov, not branches
                   best = up ? v : best;
                   arg = up ? rbase + ww : arg;
                 }
@@ -212,7 +287,7 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
                 // PyTorch's rule: greater, or NaN (which then propagates).
                 for (int64_t j = 0; j < cnt; ++j) {
                   const T v = xp[j];
-                  const bool up = v > best[j] || v != v;
+                  const bool up = (v > best[j]) | (v != v);
                   best[j] = up ? v : best[j];
                   arg[j] = up ? pos : arg[j];
                 }
