@@ -115,3 +115,21 @@ TEST(Pool, BadInput) {
             "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [2, 3]");
   EXPECT_EQ(msg([&] { max_pool2d(x.to(kInt64), 3); }), "\"max_pool2d\" not implemented for 'Long'");
 }
+
+// The row-at-a-time path (full, evenly spaced windows): PyTorch's NaN rule and
+// the first maximum's index; a later NaN in a window takes the index.
+TEST(Pool, MaxPoolRowPathNanAndTies) {
+  const float nan = std::nanf("");
+  Tensor x = from_vector(std::vector<float>{1, 5, 2, 2, 3, nan, 7, 0,  //
+                                            5, 0, 2, 2, nan, 4, 7, 9},
+                         {1, 1, 2, 8});
+  auto [y, i] = max_pool2d_with_indices(x, {2, 2});
+  const auto yv = y.tolist<float>();
+  ASSERT_EQ(yv.size(), 4u);
+  EXPECT_EQ(yv[0], 5);
+  EXPECT_EQ(yv[1], 2);
+  EXPECT_TRUE(std::isnan(yv[2]));
+  EXPECT_EQ(yv[3], 9);
+  // ties keep the first position; the last NaN of a window wins
+  EXPECT_EQ(i.tolist<int64_t>(), (std::vector<int64_t>{1, 2, 12, 15}));
+}
