@@ -100,22 +100,40 @@ void run_reorder(memory from, memory to) {
 #endif
 }
 
+// oneDNN memory in a buffer of ember's allocator, which caches large blocks:
+// buffers that oneDNN allocates itself come from malloc, whose large blocks
+// are fresh mappings, so every call faulted in (and zeroed) the pages of each
+// reordered activation anew.
+struct Buf {
+  memory m;
+  std::shared_ptr<DataPtr> owner;  // empty when m is the user's buffer
+};
+Buf new_buffer(const memory::desc& md) {
+  auto owner =
+      std::make_shared<DataPtr>(cpu_allocator()->allocate(std::max<size_t>(md.get_size(), 1)));
+  return Buf{memory(md, engine(), owner->get()), std::move(owner)};
+}
+
 // Source-side memory: the user's buffer when `want` describes it, else a
 // reorder of it into a new buffer of layout `want`.
-memory source_memory(const memory::desc& want, const memory::desc& have, void* data) {
+Buf source_memory(const memory::desc& want, const memory::desc& have, void* data) {
   memory user(have, engine(), data);
-  if (want == have) return user;
-  memory m(want, engine());
-  run_reorder(user, m);
-  return m;
+  if (want == have) return Buf{user, nullptr};
+  Buf b = new_buffer(want);
+  run_reorder(user, b.m);
+  return b;
 }
 
 // Destination-side memory: the user's buffer, or a temporary that finish()
 // reorders into it after the primitive ran.
 struct DstMemory {
-  memory user, m;
+  memory user;
+  Buf buf;
+  memory m;
   DstMemory(const memory::desc& want, const memory::desc& have, void* data)
-      : user(have, engine(), data), m(want == have ? user : memory(want, engine())) {}
+      : user(have, engine(), data),
+        buf(want == have ? Buf{user, nullptr} : new_buffer(want)),
+        m(buf.m) {}
   void finish() {
     if (m.get() != user.get()) run_reorder(m, user);
   }
@@ -252,14 +270,17 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
                          any_weight_md(weight, p.groups), b, g);
     return FwdEntry{pd, dnnl::convolution_forward(pd)};
   });
-  memory src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
-  memory wei =
+  const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
+  const Buf wei =
       source_memory(e->pd.weights_desc(), user_weight_md(weight, p.groups), weight.data_ptr());
   DstMemory dst(e->pd.dst_desc(), user_md(out), out.data_ptr());
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst.m}};
-  if (bias.defined())
-    args[DNNL_ARG_BIAS] = source_memory(e->pd.bias_desc(), user_md(bias), bias.data_ptr());
+      {DNNL_ARG_SRC, src.m}, {DNNL_ARG_WEIGHTS, wei.m}, {DNNL_ARG_DST, dst.m}};
+  Buf b;
+  if (bias.defined()) {
+    b = source_memory(e->pd.bias_desc(), user_md(bias), bias.data_ptr());
+    args[DNNL_ARG_BIAS] = b.m;
+  }
   e->prim.execute(stream(), args);
   dst.finish();
   stream().wait();
@@ -268,7 +289,7 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
 // What the backward-data pass read and wrote: grad_out in the primitive's
 // layout, and the layout of its diff_src (the input's shape).
 struct BwdDataLayouts {
-  memory diff_dst;
+  Buf diff_dst;
   memory::desc diff_src;
 };
 
@@ -289,16 +310,16 @@ BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_
     dnnl::convolution_backward_data::primitive_desc pd(d, engine(), hint);
     return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
   });
-  memory diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
-  memory wei =
+  Buf diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
+  const Buf wei =
       source_memory(e->pd.weights_desc(), user_weight_md(weight, p.groups), weight.data_ptr());
   DstMemory diff_src(e->pd.diff_src_desc(), user_md(grad_input), grad_input.data_ptr());
-  e->prim.execute(
-      stream(),
-      {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_SRC, diff_src.m}});
+  e->prim.execute(stream(), {{DNNL_ARG_DIFF_DST, diff_dst.m},
+                             {DNNL_ARG_WEIGHTS, wei.m},
+                             {DNNL_ARG_DIFF_SRC, diff_src.m}});
   diff_src.finish();
   stream().wait();
-  return {diff_dst, e->pd.diff_src_desc()};
+  return {std::move(diff_dst), e->pd.diff_src_desc()};
 }
 
 // shared: grad_out already reordered by the backward-data pass (its layout
@@ -332,7 +353,7 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
       // The layouts of the backward-data pass, unless only a reference
       // implementation takes them.
       try {
-        auto pd = make_pd({shared->diff_src, shared->diff_dst.get_desc()});
+        auto pd = make_pd({shared->diff_src, shared->diff_dst.m.get_desc()});
         if (std::string(pd.impl_info_str()).rfind("ref", 0) != 0)
           return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
       } catch (const dnnl::error&) {
@@ -341,15 +362,15 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
     auto pd = make_pd(activation_mds(input.sizes(), grad_out.sizes(), cl));
     return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
   });
-  memory src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
-  memory diff_dst =
-      shared && e->pd.diff_dst_desc() == shared->diff_dst.get_desc()
+  const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
+  const Buf diff_dst =
+      shared && e->pd.diff_dst_desc() == shared->diff_dst.m.get_desc()
           ? shared->diff_dst
           : source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
   DstMemory diff_w(e->pd.diff_weights_desc(), user_weight_md(grad_weight, p.groups),
                    grad_weight.data_ptr());
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_w.m}};
+      {DNNL_ARG_SRC, src.m}, {DNNL_ARG_DIFF_DST, diff_dst.m}, {DNNL_ARG_DIFF_WEIGHTS, diff_w.m}};
   std::optional<DstMemory> diff_b;
   if (grad_bias.defined()) {
     diff_b.emplace(e->pd.diff_bias_desc(), user_md(grad_bias), grad_bias.data_ptr());
@@ -543,12 +564,12 @@ void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
     return;
   }
   const BwdDataLayouts l = dnnl_backward_input(grad_input, grad_out, weight, p);
-  if (l.diff_dst.get_data_handle() == grad_out.data_ptr()) {  // read in place: nothing to share
+  if (l.diff_dst.m.get_data_handle() == grad_out.data_ptr()) {  // read in place: nothing to share
     dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p);
     return;
   }
   // The cache key of the weights pass names the layouts it is given.
-  const memory::desc md = l.diff_dst.get_desc();
+  const memory::desc md = l.diff_dst.m.get_desc();
   std::string shared_key(reinterpret_cast<const char*>(&md.data), sizeof md.data);
   shared_key.append(reinterpret_cast<const char*>(&l.diff_src.data), sizeof l.diff_src.data);
   dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, &l, shared_key);
