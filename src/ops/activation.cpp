@@ -161,6 +161,10 @@ void check_celu(double alpha) {
 
 }  // namespace
 
+Tensor threshold_backward(const Tensor& grad_output, const Tensor& self, double threshold) {
+  return act_backward(ActOp::Threshold, {threshold, 0.0}, false, grad_output, self);
+}
+
 Tensor gelu(const Tensor& x, const std::string& approximate) {
   EMBER_CHECK(approximate == "none" || approximate == "tanh", RuntimeError,
               "approximate argument must be either none or tanh.");

@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "autograd/record.h"
+#include "ember/ops/activation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
 #include "kernels/cpu/binary.h"
@@ -155,7 +156,8 @@ Tensor& recorded_(const char* name, Tensor& x, Saves saves, const Impl& impl, Gr
 Tensor zero_grad(const Tensor& g, const Tensor&) { return zeros_like(g); }
 Tensor neg_grad(const Tensor& g, const Tensor&) { return g.neg(); }
 Tensor abs_grad(const Tensor& g, const Tensor& x) { return g * x.sign(); }
-Tensor relu_grad(const Tensor& g, const Tensor& y) { return where(y > 0, g, 0); }
+// torch's threshold_backward(grad, result, 0): one fused pass.
+Tensor relu_grad(const Tensor& g, const Tensor& y) { return threshold_backward(g, y, 0.0); }
 Tensor frac_grad(const Tensor& g, const Tensor&) { return g; }
 Tensor square_grad(const Tensor& g, const Tensor& x) { return g * (x * 2.0); }
 Tensor sqrt_grad(const Tensor& g, const Tensor& y) { return g / (y * 2.0); }

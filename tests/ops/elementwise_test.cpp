@@ -1044,3 +1044,14 @@ TEST(elementwise, HalfLoopsAcrossLayouts) {
   EXPECT_TRUE(equal(neg(x), (-x.to(kFloat32)).half()));
   EXPECT_TRUE(equal(x.view({10, 100}).t() * 2, (x.to(kFloat32) * 2).half().view({10, 100}).t()));
 }
+
+// ReLU's backward is torch's threshold_backward(grad, result, 0): one pass, and
+// a NaN result passes its gradient (values from torch 1.13).
+TEST(Relu, BackwardIsThresholdBackward) {
+  Tensor x = from_vector(std::vector<float>{-1, 0, 2, std::nanf("")}).requires_grad_(true);
+  x.relu().backward(from_vector(std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(x.grad().tolist<float>(), (std::vector<float>{0, 0, 3, 4}));
+  Tensor g = threshold_backward(from_vector(std::vector<float>{1, 2, 3}),
+                                from_vector(std::vector<float>{0.5, 1, 1.5}), 1.0);
+  EXPECT_EQ(g.tolist<float>(), (std::vector<float>{0, 0, 3}));
+}

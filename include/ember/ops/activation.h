@@ -42,6 +42,9 @@ Tensor softsign(const Tensor& x);
 // x <= threshold ? value : x
 Tensor threshold(const Tensor& x, double threshold, double value);
 Tensor& threshold_(Tensor& x, double threshold, double value);
+// torch.ops.aten.threshold_backward: self <= threshold ? 0 : grad_output, one
+// fused pass (ReLU's backward, with self its result; NaN passes the gradient).
+Tensor threshold_backward(const Tensor& grad_output, const Tensor& self, double threshold);
 // x > 0 ? x : weight * x, weight (one value, or one per channel: dim 1 of x)
 // broadcast over the channel dim.
 Tensor prelu(const Tensor& x, const Tensor& weight);
