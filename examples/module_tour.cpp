@@ -44,18 +44,21 @@ int main() {
   save_safetensors("net.safetensors", net->state_dict());  // keys as PyTorch's: blocks.0.fc.weight
   auto restored = nn::make<Net>();
   auto keys = restored->load_state_dict(load_safetensors("net.safetensors").tensors);
-  auto twin = nn::clone(net);  // a deep copy
+  save_pt("net.pt", net->state_dict());  // torch.save's format: torch.load("net.pt") reads it
+  auto keys_pt = restored->load_state_dict(load_pt_state_dict("net.pt"));  // and torch.save's files
+  auto twin = nn::clone(net);                                              // a deep copy
   twin->double_();
   Tensor flat = nn::utils::parameters_to_vector(net->parameters());
   // tour-end
 
   for (const auto& s : shapes) std::cout << s << "\n";
   std::cout << keys << ", " << flat.numel() << " parameters\n";
-  const bool ok = keys.empty() && shapes.size() == 4 && Tensor(restored(x)).allclose(y) &&
-                  Tensor(twin(x.to(kFloat64))).to(kFloat32).allclose(y, 1e-5, 1e-5) &&
-                  flat.numel() == 4 * 8 + 8 + 2 * (8 * 8 + 8) + 8 * 2 + 2 &&
-                  net->stem->weight.grad().defined();
+  const bool ok =
+      keys.empty() && keys_pt.empty() && shapes.size() == 4 && Tensor(restored(x)).allclose(y) &&
+      Tensor(twin(x.to(kFloat64))).to(kFloat32).allclose(y, 1e-5, 1e-5) &&
+      flat.numel() == 4 * 8 + 8 + 2 * (8 * 8 + 8) + 8 * 2 + 2 && net->stem->weight.grad().defined();
   std::remove("net.safetensors");
+  std::remove("net.pt");
   std::cout << (ok ? "module tour ok" : "module tour FAILED") << "\n";
   return ok ? 0 : 1;
 }
