@@ -15,10 +15,8 @@ the comparison favours PyTorch); its DataLoader runs in the main process.
                                           [--max-batches N] [--order torch-first|ember-first]
 """
 import argparse
-import gzip
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -26,37 +24,12 @@ import time
 
 import numpy as np
 import torch
-from torch import nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
+from fashion_mnist_check import Net, idx  # noqa: E402  (the same network and idx reader)
+
 ROOT = "/usr/share/datasets/fashion-mnist"
-
-
-class Net(nn.Module):  # PyTorch's examples/mnist network
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, 1)
-        self.conv2 = nn.Conv2d(32, 64, 3, 1)
-        self.dropout1 = nn.Dropout(0.25)
-        self.dropout2 = nn.Dropout(0.5)
-        self.fc1 = nn.Linear(9216, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = F.relu(self.conv2(F.relu(self.conv1(x))))
-        x = torch.flatten(self.dropout1(F.max_pool2d(x, 2)), 1)
-        x = self.dropout2(F.relu(self.fc1(x)))
-        return F.log_softmax(self.fc2(x), dim=1)
-
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    magic, n = struct.unpack(">II", raw[:8])
-    if magic == 2051:
-        rows, cols = struct.unpack(">II", raw[8:16])
-        return np.frombuffer(raw, np.uint8, offset=16).reshape(n, rows, cols)
-    return np.frombuffer(raw, np.uint8, offset=8)
 
 
 def dataset(train):
