@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ember/core/parallel.h"
+#include "kernels/cpu/channel_blocks.h"
 
 namespace ember::kernels {
 
@@ -79,39 +80,6 @@ Windows adaptive_windows(const Tensor& out, const Tensor& in) {
     }
   }
   return r;
-}
-
-// Channels per block where every operand has unit channel stride.
-constexpr int64_t kBlock = 32;
-
-int64_t channel_block(std::initializer_list<const Tensor*> ts) {
-  for (const Tensor* t : ts)
-    if (t->stride(1) != 1) return 1;
-  return kBlock;
-}
-
-// Calls f(n, c0, count) for blocks of `cb` channels of each sample, in
-// parallel. With one channel per block, count is the constant 1 (so the
-// per-channel loops and accumulator arrays of f compile to scalars).
-template <typename F>
-void for_blocks(int64_t n, int64_t c, int64_t cb, int64_t work_per_channel, F f) {
-  const int64_t nb = (c + cb - 1) / cb;
-  const int64_t grain =
-      std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_channel * cb));
-  parallel_for_t(0, n * nb, grain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t c0 = (i % nb) * cb;
-      if (cb == 1)
-        f(i / nb, c0, std::integral_constant<int64_t, 1>{});
-      else
-        f(i / nb, c0, std::min(cb, c - c0));
-    }
-  });
-}
-
-template <typename T>
-T* base(const Tensor& t, int64_t n, int64_t c) {
-  return static_cast<T*>(t.data_ptr()) + n * t.stride(0) + c * t.stride(1);
 }
 
 // Sizes and strides of a 5-D tensor as plain numbers (the loops must not call
@@ -192,9 +160,9 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
   const int64_t work = Y.size[2] * Y.size[3] * Y.size[4] * window_volume(w);
   const RegularWindows rw = regular(w.w[2], w.step[2]);
   for_blocks(Y.size[0], Y.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
-    const T* x = base<const T>(in, n, c0);
-    T* y = base<T>(out, n, c0);
-    int64_t* ix = base<int64_t>(idx, n, c0);
+    const T* x = channel_base<const T>(in, n, c0);
+    T* y = channel_base<T>(out, n, c0);
+    int64_t* ix = channel_base<int64_t>(idx, n, c0);
     if constexpr (std::is_same_v<decltype(cnt), std::integral_constant<int64_t, 1>>) {
       // One (n, c) volume: scalar accumulators, one row of the window at a time.
       const int64_t s2 = X.stride[2], s3 = X.stride[3], s4 = X.stride[4];
@@ -265,8 +233,8 @@ void max3d(const Tensor& out, const Tensor& idx, const Tensor& in, const Windows
       }
       return;
     }
-    T best[kBlock];
-    int64_t arg[kBlock];
+    T best[kChannelBlock];
+    int64_t arg[kChannelBlock];
     for (int64_t od = 0; od < Y.size[2]; ++od) {
       const Win a = w.w[0][od];
       for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
@@ -313,9 +281,9 @@ void max3d_backward(const Tensor& gi, const Tensor& go, const Tensor& idx) {
   const int64_t cb = channel_block({&gi, &go, &idx});
   for_blocks(
       GI.size[0], GI.size[1], cb, GI.size[2] * ih * iw, [&](int64_t n, int64_t c0, auto cnt) {
-        T* g = base<T>(gi, n, c0);
-        const T* y = base<const T>(go, n, c0);
-        const int64_t* ix = base<const int64_t>(idx, n, c0);
+        T* g = channel_base<T>(gi, n, c0);
+        const T* y = channel_base<const T>(go, n, c0);
+        const int64_t* ix = channel_base<const int64_t>(idx, n, c0);
         zero_block(GI, g, cnt);
         // Flat volume index i at offset i * stride[4] where D, H, W are dense.
         const bool dense = GI.stride[3] == iw * GI.stride[4] && GI.stride[2] == ih * GI.stride[3];
@@ -342,8 +310,8 @@ void avg3d(const Tensor& out, const Tensor& in, const Windows& w) {
   const int64_t cb = channel_block({&out, &in});
   const int64_t work = Y.size[2] * Y.size[3] * Y.size[4] * window_volume(w);
   for_blocks(Y.size[0], Y.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
-    const T* x = base<const T>(in, n, c0);
-    T* y = base<T>(out, n, c0);
+    const T* x = channel_base<const T>(in, n, c0);
+    T* y = channel_base<T>(out, n, c0);
     if constexpr (std::is_same_v<decltype(cnt), std::integral_constant<int64_t, 1>>) {
       // One (n, c) volume: a scalar sum, one row of the window at a time.
       const int64_t s2 = X.stride[2], s3 = X.stride[3], s4 = X.stride[4];
@@ -371,7 +339,7 @@ void avg3d(const Tensor& out, const Tensor& in, const Windows& w) {
       }
       return;
     }
-    T sum[kBlock];
+    T sum[kChannelBlock];
     for (int64_t od = 0; od < Y.size[2]; ++od) {
       const Win a = w.w[0][od];
       for (int64_t oh = 0; oh < Y.size[3]; ++oh) {
@@ -402,10 +370,10 @@ void avg3d_backward(const Tensor& gi, const Tensor& go, const Windows& w) {
   const int64_t cb = channel_block({&gi, &go});
   const int64_t work = GO.size[2] * GO.size[3] * GO.size[4] * window_volume(w);
   for_blocks(GI.size[0], GI.size[1], cb, work, [&](int64_t n, int64_t c0, auto cnt) {
-    T* g = base<T>(gi, n, c0);
-    const T* y = base<const T>(go, n, c0);
+    T* g = channel_base<T>(gi, n, c0);
+    const T* y = channel_base<const T>(go, n, c0);
     zero_block(GI, g, cnt);
-    T v[kBlock];
+    T v[kChannelBlock];
     for (int64_t od = 0; od < GO.size[2]; ++od) {
       const Win a = w.w[0][od];
       for (int64_t oh = 0; oh < GO.size[3]; ++oh) {

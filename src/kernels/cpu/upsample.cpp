@@ -7,40 +7,11 @@
 #include <vector>
 
 #include "ember/core/parallel.h"
+#include "kernels/cpu/channel_blocks.h"
 
 namespace ember::kernels {
 
 namespace {
-
-// Channels per block where every operand has unit channel stride.
-constexpr int64_t kBlock = 32;
-
-int64_t channel_block(const Tensor& a, const Tensor& b) {
-  return a.stride(1) == 1 && b.stride(1) == 1 ? kBlock : 1;
-}
-
-// Calls f(n, c0, count) for blocks of `cb` channels of each sample, in parallel.
-template <typename F>
-void for_blocks(int64_t n, int64_t c, int64_t cb, int64_t work_per_channel, F f) {
-  const int64_t nb = (c + cb - 1) / cb;
-  const int64_t grain =
-      std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_channel * cb));
-  parallel_for_t(0, n * nb, grain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t c0 = (i % nb) * cb;
-      // One channel per block: count is the constant 1 (scalar inner loops).
-      if (cb == 1)
-        f(i / nb, c0, std::integral_constant<int64_t, 1>{});
-      else
-        f(i / nb, c0, std::min(cb, c - c0));
-    }
-  });
-}
-
-template <typename T>
-T* base(const Tensor& t, int64_t n, int64_t c) {
-  return static_cast<T*>(t.data_ptr()) + n * t.stride(0) + c * t.stride(1);
-}
 
 // The scale PyTorch's compute_scales_value gives: 1 / scale_factor where one
 // was given, else input / output, in the kernel's compute type S.
@@ -79,12 +50,12 @@ void nearest_forward(const Tensor& out, const Tensor& in, const std::optional<do
   for (int i = 0; i < 3; ++i)
     src[i] =
         nearest_table(in.dtype(), in.size(2 + i), out.size(2 + i), s[i], in.stride(2 + i), exact);
-  const int64_t cb = channel_block(out, in);
+  const int64_t cb = channel_block({&out, &in});
   const int64_t od = out.size(2), oh = out.size(3), ow = out.size(4);
   const int64_t ys2 = out.stride(2), ys3 = out.stride(3), ys4 = out.stride(4);
   for_blocks(out.size(0), out.size(1), cb, od * oh * ow, [&](int64_t n, int64_t c0, auto cnt) {
-    const U* x = base<const U>(in, n, c0);
-    U* y = base<U>(out, n, c0);
+    const U* x = channel_base<const U>(in, n, c0);
+    U* y = channel_base<U>(out, n, c0);
     for (int64_t d = 0; d < od; ++d)
       for (int64_t h = 0; h < oh; ++h) {
         const U* xr = x + src[0][d] + src[1][h];
@@ -122,12 +93,12 @@ void nearest_backward(const Tensor& gi, const Tensor& go, const std::optional<do
   for (int i = 0; i < 3; ++i)
     src[i] =
         nearest_table(gi.dtype(), gi.size(2 + i), go.size(2 + i), s[i], gi.stride(2 + i), exact);
-  const int64_t cb = channel_block(gi, go);
+  const int64_t cb = channel_block({&gi, &go});
   const int64_t od = go.size(2), oh = go.size(3), ow = go.size(4);
   const int64_t ys2 = go.stride(2), ys3 = go.stride(3), ys4 = go.stride(4);
   for_blocks(gi.size(0), gi.size(1), cb, od * oh * ow, [&](int64_t n, int64_t c0, auto cnt) {
-    T* g = base<T>(gi, n, c0);
-    const T* y = base<const T>(go, n, c0);
+    T* g = channel_base<T>(gi, n, c0);
+    const T* y = channel_base<const T>(go, n, c0);
     zero_block(gi, g, cnt);
     for (int64_t d = 0; d < od; ++d)
       for (int64_t h = 0; h < oh; ++h) {
@@ -178,11 +149,11 @@ void bilinear_forward(const Tensor& out, const Tensor& in, bool ac,
                       const std::optional<double>* s) {
   const auto th = linear_table<T>(in.size(2), out.size(2), ac, s[0], in.stride(2));
   const auto tw = linear_table<T>(in.size(3), out.size(3), ac, s[1], in.stride(3));
-  const int64_t cb = channel_block(out, in);
+  const int64_t cb = channel_block({&out, &in});
   const int64_t oh = out.size(2), ow = out.size(3), ys2 = out.stride(2), ys3 = out.stride(3);
   for_blocks(out.size(0), out.size(1), cb, oh * ow * 4, [&](int64_t n, int64_t c0, auto cnt) {
-    const T* x = base<const T>(in, n, c0);
-    T* y = base<T>(out, n, c0);
+    const T* x = channel_base<const T>(in, n, c0);
+    T* y = channel_base<T>(out, n, c0);
     for (int64_t h = 0; h < oh; ++h) {
       const Linear<T> a = th[h];
       const T* x0 = x + a.i0;
@@ -204,11 +175,11 @@ void bilinear_backward(const Tensor& gi, const Tensor& go, bool ac,
                        const std::optional<double>* s) {
   const auto th = linear_table<T>(gi.size(2), go.size(2), ac, s[0], gi.stride(2));
   const auto tw = linear_table<T>(gi.size(3), go.size(3), ac, s[1], gi.stride(3));
-  const int64_t cb = channel_block(gi, go);
+  const int64_t cb = channel_block({&gi, &go});
   const int64_t oh = go.size(2), ow = go.size(3), ys2 = go.stride(2), ys3 = go.stride(3);
   for_blocks(gi.size(0), gi.size(1), cb, oh * ow * 4, [&](int64_t n, int64_t c0, auto cnt) {
-    T* g = base<T>(gi, n, c0);
-    const T* y = base<const T>(go, n, c0);
+    T* g = channel_base<T>(gi, n, c0);
+    const T* y = channel_base<const T>(go, n, c0);
     zero_block(gi, g, cnt);
     for (int64_t h = 0; h < oh; ++h) {
       const Linear<T> a = th[h];
@@ -236,12 +207,12 @@ void trilinear_forward(const Tensor& out, const Tensor& in, bool ac,
   const auto td = linear_table<T>(in.size(2), out.size(2), ac, s[0], in.stride(2));
   const auto th = linear_table<T>(in.size(3), out.size(3), ac, s[1], in.stride(3));
   const auto tw = linear_table<T>(in.size(4), out.size(4), ac, s[2], in.stride(4));
-  const int64_t cb = channel_block(out, in);
+  const int64_t cb = channel_block({&out, &in});
   const int64_t od = out.size(2), oh = out.size(3), ow = out.size(4);
   const int64_t ys2 = out.stride(2), ys3 = out.stride(3), ys4 = out.stride(4);
   for_blocks(out.size(0), out.size(1), cb, od * oh * ow * 8, [&](int64_t n, int64_t c0, auto cnt) {
-    const T* x = base<const T>(in, n, c0);
-    T* y = base<T>(out, n, c0);
+    const T* x = channel_base<const T>(in, n, c0);
+    T* y = channel_base<T>(out, n, c0);
     for (int64_t d = 0; d < od; ++d) {
       const Linear<T> a = td[d];
       for (int64_t h = 0; h < oh; ++h) {
@@ -271,12 +242,12 @@ void trilinear_backward(const Tensor& gi, const Tensor& go, bool ac,
   const auto td = linear_table<T>(gi.size(2), go.size(2), ac, s[0], gi.stride(2));
   const auto th = linear_table<T>(gi.size(3), go.size(3), ac, s[1], gi.stride(3));
   const auto tw = linear_table<T>(gi.size(4), go.size(4), ac, s[2], gi.stride(4));
-  const int64_t cb = channel_block(gi, go);
+  const int64_t cb = channel_block({&gi, &go});
   const int64_t od = go.size(2), oh = go.size(3), ow = go.size(4);
   const int64_t ys2 = go.stride(2), ys3 = go.stride(3), ys4 = go.stride(4);
   for_blocks(gi.size(0), gi.size(1), cb, od * oh * ow * 8, [&](int64_t n, int64_t c0, auto cnt) {
-    T* g = base<T>(gi, n, c0);
-    const T* y = base<const T>(go, n, c0);
+    T* g = channel_base<T>(gi, n, c0);
+    const T* y = channel_base<const T>(go, n, c0);
     zero_block(gi, g, cnt);
     for (int64_t d = 0; d < od; ++d) {
       const Linear<T> a = td[d];
@@ -348,11 +319,11 @@ template <typename T>
 void bicubic_forward(const Tensor& out, const Tensor& in, bool ac, const std::optional<double>* s) {
   const auto th = cubic_table<T>(in.size(2), out.size(2), ac, s[0], in.stride(2));
   const auto tw = cubic_table<T>(in.size(3), out.size(3), ac, s[1], in.stride(3));
-  const int64_t cb = channel_block(out, in);
+  const int64_t cb = channel_block({&out, &in});
   const int64_t oh = out.size(2), ow = out.size(3), ys2 = out.stride(2), ys3 = out.stride(3);
   for_blocks(out.size(0), out.size(1), cb, oh * ow * 16, [&](int64_t n, int64_t c0, auto cnt) {
-    const T* x = base<const T>(in, n, c0);
-    T* y = base<T>(out, n, c0);
+    const T* x = channel_base<const T>(in, n, c0);
+    T* y = channel_base<T>(out, n, c0);
     for (int64_t h = 0; h < oh; ++h) {
       const Cubic<T>& a = th[h];
       for (int64_t w = 0; w < ow; ++w) {
@@ -376,11 +347,11 @@ template <typename T>
 void bicubic_backward(const Tensor& gi, const Tensor& go, bool ac, const std::optional<double>* s) {
   const auto th = cubic_table<T>(gi.size(2), go.size(2), ac, s[0], gi.stride(2));
   const auto tw = cubic_table<T>(gi.size(3), go.size(3), ac, s[1], gi.stride(3));
-  const int64_t cb = channel_block(gi, go);
+  const int64_t cb = channel_block({&gi, &go});
   const int64_t oh = go.size(2), ow = go.size(3), ys2 = go.stride(2), ys3 = go.stride(3);
   for_blocks(gi.size(0), gi.size(1), cb, oh * ow * 16, [&](int64_t n, int64_t c0, auto cnt) {
-    T* g = base<T>(gi, n, c0);
-    const T* y = base<const T>(go, n, c0);
+    T* g = channel_base<T>(gi, n, c0);
+    const T* y = channel_base<const T>(go, n, c0);
     zero_block(gi, g, cnt);
     for (int64_t h = 0; h < oh; ++h) {
       const Cubic<T>& a = th[h];
