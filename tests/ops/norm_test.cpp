@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ember/ember.h"
+#include "support/expect.h"
 
 using namespace ember;
 using autograd::gradcheck;
@@ -20,15 +21,6 @@ Tensor rnd(IntArrayRef s, bool cl, uint64_t seed, bool grad = true) {
   if (cl) t = t.contiguous(s.size() == 5 ? kChannelsLast3d : kChannelsLast);
   if (grad) t.requires_grad_();
   return t;
-}
-
-std::string msg(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 using GFn = std::function<Tensor(const std::vector<Tensor>&)>;
@@ -148,23 +140,23 @@ TEST(Norm, RunningStats) {
 
 TEST(Norm, BadInputs) {
   Tensor x = randn({2, 4, 3, 3});
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               batch_norm(x, std::nullopt, std::nullopt, std::nullopt, std::nullopt, false, 0.1,
                          1e-5);
             }),
             "running_mean must be defined in evaluation mode");
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               batch_norm(x, std::nullopt, std::nullopt, zeros({3}), ones({4}), true, 0.1, 1e-5);
             }),
             "running_mean should contain 4 elements not 3");
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               batch_norm(x, ones({3}), std::nullopt, std::nullopt, std::nullopt, true, 0.1, 1e-5);
             }),
             "weight should contain 4 elements not 3");
-  EXPECT_EQ(msg([&] { group_norm(x, 3); }),
+  EXPECT_EQ(error_message([&] { group_norm(x, 3); }),
             "Expected number of channels in input to be divisible by num_groups, but got input of "
             "shape [2, 4, 3, 3] and num_groups=3");
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               layer_norm(x, {4, 4});
             }),
             "Given normalized_shape=[4, 4], expected input with shape [*, 4, 4], but got input of "

@@ -13,32 +13,16 @@
 #include "ember/nn/functional/pooling.h"
 #include "ember/nn/modules/pooling.h"
 #include "ember/ops/pool.h"
+#include "support/expect.h"
+#include "support/grad.h"
 
 using namespace ember;
 using autograd::gradcheck;
+using ember::testing::distinct_leaf;
 
 namespace {
 
 using Fn = std::function<Tensor(const Tensor&)>;
-
-// Distinct values (no ties: max-pool gradients are then well defined).
-Tensor distinct(IntArrayRef s, bool cl) {
-  int64_t n = 1;
-  for (auto v : s) n *= v;
-  Generator g(7);
-  Tensor t = (randperm(n, {.dtype = kFloat64}, &g) / double(n)).view(s);
-  if (cl) t = t.contiguous(kChannelsLast3d);
-  return t.requires_grad_();
-}
-
-std::string msg(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 
@@ -68,16 +52,16 @@ TEST(Pool3d, Gradcheck) {
     for (bool cl : {false, true})
       for (const auto& [name, f] : fns) {
         SCOPED_TRACE(::testing::Message() << name << " c " << c << " cl " << cl);
-        Tensor x = distinct({2, c, 4, 5, 4}, cl);
+        Tensor x = distinct_leaf({2, c, 4, 5, 4}, cl ? kChannelsLast3d : kContiguous);
         Tensor y = f(x);
         EXPECT_EQ(y.is_contiguous(kChannelsLast3d) && !y.is_contiguous(), cl);
         EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}));
       }
-  Tensor u = distinct({3, 4, 5, 4}, false);  // unbatched
+  Tensor u = distinct_leaf({3, 4, 5, 4});  // unbatched
   EXPECT_TRUE(gradcheck([](const std::vector<Tensor>& in) { return max_pool3d(in[0], 2); }, {u}));
   EXPECT_TRUE(
       gradcheck([](const std::vector<Tensor>& in) { return avg_pool3d(in[0], 2, 1); }, {u}));
-  Tensor l = distinct({2, 3, 9}, false);
+  Tensor l = distinct_leaf({2, 3, 9});
   EXPECT_TRUE(gradcheck(
       [](const std::vector<Tensor>& in) { return std::get<0>(adaptive_max_pool1d(in[0], 4)); },
       {l}));
@@ -176,9 +160,9 @@ TEST(Pool3d, Meta) {
 TEST(Pool3d, BadInput) {
   Tensor x = ones({1, 2, 4, 4, 4});
   EXPECT_THROW(max_pool3d(x, {2, 2}), RuntimeError);
-  EXPECT_EQ(msg([&] { max_pool3d(x, 2, 1, 2); }),
+  EXPECT_EQ(error_message([&] { max_pool3d(x, 2, 1, 2); }),
             "pad should be at most half of kernel size, but got pad=2 and kernel_size=2");
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               max_pool3d(ones({1, 2, 2, 2, 2}), 3);
             }),
             "Given input size: (2x2x2x2). Calculated output size: (2x0x0x0). Output size is too "
@@ -186,7 +170,7 @@ TEST(Pool3d, BadInput) {
   EXPECT_THROW(max_pool3d(ones({2, 3, 4}), 2), RuntimeError);
   EXPECT_THROW(max_pool3d(x, 2, 0), RuntimeError);
   EXPECT_THROW(avg_pool3d(x, 2, {}, 0, false, true, 0), RuntimeError);
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               avg_pool3d(ones({1, 2, 2, 2, 2}), 3);
             }),
             "input image (T: 2 H: 2 W: 2) smaller than kernel size (kT: 3 kH: 3 kW: 3)");
@@ -194,7 +178,7 @@ TEST(Pool3d, BadInput) {
   EXPECT_THROW(adaptive_max_pool3d(x, {2, 2}), RuntimeError);
   EXPECT_THROW(adaptive_max_pool1d(ones({4}), 2), RuntimeError);
   EXPECT_THROW(max_pool3d(x.to(kInt64), 2), NotImplementedError);
-  EXPECT_EQ(msg([&] { max_pool3d(x.to(kInt64), 2); }),
+  EXPECT_EQ(error_message([&] { max_pool3d(x.to(kInt64), 2); }),
             "\"max_pool3d_with_indices_cpu\" not implemented for 'Long'");
   EXPECT_THROW(avg_pool3d(x.to(kInt32), 2), NotImplementedError);
   EXPECT_THROW(adaptive_avg_pool3d(x.to(kBool), 2), NotImplementedError);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ember/ember.h"
+#include "support/expect.h"
 #include "support/grad.h"
 
 using namespace ember;
@@ -16,25 +17,6 @@ using autograd::gradcheck;
 namespace {
 
 using Fn = std::function<Tensor(const Tensor&)>;
-
-// Distinct values (no ties: max-pool gradients are then well defined).
-Tensor distinct(IntArrayRef s, bool cl) {
-  int64_t n = 1;
-  for (auto v : s) n *= v;
-  Generator g(7);
-  Tensor t = (randperm(n, {.dtype = kFloat64}, &g) / double(n)).view(s);
-  if (cl) t = t.contiguous(kChannelsLast);
-  return t.requires_grad_();
-}
-
-std::string msg(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 
@@ -63,14 +45,14 @@ TEST(Pool, Gradcheck) {
   for (bool cl : {false, true})
     for (const auto& [name, f] : fns) {
       SCOPED_TRACE(::testing::Message() << name << " cl " << cl);
-      Tensor x = distinct({2, 3, 7, 6}, cl);
+      Tensor x = distinct_leaf({2, 3, 7, 6}, cl ? kChannelsLast : kContiguous);
       Tensor y = f(x);
       EXPECT_EQ(y.is_contiguous(kChannelsLast) && !y.is_contiguous(), cl);
       EXPECT_TRUE(gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x}));
     }
-  Tensor u = distinct({3, 7, 6}, false);  // unbatched
+  Tensor u = distinct_leaf({3, 7, 6});  // unbatched
   EXPECT_TRUE(gradcheck([](const std::vector<Tensor>& in) { return max_pool2d(in[0], 2); }, {u}));
-  Tensor l = distinct({2, 3, 9}, false);
+  Tensor l = distinct_leaf({2, 3, 9});
   EXPECT_TRUE(
       gradcheck([](const std::vector<Tensor>& in) { return max_pool1d(in[0], 3, 2, 1); }, {l}));
   EXPECT_TRUE(
@@ -94,26 +76,28 @@ TEST(Pool, NodeNamesAndValues) {
 
 TEST(Pool, BadInput) {
   Tensor x = ones({1, 3, 8, 8});
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               max_pool2d(x, {3, 3, 3});
             }),
             "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
-  EXPECT_EQ(msg([&] { max_pool2d(x, 3, 1, 2); }),
+  EXPECT_EQ(error_message([&] { max_pool2d(x, 3, 1, 2); }),
             "pad should be at most half of kernel size, but got pad=2 and kernel_size=3");
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               max_pool2d(ones({1, 3, 2, 2}), 3);
             }),
             "Given input size: (3x2x2). Calculated output size: (3x0x0). Output size is too small");
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               max_pool2d(ones({2, 3}), 3);
             }),
             "non-empty 3D or 4D (batch mode) tensor expected for input");
-  EXPECT_EQ(msg([&] { avg_pool2d(x, 3, {}, 0, false, true, 0); }), "divisor must be not zero");
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] { avg_pool2d(x, 3, {}, 0, false, true, 0); }),
+            "divisor must be not zero");
+  EXPECT_EQ(error_message([&] {
               adaptive_avg_pool2d(ones({2, 3}), 3);
             }),
             "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [2, 3]");
-  EXPECT_EQ(msg([&] { max_pool2d(x.to(kInt64), 3); }), "\"max_pool2d\" not implemented for 'Long'");
+  EXPECT_EQ(error_message([&] { max_pool2d(x.to(kInt64), 3); }),
+            "\"max_pool2d\" not implemented for 'Long'");
 }
 
 // The row-at-a-time path (full, evenly spaced windows): PyTorch's NaN rule and

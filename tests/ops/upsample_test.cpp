@@ -11,6 +11,7 @@
 #include "ember/ember.h"
 #include "ember/nn/functional/vision.h"
 #include "ember/ops/upsample.h"
+#include "support/expect.h"
 #include "support/grad.h"
 
 using namespace ember;
@@ -21,15 +22,6 @@ namespace F = ember::nn::functional;
 namespace {
 
 using Fn = std::function<Tensor(const Tensor&)>;
-
-std::string msg(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 
@@ -202,18 +194,19 @@ TEST(Upsample, BadInput) {
   EXPECT_THROW(F::interpolate(x, {.size = {3}}), ValueError);
   EXPECT_THROW(F::interpolate(x, {.size = 3, .align_corners = false}), ValueError);
   EXPECT_THROW(F::interpolate(x, {.size = 3, .mode = "linear"}), NotImplementedError);
-  EXPECT_EQ(msg([&] { F::interpolate(x, {.size = 3, .mode = "bicubic", .antialias = true}); }),
-            "interpolate: antialias=True is not implemented in ember");
+  EXPECT_EQ(
+      error_message([&] { F::interpolate(x, {.size = 3, .mode = "bicubic", .antialias = true}); }),
+      "interpolate: antialias=True is not implemented in ember");
   EXPECT_THROW(F::interpolate(x, {.size = 3, .mode = "bilinear", .antialias = true}),
                NotImplementedError);
   EXPECT_THROW(F::interpolate(x, {.scale_factor = 0.1}), RuntimeError);
-  EXPECT_EQ(msg([&] {
+  EXPECT_EQ(error_message([&] {
               F::interpolate(x, {.size = {0, 2}});
             }),
             "Input and output sizes should be greater than 0, but got input (H: 3, W: 4) output "
             "(H: 0, W: 2)");
   EXPECT_THROW(F::interpolate(x.to(kInt64), {.scale_factor = 2}), NotImplementedError);
-  EXPECT_EQ(msg([&] { F::interpolate(x.to(kInt64), {.scale_factor = 2}); }),
+  EXPECT_EQ(error_message([&] { F::interpolate(x.to(kInt64), {.scale_factor = 2}); }),
             "\"compute_indices_weights_nearest\" not implemented for 'Long'");
   EXPECT_THROW(F::interpolate(x.to(kUInt8), {.scale_factor = 2, .mode = "bilinear"}),
                NotImplementedError);
@@ -223,7 +216,7 @@ TEST(Upsample, BadInput) {
   EXPECT_THROW(pixel_shuffle(ones({5, 3}), 2), RuntimeError);
   EXPECT_THROW(pixel_shuffle(x, 0), RuntimeError);
   EXPECT_THROW(pixel_unshuffle(x, 2), RuntimeError);
-  EXPECT_EQ(msg([&] { pixel_unshuffle(x, 2); }),
+  EXPECT_EQ(error_message([&] { pixel_unshuffle(x, 2); }),
             "pixel_unshuffle expects height to be divisible by downscale_factor, but "
             "input.size(-2)=3 is not divisible by 2");
 }
