@@ -572,3 +572,26 @@ TEST(linalg, BatchParallelPathsAgree) {
   }
   set_num_threads(saved);
 }
+
+TEST(linalg, LongContractionsSplitAcrossThreads) {
+  // A small output from a long contraction (a linear layer's forward: 64 x 128
+  // from 9216 terms) is split along k between threads and the partials added:
+  // every operand and output layout, beta kept, the same values on one thread.
+  const int saved = get_num_threads();
+  Tensor a = ints({24, 6000}, kFloat32, 7), b = ints({6000, 20}, kFloat32, 8);
+  const auto prod = ref_mm(a, b);
+  std::vector<double> plus_beta(prod);
+  for (auto& v : plus_beta) v += 2;
+  for (int threads : {2, 1}) {
+    set_num_threads(threads);
+    expect_values(mm(a, b), prod);
+    expect_values(mm(a.t().contiguous().t(), b.t().contiguous().t()), prod);
+    Tensor col = one({20, 24}, kFloat32).t();  // column-major output
+    kernels::addmm_kernel(col, a, b, 2, 1);
+    expect_values(col, plus_beta);
+    Tensor row = one({24, 20}, kFloat32);
+    kernels::addmm_kernel(row, a, b, 2, 1);
+    expect_values(row, plus_beta);
+  }
+  set_num_threads(saved);
+}

@@ -7,6 +7,7 @@
 #include <climits>
 #include <optional>
 #include <type_traits>
+#include <vector>
 
 #include "ember/core/parallel.h"
 #include "ember/ops/factory.h"
@@ -260,14 +261,54 @@ struct BlasGemm {
                       incy);
       return;
     }
+    if (split_k(a, b, c)) return;
+    gemm(a, b, k, beta, c, lc.ld);
+  }
+
+  // C (or a buffer laid out as C, with leading dimension ldc) = beta * C +
+  // alpha * A[:, :kk] B[:kk, :], a and b at the contraction's first index.
+  void gemm(const T* a, const T* b, int64_t kk, T bt, T* c, int64_t ldc) const {
     if (!lc.trans) {
-      Blas<T>::gemm(flag(la.trans), flag(lb.trans), as_int(m), as_int(n), as_int(k), alpha, a,
-                    as_int(la.ld), b, as_int(lb.ld), beta, c, as_int(lc.ld));
+      Blas<T>::gemm(flag(la.trans), flag(lb.trans), as_int(m), as_int(n), as_int(kk), alpha, a,
+                    as_int(la.ld), b, as_int(lb.ld), bt, c, as_int(ldc));
     } else {
       // Column-major C: compute C^T = op(B)^T op(A)^T into it as row-major.
-      Blas<T>::gemm(flag(!lb.trans), flag(!la.trans), as_int(n), as_int(m), as_int(k), alpha, b,
-                    as_int(lb.ld), a, as_int(la.ld), beta, c, as_int(lc.ld));
+      Blas<T>::gemm(flag(!lb.trans), flag(!la.trans), as_int(n), as_int(m), as_int(kk), alpha, b,
+                    as_int(lb.ld), a, as_int(la.ld), bt, c, as_int(ldc));
     }
+  }
+
+  // A long contraction into a small C (a linear layer's forward: 64 x 128
+  // from 9216 terms) leaves BLAS too few output blocks to share between
+  // threads, so it ran on one. Each thread then takes a slice of k into its
+  // own partial C, and the partials are added. Returns false when not worth it.
+  bool split_k(const T* a, const T* b, T* c) const {
+    const int threads = get_num_threads();
+    if (threads < 2 || in_parallel_region()) return false;
+    if (k < 16 * std::max(m, n) || double(m) * double(n) * double(k) < double(1 << 22))
+      return false;
+    const int64_t parts = std::min<int64_t>(threads, k / 1024);
+    if (parts < 2) return false;
+    const int64_t mn = m * n;
+    const int64_t ldt = lc.trans ? m : n;  // partials laid out as C, densely
+    std::vector<T> partial(static_cast<size_t>((parts - 1) * mn));
+    const int64_t per = (k + parts - 1) / parts;
+    parallel_for_t(0, parts, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t k0 = p * per, kk = std::min(k, k0 + per) - k0;
+        if (p == 0)
+          gemm(a, b, kk, beta, c, lc.ld);
+        else
+          gemm(a + k0 * acs, b + k0 * brs, kk, T(0), partial.data() + (p - 1) * mn, ldt);
+      }
+    });
+    const int64_t rows = lc.trans ? n : m, cols = lc.trans ? m : n;
+    for (int64_t p = 1; p < parts; ++p) {
+      const T* t = partial.data() + (p - 1) * mn;
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) c[i * lc.ld + j] += t[i * ldt + j];
+    }
+    return true;
   }
 
   static void run(const Tensor& out, const Tensor& a0, const Tensor& b0, T beta, T alpha) {
