@@ -3,7 +3,9 @@
 // and bad inputs. Values against PyTorch: tests/parity/nn_conv_test.cpp.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "ember/ember.h"
@@ -116,4 +118,42 @@ TEST(Pool, MaxPoolRowPathNanAndTies) {
   EXPECT_EQ(yv[3], 9);
   // ties keep the first position; the last NaN of a window wins
   EXPECT_EQ(i.tolist<int64_t>(), (std::vector<int64_t>{1, 2, 12, 15}));
+}
+
+// max_pool2d(2) on rows of 8 outputs or more runs eight outputs at a time,
+// the row's last block overlapping the one before: values and indices against
+// a direct reading of PyTorch's rule, with ties, NaNs and -inf in the windows.
+TEST(Pool, MaxPool2x2VectorRowsMatchTheRule) {
+  manual_seed(3);
+  const int64_t h = 6, w = 26;  // 13 outputs a row: one block and an overlapping tail
+  Tensor x = randint(0, 4, {2, 3, h, w}).to(kFloat32);
+  float* p = x.data_ptr<float>();
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < x.numel(); i += 7) p[i] = std::nanf("");
+  for (int64_t i = 3; i < x.numel(); i += 11) p[i] = -inf;
+  for (int64_t i = 0; i < 4; ++i) p[(i / 2) * w + i % 2] = -inf;  // an all -inf window
+  auto [y, idx] = max_pool2d_with_indices(x, {2, 2});
+  const auto yv = y.tolist<float>();
+  const auto iv = idx.tolist<int64_t>();
+  size_t o = 0;
+  for (int64_t plane = 0; plane < 6; ++plane)
+    for (int64_t oh = 0; oh < h / 2; ++oh)
+      for (int64_t ow = 0; ow < w / 2; ++ow, ++o) {
+        float best = -inf;
+        int64_t arg = 2 * oh * w + 2 * ow;
+        for (int64_t dh = 0; dh < 2; ++dh)
+          for (int64_t dw = 0; dw < 2; ++dw) {
+            const int64_t pos = (2 * oh + dh) * w + 2 * ow + dw;
+            const float v = p[plane * h * w + pos];
+            if (v > best || std::isnan(v)) {
+              best = v;
+              arg = pos;
+            }
+          }
+        ASSERT_EQ(iv[o], arg) << "plane " << plane << " output " << oh << "," << ow;
+        if (std::isnan(best))
+          EXPECT_TRUE(std::isnan(yv[o]));
+        else
+          EXPECT_EQ(yv[o], best);
+      }
 }
