@@ -30,8 +30,10 @@ class LargeBlockCache {
   void* take(size_t size) {
     {
       std::lock_guard<std::mutex> g(mu_);
-      auto it = free_.find(size);
-      if (it != free_.end()) {
+      // The block of this size freed last: its lines are likeliest still in cache
+      // (a multimap keeps equal keys in insertion order).
+      auto it = free_.upper_bound(size);
+      if (it != free_.begin() && (--it)->first == size) {
         void* p = it->second;
         free_.erase(it);
         cached_ -= size;
