@@ -420,6 +420,9 @@ Tensor conv3d_padding_mode(const Tensor& input, const Tensor& weight,
   return conv_nd_mode(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d");
 }
 
+void set_conv_algorithm(ConvAlgorithm algorithm) { kernels::set_conv_algorithm(algorithm); }
+ConvAlgorithm conv_algorithm() { return kernels::conv_algorithm(); }
+
 Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
                    IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
   return convolution_params(input, weight, bias,

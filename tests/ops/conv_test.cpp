@@ -95,6 +95,37 @@ TEST(Conv, Float32MatchesReference2d) {
     }
 }
 
+// One input channel, stride 1: ember's own loops (kernels/cpu/conv_one_channel),
+// rows shorter and longer than a vector, padding, asymmetric 'same' padding,
+// with and without bias, in both weight layouts.
+TEST(Conv, OneChannelLoopsMatchReference) {
+  for (bool w_cl : {false, true}) {
+    check_f32({4, 1, 28, 28}, {32, 1, 3, 3}, {}, false, w_cl);
+    check_f32({3, 1, 7, 40}, {5, 1, 3, 5}, {.padding = {1, 2}}, false, w_cl, false);
+    check_f32({2, 1, 6, 6}, {3, 1, 2, 2}, {.padding = {1}}, false, w_cl);
+  }
+  Tensor x = frand({2, 1, 9, 20}, 5).requires_grad_(), w = frand({4, 1, 4, 2}, 6);
+  Tensor y = conv2d(x, w, std::nullopt, 1, "same");
+  EXPECT_TRUE(allclose(
+      y, conv2d(x.to(kFloat64), w.to(kFloat64), std::nullopt, 1, "same").to(kFloat32), 1e-5, 1e-5));
+}
+
+// 3x3 stride-1 convolutions with 16k channels run as Winograd under Auto (the
+// default): the same values as the reference to float32 rounding, in both
+// formats; Direct gives the direct convolution's (other) roundings.
+TEST(Conv, WinogradUnderAutoDirectOnRequest) {
+  ASSERT_EQ(conv_algorithm(), ConvAlgorithm::Auto);
+  for (bool cl : {false, true})
+    check_f32({2, 16, 10, 10}, {32, 16, 3, 3}, {.padding = {1}}, cl, cl);
+  Tensor x = frand({8, 32, 16, 16}, 7), w = frand({32, 32, 3, 3}, 8);
+  const Tensor winograd = conv2d(x, w, std::nullopt, 1, 1);
+  set_conv_algorithm(ConvAlgorithm::Direct);
+  const Tensor direct = conv2d(x, w, std::nullopt, 1, 1);
+  set_conv_algorithm(ConvAlgorithm::Auto);
+  EXPECT_TRUE(allclose(winograd, direct, 1e-4, 1e-4));
+  EXPECT_FALSE(equal(winograd, direct));  // a different algorithm did run
+}
+
 TEST(Conv, Float32MatchesReference1d3d) {
   check_f32({2, 4, 11}, {6, 2, 3}, {.stride = {2}, .padding = {1}, .dilation = {2}, .groups = 2},
             false, false);

@@ -82,6 +82,18 @@ Tensor conv_transpose3d(const Tensor& input, const Tensor& weight,
                         IntArrayRef padding = 0, IntArrayRef output_padding = 0, int64_t groups = 1,
                         IntArrayRef dilation = 1);
 
+// The algorithm of float32 CPU convolutions (a process-wide setting).
+// Auto (the default) runs 3x3 stride-1 2-D convolutions with 16k channels and
+// outputs of at least 8x8 as Winograd F(4x4, 3x3) (about 2x fewer
+// multiplications), and everything else as a direct convolution, the
+// algorithm PyTorch's CPU path uses. Winograd's results differ from a direct
+// convolution's by float32 rounding (about 1e-6 of the output's magnitude).
+// Direct makes every convolution direct, as PyTorch (bit-for-bit where both
+// run the same oneDNN kernel).
+enum class ConvAlgorithm { Auto, Direct };
+void set_conv_algorithm(ConvAlgorithm algorithm);
+ConvAlgorithm conv_algorithm();
+
 // torch.convolution (transposed = false): batched input only, the rank taken
 // from the weight.
 Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,

@@ -2,6 +2,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <atomic>
 #include <initializer_list>
 #include <list>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "ember/core/parallel.h"
 #include "ember/ops/factory.h"
+#include "kernels/cpu/conv_one_channel.h"
 #include "kernels/cpu/gemm.h"
 
 namespace ember::kernels {
@@ -220,12 +222,67 @@ ActivationMds activation_mds(IntArrayRef src_sizes, IntArrayRef dst_sizes, bool 
   return {any_md(src_sizes), any_md(dst_sizes)};
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(dnnl::prop_kind kind, const ActivationMds& a,
-                                                     const memory::desc& w, const memory::desc& b,
-                                                     const Geometry& g) {
-  dnnl::convolution_forward::desc d(kind, dnnl::algorithm::convolution_direct, a.src, w, b, a.dst,
-                                    g.strides, g.dilates, g.pad_l, g.pad_r);
-  return dnnl::convolution_forward::primitive_desc(d, engine());
+// Primitives take their scratchpad from the caller (execute() below), from
+// ember's caching allocator: oneDNN's own is freed after every call, so each
+// call faulted in fresh pages (Winograd's scratchpads are megabytes).
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr a;
+  a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return a;
+}
+
+// Runs a primitive with a scratchpad of the size its descriptor asks for.
+template <typename Entry>
+void execute(const Entry& e, std::unordered_map<int, memory> args) {
+  Buf scratch;
+  const memory::desc smd = e.pd.scratchpad_desc();
+  if (smd.get_size() > 0) {
+    scratch = new_buffer(smd);
+    args[DNNL_ARG_SCRATCHPAD] = scratch.m;
+  }
+  e.prim.execute(stream(), args);
+  stream().wait();  // before the scratchpad goes back to the allocator
+}
+
+dnnl::convolution_forward::primitive_desc forward_pd(dnnl::prop_kind kind, dnnl::algorithm alg,
+                                                     const ActivationMds& a, const memory::desc& w,
+                                                     const memory::desc& b, const Geometry& g) {
+  dnnl::convolution_forward::desc d(kind, alg, a.src, w, b, a.dst, g.strides, g.dilates, g.pad_l,
+                                    g.pad_r);
+  return dnnl::convolution_forward::primitive_desc(d, user_scratchpad(), engine());
+}
+
+std::atomic<ConvAlgorithm> g_algorithm{ConvAlgorithm::Auto};
+
+// Whether Auto runs this convolution as Winograd F(4x4, 3x3): 2-D, 3x3,
+// stride 1, no dilation or groups, channels in whole vectors (oneDNN's AVX-512
+// kernel), and outputs of at least 8x8 (on smaller planes the 6x6 input tiles
+// waste more than the transforms save; measured on 4x4 and 8x8 planes).
+// Winograd needs oneDNN's blocked activations, so channels_last tensors are
+// reordered, which the fewer multiplications repay.
+bool use_winograd(const Tensor& input, const Tensor& weight, IntArrayRef out_sizes,
+                  const ConvParams& p) {
+  if (g_algorithm.load(std::memory_order_relaxed) != ConvAlgorithm::Auto) return false;
+  if (weight.dim() != 4 || p.groups != 1) return false;
+  if (weight.size(2) != 3 || weight.size(3) != 3) return false;
+  for (size_t i = 0; i < 2; ++i)
+    if (p.stride[i] != 1 || p.dilation[i] != 1 || p.padding_l[i] > 1 || p.padding_r[i] > 1)
+      return false;
+  if (input.size(1) % 16 != 0 || weight.size(0) % 16 != 0) return false;
+  return out_sizes[2] >= 8 && out_sizes[3] >= 8;
+}
+
+// Whether a channels-last 2-D convolution's input and output planes are at
+// most 4x4: oneDNN's NHWC kernels for these (ResNet's last stage) take 1.4x-1.7x
+// as long forward and backward-data as its blocked ones, which repay the
+// reorder of such small activations many times over.
+bool tiny_planes(IntArrayRef in_sizes, IntArrayRef out_sizes) {
+  return in_sizes.size() == 4 && in_sizes[2] * in_sizes[3] <= 16 &&
+         out_sizes[2] * out_sizes[3] <= 16;
+}
+
+dnnl::algorithm algorithm_of(bool winograd) {
+  return winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
 }
 
 struct FwdEntry {
@@ -256,18 +313,32 @@ Lru<BwdWeightsEntry>& bwd_weights_cache() {
 
 void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
                   const ConvParams& p) {
-  const bool cl = is_channels_last(out);
+  const bool cl = is_channels_last(out) && !tiny_planes(input.sizes(), out.sizes());
+  const bool wino = use_winograd(input, weight, out.sizes(), p);
   Key key(0, p);
   key.add(out);
   key.add(input);
   key.add(weight);
   key.add(bias);
+  key.add(wino);
   auto e = fwd_cache().get(key.s, [&] {
     const Geometry g(p);
     const memory::desc b = bias.defined() ? any_md(bias.sizes()) : memory::desc();
-    auto pd = forward_pd(dnnl::prop_kind::forward_inference,
-                         activation_mds(input.sizes(), out.sizes(), cl),
-                         any_weight_md(weight, p.groups), b, g);
+    const memory::desc w = any_weight_md(weight, p.groups);
+    // forward_training, as PyTorch asks: for inference oneDNN picks other
+    // kernels (for NCHW its NHWC brgconv, up to 2x slower on small planes) and
+    // wants Winograd weights pre-transformed (a reorder per call here).
+    const auto kind = dnnl::prop_kind::forward_training;
+    if (wino) {
+      try {
+        auto pd = forward_pd(kind, algorithm_of(true),
+                             activation_mds(input.sizes(), out.sizes(), false), w, b, g);
+        return FwdEntry{pd, dnnl::convolution_forward(pd)};
+      } catch (const dnnl::error&) {
+      }
+    }
+    auto pd = forward_pd(kind, algorithm_of(false), activation_mds(input.sizes(), out.sizes(), cl),
+                         w, b, g);
     return FwdEntry{pd, dnnl::convolution_forward(pd)};
   });
   const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
@@ -281,7 +352,7 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
     b = source_memory(e->pd.bias_desc(), user_md(bias), bias.data_ptr());
     args[DNNL_ARG_BIAS] = b.m;
   }
-  e->prim.execute(stream(), args);
+  execute(*e, std::move(args));
   dst.finish();
   stream().wait();
 }
@@ -295,28 +366,42 @@ struct BwdDataLayouts {
 
 BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_out,
                                    const Tensor& weight, const ConvParams& p) {
-  const bool cl = is_channels_last(grad_input);
+  const bool cl =
+      is_channels_last(grad_input) && !tiny_planes(grad_input.sizes(), grad_out.sizes());
+  const bool wino = use_winograd(grad_input, weight, grad_out.sizes(), p);
   Key key(1, p);
   key.add(grad_input);
   key.add(grad_out);
   key.add(weight);
+  key.add(wino);
   auto e = bwd_data_cache().get(key.s, [&] {
     const Geometry g(p);
-    const ActivationMds a = activation_mds(grad_input.sizes(), grad_out.sizes(), cl);
     const memory::desc w = any_weight_md(weight, p.groups);
-    auto hint = forward_pd(dnnl::prop_kind::forward_training, a, w, memory::desc(), g);
-    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, a.src, w, a.dst,
-                                            g.strides, g.dilates, g.pad_l, g.pad_r);
-    dnnl::convolution_backward_data::primitive_desc pd(d, engine(), hint);
+    auto make_pd = [&](bool winograd) {
+      const ActivationMds a = activation_mds(grad_input.sizes(), grad_out.sizes(), cl && !winograd);
+      const dnnl::algorithm alg = algorithm_of(winograd);
+      auto hint = forward_pd(dnnl::prop_kind::forward_training, alg, a, w, memory::desc(), g);
+      dnnl::convolution_backward_data::desc d(alg, a.src, w, a.dst, g.strides, g.dilates, g.pad_l,
+                                              g.pad_r);
+      return dnnl::convolution_backward_data::primitive_desc(d, user_scratchpad(), engine(), hint);
+    };
+    if (wino) {
+      try {
+        auto pd = make_pd(true);
+        return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
+      } catch (const dnnl::error&) {
+      }
+    }
+    auto pd = make_pd(false);
     return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
   });
   Buf diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
   const Buf wei =
       source_memory(e->pd.weights_desc(), user_weight_md(weight, p.groups), weight.data_ptr());
   DstMemory diff_src(e->pd.diff_src_desc(), user_md(grad_input), grad_input.data_ptr());
-  e->prim.execute(stream(), {{DNNL_ARG_DIFF_DST, diff_dst.m},
-                             {DNNL_ARG_WEIGHTS, wei.m},
-                             {DNNL_ARG_DIFF_SRC, diff_src.m}});
+  execute(*e, {{DNNL_ARG_DIFF_DST, diff_dst.m},
+               {DNNL_ARG_WEIGHTS, wei.m},
+               {DNNL_ARG_DIFF_SRC, diff_src.m}});
   diff_src.finish();
   stream().wait();
   return {std::move(diff_dst), e->pd.diff_src_desc()};
@@ -332,35 +417,48 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   // Activations run channels-last when the forward did: the input's layout,
   // or the weight's, said so (the caller passes grad_out in that layout).
   const bool cl = is_channels_last(grad_out) || is_channels_last(grad_weight);
+  const bool wino = use_winograd(input, grad_weight, grad_out.sizes(), p);
   Key key(2, p);
   key.add(grad_weight);
   key.add(grad_bias);
   key.add(grad_out);
   key.add(input);
   key.add(cl);
+  key.add(wino);
   key.s += shared_key;
   auto e = bwd_weights_cache().get(key.s, [&] {
     const Geometry g(p);
     const memory::desc w = any_weight_md(grad_weight, p.groups);
     const memory::desc b = grad_bias.defined() ? any_md(grad_bias.sizes()) : memory::desc();
-    auto make_pd = [&](const ActivationMds& a) {
-      auto hint = forward_pd(dnnl::prop_kind::forward_training, a, w, b, g);
-      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, a.src, w, b,
-                                                 a.dst, g.strides, g.dilates, g.pad_l, g.pad_r);
-      return dnnl::convolution_backward_weights::primitive_desc(d, engine(), hint);
+    auto make_pd = [&](const ActivationMds& a, bool winograd) {
+      const dnnl::algorithm alg = algorithm_of(winograd);
+      auto hint = forward_pd(dnnl::prop_kind::forward_training, alg, a, w, b, g);
+      dnnl::convolution_backward_weights::desc d(alg, a.src, w, b, a.dst, g.strides, g.dilates,
+                                                 g.pad_l, g.pad_r);
+      return dnnl::convolution_backward_weights::primitive_desc(d, user_scratchpad(), engine(),
+                                                                hint);
     };
-    if (shared) {
-      // The layouts of the backward-data pass, unless only a reference
-      // implementation takes them.
+    for (bool winograd : {true, false}) {
+      if (winograd && !wino) continue;
+      if (shared) {
+        // The layouts of the backward-data pass, unless only a reference
+        // implementation takes them.
+        try {
+          auto pd = make_pd({shared->diff_src, shared->diff_dst.m.get_desc()}, winograd);
+          if (std::string(pd.impl_info_str()).rfind("ref", 0) != 0)
+            return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+        } catch (const dnnl::error&) {
+        }
+      }
       try {
-        auto pd = make_pd({shared->diff_src, shared->diff_dst.m.get_desc()});
-        if (std::string(pd.impl_info_str()).rfind("ref", 0) != 0)
-          return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+        auto pd =
+            make_pd(activation_mds(input.sizes(), grad_out.sizes(), cl && !winograd), winograd);
+        return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
       } catch (const dnnl::error&) {
+        if (!winograd) throw;
       }
     }
-    auto pd = make_pd(activation_mds(input.sizes(), grad_out.sizes(), cl));
-    return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+    throw dnnl::error(dnnl_unimplemented, "convolution backward weights");
   });
   const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
   const Buf diff_dst =
@@ -376,7 +474,7 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
     diff_b.emplace(e->pd.diff_bias_desc(), user_md(grad_bias), grad_bias.data_ptr());
     args[DNNL_ARG_DIFF_BIAS] = diff_b->m;
   }
-  e->prim.execute(stream(), args);
+  execute(*e, std::move(args));
   diff_w.finish();
   if (diff_b) diff_b->finish();
   stream().wait();
@@ -510,6 +608,12 @@ void ref_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias, con
 
 bool has_zero_dim(const Tensor& t) { return t.numel() == 0; }
 
+bool one_channel_weight_grad(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& input,
+                             const ConvParams& p) {
+  return grad_weight.dtype() == DType::Float32 && grad_weight.is_contiguous() &&
+         one_channel_conv_applies(grad_out, input, grad_weight, p);
+}
+
 // float16/bfloat16: computed in float32, rounded once into the outputs.
 Tensor as_f32(const Tensor& t) { return t.defined() ? t.to(kFloat32) : t; }
 Tensor f32_like(const Tensor& t) { return t.defined() ? empty_like(t, {.dtype = kFloat32}) : t; }
@@ -523,6 +627,8 @@ void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& w
     case DType::Float32:
       if (has_zero_dim(input) || has_zero_dim(weight))
         return ref_forward<float>(out, input, weight, bias, p);
+      if (one_channel_conv_applies(out, input, weight, p))
+        return one_channel_conv_forward(out, input, weight, bias, p);
       return dnnl_forward(out, input, weight, bias, p);
     case DType::Float64:
       return ref_forward<double>(out, input, weight, bias, p);
@@ -558,7 +664,7 @@ void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
                           const Tensor& weight, const ConvParams& p) {
   const bool dnnl = grad_weight.dtype() == DType::Float32 && grad_input.numel() > 0 &&
                     !has_zero_dim(grad_out) && !has_zero_dim(weight) && !has_zero_dim(input);
-  if (!dnnl) {
+  if (!dnnl || one_channel_weight_grad(grad_weight, grad_out, input, p)) {
     conv_backward_input_kernel(grad_input, grad_out, weight, p);
     conv_backward_weight_kernel(grad_weight, grad_bias, grad_out, input, p);
     return;
@@ -581,6 +687,8 @@ void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_b
     case DType::Float32:
       if (has_zero_dim(grad_out) || has_zero_dim(input) || has_zero_dim(grad_weight))
         return ref_backward_weight<float>(grad_weight, grad_bias, grad_out, input, p);
+      if (one_channel_weight_grad(grad_weight, grad_out, input, p))
+        return one_channel_conv_backward_weight(grad_weight, grad_bias, grad_out, input, p);
       return dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p);
     case DType::Float64:
       return ref_backward_weight<double>(grad_weight, grad_bias, grad_out, input, p);
@@ -615,6 +723,9 @@ MemoryFormat torch_suggest_memory_format(const Tensor& t) {
     return MemoryFormat::ChannelsLast3d;
   return MemoryFormat::Contiguous;
 }
+
+void set_conv_algorithm(ConvAlgorithm a) { g_algorithm.store(a); }
+ConvAlgorithm conv_algorithm() { return g_algorithm.load(); }
 
 size_t conv_cache_size() {
   return fwd_cache().size() + bwd_data_cache().size() + bwd_weights_cache().size();

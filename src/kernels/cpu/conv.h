@@ -15,6 +15,7 @@
 //
 // The ops layer (ops/conv.cpp) checks the arguments and allocates the outputs.
 #include "ember/core/tensor.h"
+#include "ember/ops/conv.h"
 
 namespace ember::kernels {
 
@@ -47,6 +48,10 @@ void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
 // they are contiguous ones too (one channel, 1x1 spatial dims), which the
 // convolution and pooling layout rules depend on.
 MemoryFormat torch_suggest_memory_format(const Tensor& t);
+
+// ember::set_conv_algorithm / conv_algorithm (ops/conv.h).
+void set_conv_algorithm(ConvAlgorithm a);
+ConvAlgorithm conv_algorithm();
 
 // Number of oneDNN primitives in the cache (for tests) and its capacity.
 size_t conv_cache_size();
