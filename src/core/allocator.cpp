@@ -18,6 +18,8 @@ constexpr size_t kLargeBlock = size_t(1) << 20;  // from here on: huge pages
 constexpr size_t kHugePage = size_t(2) << 20;
 constexpr size_t kPage = size_t(4) << 10;
 
+void free_heap(void* p) { std::free(p); }
+
 // Blocks above the small classes: mmap'd (from 1 MiB on in whole huge pages,
 // advised to use them; below in whole pages), cached by exact (rounded) size.
 class LargeBlockCache {
@@ -182,10 +184,24 @@ class CpuAllocator final : public Allocator {
       // handed back to the kernel at every free that left the heap's top
       // free (brk shrinks), and faulted in anew next time (5% of a
       // ResNet-18 training step, oneDNN's reorder buffers among them).
-      const size_t unit = nbytes >= kLargeBlock ? kHugePage : kPage;
+      const bool large = nbytes >= kLargeBlock;
+      const size_t unit = large ? kHugePage : kPage;
       const size_t size = (nbytes + unit - 1) / unit * unit;
-      void* p = LargeBlockCache::get().take(size);
-      return DataPtr(p, new LargeCtx{p, size}, &free_large);
+      if (large) {
+        void* p = LargeBlockCache::get().take(size);
+        return DataPtr(p, new LargeCtx{p, size}, &free_large);
+      }
+      try {
+        void* p = LargeBlockCache::get().take(size);
+        return DataPtr(p, new LargeCtx{p, size}, &free_large);
+      } catch (const RuntimeError&) {
+        // Out of mappings (vm.max_map_count) with very many live blocks: the heap.
+        void* p = std::aligned_alloc(kCpuAlignment, rounded);
+        EMBER_CHECK(p != nullptr, RuntimeError,
+                    "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes,
+                    " bytes.");
+        return DataPtr(p, p, &free_heap);
+      }
     }
     const size_t cls = rounded / kCpuAlignment - 1;
     void* p = take_small(cls);
