@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+#include <vector>
 
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
@@ -226,25 +228,31 @@ void fma_impl(const Tensor& out, const Tensor& a, const double* ka, const Tensor
   const T* pb = has_b ? static_cast<const T*>(b.data_ptr()) : nullptr;
   const int64_t C = vo.c;
   if (vo.rows() && va.sc == 1 && (!has_b || vb.sc == 1)) {
+    // Channels-last rows: float data takes float coefficients (PyTorch's
+    // opmath for float), so the row loop runs at full vector width without
+    // conversions; other types keep double.
+    using Acc = std::conditional_t<std::is_same_v<T, float>, float, double>;
+    const size_t nk = static_cast<size_t>(per_n ? vo.n * C : C);
+    std::vector<Acc> ca(ka, ka + nk), cb(has_b ? kb : ka, (has_b ? kb : ka) + nk), c0(k0, k0 + nk);
     parallel(vo.n * vo.s, vo.c, [&](int64_t i) {
       const int64_t n = i / vo.s, s = i % vo.s;
       const int64_t k = per_n ? n * C : 0;
       T* ro = po + n * vo.sn + s * vo.ss;
       const T* ra = pa + n * va.sn + s * va.ss;
-      const double* A = ka + k;
-      const double* K = k0 + k;
+      const Acc* A = ca.data() + k;
+      const Acc* K = c0.data() + k;
       // Two branch-free loops over the row of C channels, so both vectorise.
       if (has_b) {
         const T* rb = pb + n * vb.sn + s * vb.ss;
-        const double* B = kb + k;
+        const Acc* B = cb.data() + k;
 #pragma omp simd
         for (int64_t c = 0; c < C; ++c)
-          ro[c] = static_cast<T>(static_cast<double>(ra[c]) * A[c] +
-                                 static_cast<double>(rb[c]) * B[c] + K[c]);
+          ro[c] = static_cast<T>(static_cast<Acc>(ra[c]) * A[c] + static_cast<Acc>(rb[c]) * B[c] +
+                                 K[c]);
       } else {
 #pragma omp simd
         for (int64_t c = 0; c < C; ++c)
-          ro[c] = static_cast<T>(static_cast<double>(ra[c]) * A[c] + K[c]);
+          ro[c] = static_cast<T>(static_cast<Acc>(ra[c]) * A[c] + K[c]);
       }
     });
     return;
