@@ -19,6 +19,13 @@ constexpr size_t kHugePage = size_t(2) << 20;
 constexpr size_t kPage = size_t(4) << 10;
 
 void free_heap(void* p) { std::free(p); }
+void* heap_alloc(size_t rounded, size_t nbytes) {
+  void* p = std::aligned_alloc(kCpuAlignment, rounded);
+  EMBER_CHECK(p != nullptr, RuntimeError,
+              "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes,
+              " bytes.");
+  return p;
+}
 
 // Blocks above the small classes: mmap'd (from 1 MiB on in whole huge pages,
 // advised to use them; below in whole pages), cached by exact (rounded) size.
@@ -187,28 +194,19 @@ class CpuAllocator final : public Allocator {
       const bool large = nbytes >= kLargeBlock;
       const size_t unit = large ? kHugePage : kPage;
       const size_t size = (nbytes + unit - 1) / unit * unit;
-      if (large) {
-        void* p = LargeBlockCache::get().take(size);
-        return DataPtr(p, new LargeCtx{p, size}, &free_large);
-      }
       try {
         void* p = LargeBlockCache::get().take(size);
         return DataPtr(p, new LargeCtx{p, size}, &free_large);
       } catch (const RuntimeError&) {
+        if (large) throw;
         // Out of mappings (vm.max_map_count) with very many live blocks: the heap.
-        void* p = std::aligned_alloc(kCpuAlignment, rounded);
-        EMBER_CHECK(p != nullptr, RuntimeError,
-                    "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes,
-                    " bytes.");
+        void* p = heap_alloc(rounded, nbytes);
         return DataPtr(p, p, &free_heap);
       }
     }
     const size_t cls = rounded / kCpuAlignment - 1;
     void* p = take_small(cls);
-    if (!p) p = std::aligned_alloc(kCpuAlignment, rounded);
-    EMBER_CHECK(p != nullptr, RuntimeError,
-                "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes,
-                " bytes.");
+    if (!p) p = heap_alloc(rounded, nbytes);
     return DataPtr(p, static_cast<char*>(p) + cls, &free_small);
   }
   Device device() const override { return Device(DeviceType::CPU); }

@@ -285,6 +285,18 @@ dnnl::algorithm algorithm_of(bool winograd) {
   return winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
 }
 
+// make(true) when Winograd was chosen and oneDNN builds it, else make(false).
+template <typename Make>
+auto winograd_or_direct(bool wino, Make make) -> decltype(make(false)) {
+  if (wino) {
+    try {
+      return make(true);
+    } catch (const dnnl::error&) {
+    }
+  }
+  return make(false);
+}
+
 struct FwdEntry {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward prim;
@@ -328,18 +340,11 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
     // forward_training, as PyTorch asks: for inference oneDNN picks other
     // kernels (for NCHW its NHWC brgconv, up to 2x slower on small planes) and
     // wants Winograd weights pre-transformed (a reorder per call here).
-    const auto kind = dnnl::prop_kind::forward_training;
-    if (wino) {
-      try {
-        auto pd = forward_pd(kind, algorithm_of(true),
-                             activation_mds(input.sizes(), out.sizes(), false), w, b, g);
-        return FwdEntry{pd, dnnl::convolution_forward(pd)};
-      } catch (const dnnl::error&) {
-      }
-    }
-    auto pd = forward_pd(kind, algorithm_of(false), activation_mds(input.sizes(), out.sizes(), cl),
-                         w, b, g);
-    return FwdEntry{pd, dnnl::convolution_forward(pd)};
+    return winograd_or_direct(wino, [&](bool winograd) {
+      auto pd = forward_pd(dnnl::prop_kind::forward_training, algorithm_of(winograd),
+                           activation_mds(input.sizes(), out.sizes(), cl && !winograd), w, b, g);
+      return FwdEntry{pd, dnnl::convolution_forward(pd)};
+    });
   });
   const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
   const Buf wei =
@@ -377,23 +382,15 @@ BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_
   auto e = bwd_data_cache().get(key.s, [&] {
     const Geometry g(p);
     const memory::desc w = any_weight_md(weight, p.groups);
-    auto make_pd = [&](bool winograd) {
+    return winograd_or_direct(wino, [&](bool winograd) {
       const ActivationMds a = activation_mds(grad_input.sizes(), grad_out.sizes(), cl && !winograd);
       const dnnl::algorithm alg = algorithm_of(winograd);
       auto hint = forward_pd(dnnl::prop_kind::forward_training, alg, a, w, memory::desc(), g);
       dnnl::convolution_backward_data::desc d(alg, a.src, w, a.dst, g.strides, g.dilates, g.pad_l,
                                               g.pad_r);
-      return dnnl::convolution_backward_data::primitive_desc(d, user_scratchpad(), engine(), hint);
-    };
-    if (wino) {
-      try {
-        auto pd = make_pd(true);
-        return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
-      } catch (const dnnl::error&) {
-      }
-    }
-    auto pd = make_pd(false);
-    return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
+      dnnl::convolution_backward_data::primitive_desc pd(d, user_scratchpad(), engine(), hint);
+      return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
+    });
   });
   Buf diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
   const Buf wei =
@@ -438,8 +435,7 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
       return dnnl::convolution_backward_weights::primitive_desc(d, user_scratchpad(), engine(),
                                                                 hint);
     };
-    for (bool winograd : {true, false}) {
-      if (winograd && !wino) continue;
+    return winograd_or_direct(wino, [&](bool winograd) {
       if (shared) {
         // The layouts of the backward-data pass, unless only a reference
         // implementation takes them.
@@ -450,15 +446,9 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
         } catch (const dnnl::error&) {
         }
       }
-      try {
-        auto pd =
-            make_pd(activation_mds(input.sizes(), grad_out.sizes(), cl && !winograd), winograd);
-        return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
-      } catch (const dnnl::error&) {
-        if (!winograd) throw;
-      }
-    }
-    throw dnnl::error(dnnl_unimplemented, "convolution backward weights");
+      auto pd = make_pd(activation_mds(input.sizes(), grad_out.sizes(), cl && !winograd), winograd);
+      return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+    });
   });
   const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
   const Buf diff_dst =

@@ -233,7 +233,8 @@ void fma_impl(const Tensor& out, const Tensor& a, const double* ka, const Tensor
     // conversions; other types keep double.
     using Acc = std::conditional_t<std::is_same_v<T, float>, float, double>;
     const size_t nk = static_cast<size_t>(per_n ? vo.n * C : C);
-    std::vector<Acc> ca(ka, ka + nk), cb(has_b ? kb : ka, (has_b ? kb : ka) + nk), c0(k0, k0 + nk);
+    const std::vector<Acc> ca(ka, ka + nk), c0(k0, k0 + nk);
+    const std::vector<Acc> cb = has_b ? std::vector<Acc>(kb, kb + nk) : std::vector<Acc>();
     parallel(vo.n * vo.s, vo.c, [&](int64_t i) {
       const int64_t n = i / vo.s, s = i % vo.s;
       const int64_t k = per_n ? n * C : 0;
