@@ -12,6 +12,10 @@ namespace {
 
 constexpr int64_t kMaxRow = 1024;
 constexpr int kLanes = 16;
+// Output rows the forward computes together: independent accumulators hide
+// the FMA latency (one accumulator per 16 outputs left the loop waiting on
+// each add).
+constexpr int kRows = 4;
 // 16 floats in one vector register (GCC's and Clang's vector extension; the
 // loop vectoriser left these short fixed-size blocks scalar).
 using V = float __attribute__((vector_size(kLanes * sizeof(float))));
@@ -83,17 +87,15 @@ struct Padded {
     xw = wp + kLanes;  // whole vectors, so rows start aligned; kw <= 17
     rows = oh + kh - 1;
   }
-  // Rows for the forward's blocks of 4 output rows past the last one (zeros).
-  int64_t buf_size() const { return (rows + 3) * xw; }
+  // With zero rows for the forward's last block of kRows output rows.
+  int64_t buf_size() const { return (rows + kRows - 1) * xw; }
   // Fills buf (rows x xw) from image x (ih x iw, dense).
   void fill(float* buf, const float* x) const {
     std::fill(buf, buf + buf_size(), 0.f);
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t i = r - ph;
       if (i < 0 || i >= ih) continue;
-      const int64_t c0 = std::max<int64_t>(0, pw), src0 = std::max<int64_t>(0, -pw);
-      const int64_t n = std::min(iw - src0, xw - c0);
-      if (n > 0) std::memcpy(buf + r * xw + c0, x + i * iw + src0, n * sizeof(float));
+      std::memcpy(buf + r * xw + pw, x + i * iw, std::min(iw, xw - pw) * sizeof(float));
     }
   }
 };
@@ -129,10 +131,6 @@ inline void store_part(float* p, const V& v, int64_t n) {
   std::memcpy(tmp, &v, sizeof v);
   for (int64_t i = 0; i < n; ++i) p[i] = tmp[i];
 }
-
-// Rows computed together: independent accumulators hide the FMA latency (one
-// accumulator per 16 outputs left the loop waiting on each add).
-constexpr int kRows = 4;
 
 // KH, KW: the kernel's size when known at compile time (3x3), else 0.
 template <int KH, int KW>
