@@ -4,6 +4,7 @@
 // bench/run.py. The whole training step: bench/resnet_bench.cpp.
 #include <benchmark/benchmark.h>
 
+#include "bench_main.h"
 #include "ember/ember.h"
 
 namespace {
@@ -64,4 +65,4 @@ void shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_conv2d_forward)->Apply(shapes);
 BENCHMARK(BM_conv2d_forward_backward)->Apply(shapes);
-BENCHMARK_MAIN();
+int main(int argc, char** argv) { return run_ember_benchmarks(argc, argv); }

@@ -751,16 +751,22 @@ def torch_resnet_step(cl):
     import torch.nn.functional as F
     torch.manual_seed(0)
     model = ResNet()
-    x, target = torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,))
+    # A new batch each step, as resnet_bench.cpp: on one batch the gradients
+    # soon underflow into denormals, which slow the kernels down at random.
+    xs = [torch.randn(16, 3, 32, 32) for _ in range(16)]
+    targets = [torch.randint(0, 10, (16,)) for _ in range(16)]
     if cl:
         model = model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
+        xs = [x.contiguous(memory_format=torch.channels_last) for x in xs]
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    count = [0]
 
     def step():
+        i = count[0] % len(xs)
+        count[0] += 1
         opt.zero_grad()
-        F.cross_entropy(model(x), target).backward()
+        F.cross_entropy(model(xs[i]), targets[i]).backward()
         opt.step()
     return step
 
