@@ -10,6 +10,7 @@
 #include "ember/core/dtype.h"
 #include "ember/core/error.h"
 #include "ember/core/generator.h"
+#include "ember/core/flush_denormal.h"
 #include "ember/core/grad_mode.h"
 #include "ember/core/memory_format.h"
 #include "ember/core/ordered_dict.h"

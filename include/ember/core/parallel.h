@@ -16,6 +16,11 @@ namespace ember {
 void set_num_threads(int n);
 int get_num_threads();
 
+// Runs f on the calling thread and once on each other thread of the pool
+// (per-thread state such as the floating-point control register). Threads the
+// pool starts later are created by the calling thread and copy its state.
+void on_every_pool_thread(const std::function<void()>& f);
+
 // Below this many elements of work a loop stays on one thread.
 inline constexpr int64_t kGrainSize = 32768;
 
