@@ -25,40 +25,14 @@ inline V load(const float* p) {
   return v;
 }
 
-// The 16 values starting J after a's first, from the pair of vectors (a, b)
-// that hold 32 consecutive ones: aligned loads and an in-register shift
-// instead of an unaligned load, which splits across cache lines.
-template <int J>
-inline V shifted(const V& a, const V& b) {
-  if constexpr (J == 0) {
-    return a;
-  } else {
-#if defined(__GNUC__) && !defined(__clang__)
-    using I = int32_t __attribute__((vector_size(kLanes * sizeof(int32_t))));
-    constexpr I idx = {J,     J + 1, J + 2,  J + 3,  J + 4,  J + 5,  J + 6,  J + 7,
-                       J + 8, J + 9, J + 10, J + 11, J + 12, J + 13, J + 14, J + 15};
-    return __builtin_shuffle(a, b, idx);
-#else
-    float tmp[2 * kLanes];
-    std::memcpy(tmp, &a, sizeof a);
-    std::memcpy(tmp + kLanes, &b, sizeof b);
-    return load(tmp + J);
-#endif
-  }
-}
-
-// The kw taps of one row at o0: shifted views of an aligned vector pair when
-// kw is 3 (known at compile time), else unaligned loads.
+// The kw taps of one row at o0: aligned loads from the kw shifted copies of
+// the image (copy j holds each row moved j to the left), so no tap needs an
+// unaligned load (split across cache lines) or an in-register shuffle (the
+// shuffles of the 3x3 taps, redone per output channel, bounded the loops).
 template <int KW, typename F>
-inline void for_taps(const float* src, int64_t kw, F f) {
-  if constexpr (KW == 3) {
-    const V a = load(src), b = load(src + kLanes);
-    f(0, a);
-    f(1, shifted<1>(a, b));
-    f(2, shifted<2>(a, b));
-  } else {
-    for (int64_t j = 0; j < kw; ++j) f(j, load(src + j));
-  }
+inline void for_taps(const float* src, int64_t copy_stride, int64_t kw, F f) {
+  const int64_t n = KW ? KW : kw;
+  for (int64_t j = 0; j < n; ++j) f(j, load(src + j * copy_stride));
 }
 
 float sum(const V& v) {
@@ -67,10 +41,11 @@ float sum(const V& v) {
   return s;
 }
 
-// Geometry of one image: its rows copied into a zero-padded buffer, so that
-// every tap of every output row reads a full, in-bounds run of `wp` values
-// (the row length rounded up to whole vectors; the extra outputs are junk
-// the callers drop or multiply by zero).
+// Geometry of one image: its rows copied into a zero-padded buffer, once per
+// kernel column j moved j to the left, so that every tap of every output row
+// reads a full, aligned, in-bounds run of `wp` values (the row length rounded
+// up to whole vectors; the extra outputs are junk the callers drop or multiply
+// by zero).
 struct Padded {
   int64_t ih, iw, oh, ow, kh, kw, ph, pw;
   int64_t wp, xw, rows;
@@ -84,19 +59,34 @@ struct Padded {
         ph(p.padding_l[0]),
         pw(p.padding_l[1]) {
     wp = (ow + kLanes - 1) / kLanes * kLanes;
-    xw = wp + kLanes;  // whole vectors, so rows start aligned; kw <= 17
+    xw = wp + kLanes;  // whole vectors, so rows start aligned
     rows = oh + kh - 1;
   }
-  // With zero rows for the forward's last block of kRows output rows.
-  int64_t buf_size() const { return (rows + kRows - 1) * xw; }
-  // Fills buf (rows x xw) from image x (ih x iw, dense).
+  // One shifted copy, with zero rows for the forward's last block of kRows
+  // output rows.
+  int64_t copy_size() const { return (rows + kRows - 1) * xw; }
+  int64_t buf_size() const { return kw * copy_size(); }
+  // Fills buf (kw copies of rows x xw) from image x (ih x iw, dense).
   void fill(float* buf, const float* x) const {
     std::fill(buf, buf + buf_size(), 0.f);
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t i = r - ph;
-      if (i < 0 || i >= ih) continue;
-      std::memcpy(buf + r * xw + pw, x + i * iw, std::min(iw, xw - pw) * sizeof(float));
+    for (int64_t j = 0; j < kw; ++j) {
+      float* copy = buf + j * copy_size();
+      // Input column c lands at pw + c - j; columns left of the copy's start drop out.
+      const int64_t c0 = std::max<int64_t>(0, j - pw), at = pw + c0 - j;
+      const int64_t n = std::min(iw - c0, xw - at);
+      if (n <= 0) continue;
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = r - ph;
+        if (i < 0 || i >= ih) continue;
+        std::memcpy(copy + r * xw + at, x + i * iw + c0, n * sizeof(float));
+      }
     }
+  }
+  // Where the vector of outputs [o0, o0 + kLanes) is computed: rows of at
+  // least a vector end in a whole vector that overlaps the one before it
+  // (stores stay full, unmasked vectors).
+  int64_t vector_at(int64_t o0) const {
+    return o0 + kLanes > ow && ow >= kLanes ? ow - kLanes : o0;
   }
 };
 
@@ -137,7 +127,7 @@ template <int KH, int KW>
 void forward_planes(const Padded& g, const float* x, const float* w, const float* b, float* y,
                     int64_t oc_n, int64_t begin, int64_t end) {
   const int64_t kh = KH ? KH : g.kh, kw = KW ? KW : g.kw, taps = kh * kw;
-  const int64_t plane = g.oh * g.ow;
+  const int64_t plane = g.oh * g.ow, cs = g.copy_size();
   std::vector<V> storage(g.buf_size() / kLanes);  // 64-byte aligned
   float* buf = reinterpret_cast<float*>(storage.data());
   int64_t filled = -1;
@@ -152,14 +142,15 @@ void forward_planes(const Padded& g, const float* x, const float* w, const float
     float* yp = y + job * plane;
     for (int64_t r = 0; r < g.oh; r += kRows) {
       for (int64_t o0 = 0; o0 < g.ow; o0 += kLanes) {
+        const int64_t at = g.vector_at(o0);
         V acc[kRows];
         for (int q = 0; q < kRows; ++q) acc[q] = V{} + b0;
         for (int64_t i = 0; i < kh; ++i)
           for (int q = 0; q < kRows; ++q)
-            for_taps<KW>(buf + (r + q + i) * g.xw + o0, kw,
+            for_taps<KW>(buf + (r + q + i) * g.xw + at, cs, kw,
                          [&](int64_t j, const V& v) { acc[q] += wo[i * kw + j] * v; });
         for (int q = 0; q < kRows && r + q < g.oh; ++q)
-          store_part(yp + (r + q) * g.ow + o0, acc[q], g.ow - o0);
+          store_part(yp + (r + q) * g.ow + at, acc[q], g.ow - at);
       }
     }
   }
@@ -198,18 +189,25 @@ void weight_grad_image(const Padded& g, const float* buf, const float* gy, int64
   V fixed[kFixed];  // the accumulators in registers when the kernel size is known
   std::vector<V> dyn(KH ? 0 : taps);
   V* acc = KH ? fixed : dyn.data();
+  const int64_t cs = g.copy_size();
   for (int64_t oc = 0; oc < oc_n; ++oc) {
     const float* gp = gy + oc * g.oh * g.ow;
     for (int64_t t = 0; t < taps; ++t) acc[t] = V{};
     V bsum{};
-    for (int64_t r = 0; r < g.oh; ++r)
-      for (int64_t o0 = 0; o0 < g.ow; o0 += kLanes) {
-        const V gv = load_part(gp + r * g.ow + o0, g.ow - o0);
+    for (int64_t o0 = 0; o0 < g.ow; o0 += kLanes) {
+      // The last vector of a long row overlaps the one before: its lanes
+      // already counted there are masked out.
+      const int64_t at = g.vector_at(o0);
+      V mask;
+      for (int q = 0; q < kLanes; ++q) mask[q] = q >= o0 - at ? 1.f : 0.f;
+      for (int64_t r = 0; r < g.oh; ++r) {
+        const V gv = load_part(gp + r * g.ow + at, g.ow - at) * mask;
         bsum += gv;
         for (int64_t i = 0; i < kh; ++i)
-          for_taps<KW>(buf + (r + i) * g.xw + o0, kw,
+          for_taps<KW>(buf + (r + i) * g.xw + at, cs, kw,
                        [&](int64_t j, const V& v) { acc[i * kw + j] += gv * v; });
       }
+    }
     double* po = part + oc * (taps + 1);
     for (int64_t t = 0; t < taps; ++t) po[t] += sum(acc[t]);
     po[taps] += sum(bsum);
