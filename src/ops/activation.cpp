@@ -98,7 +98,14 @@ Tensor act_backward(ActOp op, const ActParams& p, bool from_result, const Tensor
               "slope, please call out-of-place version instead.");
   if (is_grad_enabled() && (autograd::requires_grad(g) || autograd::requires_grad(s)))
     return act_backward_composite(op, p, from_result, g, s);
-  Tensor out = ops::empty_following(s.sizes(), s.dtype(), {s});
+  // The incoming gradient is written over when nothing else holds it (the
+  // engine hands a node its gradient buffers): no new buffer to stream
+  // through the cache. Any other holder (the caller, a hook, another edge, a
+  // view) keeps it intact.
+  const bool reuse = g.use_count() == 1 && g.storage() && g.storage().use_count() == 1 &&
+                     g.dtype() == s.dtype() && g.device() == s.device() && g.sizes() == s.sizes() &&
+                     g.strides() == s.strides() && g.is_non_overlapping_and_dense();
+  Tensor out = reuse ? g : ops::empty_following(s.sizes(), s.dtype(), {s});
   if (out.numel() == 0) return out;
   kernels::activation_backward_kernel(
       op, p, from_result,

@@ -377,3 +377,45 @@ TEST(UnaryGrad, InplaceOnView) {
     EXPECT_EQ(y.grad_fn()->name(), "CopySlices") << c.op;
   }
 }
+
+// Activation backward writes over an incoming gradient that nothing else holds;
+// gradients that anything else holds (the caller, a hook, a second edge, a
+// retained grad) come through intact, and every result stays right.
+TEST(UnaryGrad, ActivationBackwardKeepsSharedGradients) {
+  const Tensor x = randn({4, 5}).requires_grad_();
+  const Tensor mask = (x.detach() > 0).to(kFloat32);
+
+  // The caller's gradient: still the caller's values afterwards.
+  const Tensor g = randn({4, 5});
+  const Tensor g_before = g.clone();
+  relu(x).backward(g);
+  EXPECT_TRUE(equal(g, g_before));
+  EXPECT_TRUE(allclose(x.grad(), g_before * mask));
+  x.set_grad(Tensor());
+
+  // One gradient into two ReLUs (add's backward hands both edges the same
+  // buffer), then on through an internal buffer (mul's gradient): right values.
+  const Tensor y = randn({4, 5}).requires_grad_();
+  Tensor out = (relu(x) + relu(y)) * 3.0;
+  out.sum().backward();
+  EXPECT_TRUE(allclose(x.grad(), mask * 3.0));
+  EXPECT_TRUE(allclose(y.grad(), (y.detach() > 0).to(kFloat32) * 3.0));
+  x.set_grad(Tensor());
+
+  // A retained gradient above the ReLU keeps its values.
+  Tensor h = x * 2.0;
+  h.retain_grad();
+  Tensor r = relu(h);
+  Tensor m = r * 5.0;
+  m.sum().backward();
+  EXPECT_TRUE(allclose(h.grad(), (h.detach() > 0).to(kFloat32) * 5.0));
+  EXPECT_TRUE(allclose(x.grad(), (h.detach() > 0).to(kFloat32) * 10.0));
+  x.set_grad(Tensor());
+
+  // autograd::grad capturing the gradient that enters the ReLU.
+  Tensor rr = relu(x);
+  Tensor z = rr * 4.0;
+  const auto grads = autograd::grad({z.sum()}, {rr, x});
+  EXPECT_TRUE(allclose(grads[0], full({4, 5}, 4.0)));
+  EXPECT_TRUE(allclose(grads[1], mask * 4.0));
+}
