@@ -254,13 +254,17 @@ std::vector<Moments> moments_impl(const Tensor& x) {
   if constexpr (std::is_same_v<T, float>) {
     if (v.rows()) {
       // Per (n, chunk of rows) moments, merged over the chunks of each n.
+      // One chunk per n (the usual case) writes the result directly: a
+      // second vector of N * C moments costs page faults at every call.
       const RowItems it(v.n, v.s, v.c);
-      std::vector<Moments> part(static_cast<size_t>(v.n * it.k * v.c));
+      std::vector<Moments> part(it.k > 1 ? static_cast<size_t>(v.n * it.k * v.c) : 0);
+      Moments* dst = it.k > 1 ? part.data() : m.data();
       parallel(v.n * it.k, v.c * it.per, [&](int64_t item) {
         const int64_t n = item / it.k, s0 = (item % it.k) * it.per;
         const int64_t s1e = std::min(v.s, s0 + it.per);
-        if (s0 < s1e) moments_rows_f32(p + n * v.sn, v.c, v.ss, s0, s1e, &part[item * v.c]);
+        if (s0 < s1e) moments_rows_f32(p + n * v.sn, v.c, v.ss, s0, s1e, dst + item * v.c);
       });
+      if (it.k == 1) return m;
       for (int64_t n = 0; n < v.n; ++n)
         for (int64_t q = 0; q < it.k; ++q)
           for (int64_t c = 0; c < v.c; ++c) m[n * v.c + c].merge(part[(n * it.k + q) * v.c + c]);
@@ -355,14 +359,18 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
   if constexpr (std::is_same_v<T, float>) {
     if (v.rows() && g.sc == 1) {
       const RowItems it(v.n, v.s, v.c);
-      std::vector<double> pa(static_cast<size_t>(v.n * it.k * v.c), 0.0), pb(pa.size(), 0.0);
+      const size_t np = it.k > 1 ? static_cast<size_t>(v.n * it.k * v.c) : 0;
+      std::vector<double> pa(np, 0.0), pb(np, 0.0);
+      double* da = it.k > 1 ? pa.data() : sdy.data();
+      double* db = it.k > 1 ? pb.data() : sdyx.data();
       parallel(v.n * it.k, 2 * v.c * it.per, [&](int64_t item) {
         const int64_t n = item / it.k, s0 = (item % it.k) * it.per;
         const int64_t s1e = std::min(v.s, s0 + it.per);
         if (s0 < s1e)
           grad_sums_rows_f32(pg + n * g.sn, g.ss, px + n * v.sn, v.ss, v.c, s0, s1e,
-                             &pa[item * v.c], &pb[item * v.c]);
+                             da + item * v.c, db + item * v.c);
       });
+      if (it.k == 1) return;
       for (int64_t n = 0; n < v.n; ++n)
         for (int64_t q = 0; q < it.k; ++q)
           for (int64_t c = 0; c < v.c; ++c) {
