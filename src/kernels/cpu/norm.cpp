@@ -274,8 +274,9 @@ std::vector<Moments> moments_impl(const Tensor& x) {
     }
   }
   if (v.rows()) {
-    // Per (n, chunk of rows): shifted sums per channel over rows of C
-    // contiguous values; the chunks of one n are merged afterwards.
+    // float64 (float32 above). Per (n, chunk of rows): shifted sums per
+    // channel over rows of C contiguous values; the chunks of one n are
+    // merged afterwards.
     const int64_t k = row_chunks(v.n, v.s, v.c);
     const int64_t per = (v.s + k - 1) / k;
     std::vector<Moments> part(static_cast<size_t>(v.n * k * v.c));
@@ -382,7 +383,7 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
       return;
     }
   }
-  if (v.rows() && g.sc == 1) {
+  if (v.rows() && g.sc == 1) {  // float64 (float32 above)
     const int64_t k = row_chunks(v.n, v.s, v.c);
     const int64_t per = (v.s + k - 1) / k;
     std::vector<double> pa(static_cast<size_t>(v.n * k * v.c), 0.0), pb(pa.size(), 0.0);
