@@ -27,6 +27,18 @@
 //
 //   call_0_hooks / call_3_hooks   a module call (forward returns its input)
 //                                 with no hooks / 3 forward hooks
+//
+// Batch norm 2d in training mode (issue 5: ResNet-18 in channels_last), on
+// ResNet-18's shapes 16x64x32x32, 16x128x16x16, 16x256x8x8, 16x512x4x4 (first
+// argument 0..3), NCHW (second argument 0) or channels_last (1), float32:
+//
+//   batch_norm_train       ember::batch_norm forward + backward (input, weight
+//                          and bias grads, as nn::BatchNorm2d in train mode)
+//   batch_norm_forward     the forward alone (statistics, running stats, output)
+//   bn_moments             kernels::plane_moments, the forward's statistics
+//   bn_grad_sums           kernels::plane_grad_sums, the backward's sums
+//   bn_fma                 kernels::channel_fma with two inputs (the backward's
+//                          grad_input; the forward's has one)
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -38,6 +50,9 @@
 #include "bench_main.h"
 #include "ember/ember.h"
 #include "ember/nn/utils/convert_parameters.h"
+// The norm kernels themselves (private, exported from libember) for the
+// per-kernel cases.
+#include "../src/kernels/cpu/norm.h"
 
 using namespace ember;
 
@@ -272,6 +287,95 @@ void call_case(benchmark::State& st, int hooks) {
 void BM_call_0_hooks(benchmark::State& st) { call_case(st, 0); }
 void BM_call_3_hooks(benchmark::State& st) { call_case(st, 3); }
 
+// ---- batch norm 2d, training mode (ResNet-18's shapes)
+
+struct BnCase {
+  Tensor x, w, b, rm, rv, gy;
+};
+
+BnCase bn_case(const benchmark::State& st) {
+  static const int64_t shapes[4][3] = {{64, 32, 32}, {128, 16, 16}, {256, 8, 8}, {512, 4, 4}};
+  const int64_t* s = shapes[st.range(0)];
+  const MemoryFormat fmt = st.range(1) ? MemoryFormat::ChannelsLast : MemoryFormat::Contiguous;
+  manual_seed(0);
+  BnCase c;
+  c.x = randn({16, s[0], s[1], s[2]}).contiguous(fmt).requires_grad_(true);
+  c.gy = randn({16, s[0], s[1], s[2]}).contiguous(fmt);
+  c.w = (rand({s[0]}) + 0.5).requires_grad_(true);
+  c.b = randn({s[0]}).requires_grad_(true);
+  c.rm = zeros({s[0]});
+  c.rv = ones({s[0]});
+  return c;
+}
+
+void set_bytes(benchmark::State& st, const Tensor& x, int passes) {
+  st.SetBytesProcessed(passes * x.numel() * static_cast<int64_t>(x.itemsize()) * st.iterations());
+}
+
+void BM_batch_norm_train(benchmark::State& st) {
+  BnCase c = bn_case(st);
+  auto step = [&] {
+    Tensor y = batch_norm(c.x, c.w, c.b, c.rm, c.rv, true, 0.1, 1e-5);
+    return autograd::grad({y}, {c.x, c.w, c.b}, {c.gy});
+  };
+  benchmark::DoNotOptimize(step());  // warm-up
+  for (auto _ : st) benchmark::DoNotOptimize(step());
+  // forward: read x twice, write y; backward: read dy, x twice, write dx
+  set_bytes(st, c.x, 8);
+}
+
+void BM_batch_norm_forward(benchmark::State& st) {
+  BnCase c = bn_case(st);
+  NoGradGuard g;
+  auto step = [&] { return batch_norm(c.x, c.w, c.b, c.rm, c.rv, true, 0.1, 1e-5); };
+  benchmark::DoNotOptimize(step());  // warm-up
+  for (auto _ : st) benchmark::DoNotOptimize(step());
+  set_bytes(st, c.x, 3);
+}
+
+void BM_bn_moments(benchmark::State& st) {
+  BnCase c = bn_case(st);
+  const Tensor x3 = c.x.detach().view({c.x.size(0), c.x.size(1), -1});
+  benchmark::DoNotOptimize(kernels::plane_moments(x3));  // warm-up
+  for (auto _ : st) benchmark::DoNotOptimize(kernels::plane_moments(x3));
+  set_bytes(st, c.x, 1);
+}
+
+void BM_bn_grad_sums(benchmark::State& st) {
+  BnCase c = bn_case(st);
+  const Tensor x3 = c.x.detach().view({c.x.size(0), c.x.size(1), -1});
+  const Tensor g3 = c.gy.view(x3.sizes());
+  std::vector<double> a, b;
+  kernels::plane_grad_sums(g3, x3, a, b);  // warm-up
+  for (auto _ : st) {
+    kernels::plane_grad_sums(g3, x3, a, b);
+    benchmark::DoNotOptimize(a.data());
+  }
+  set_bytes(st, c.x, 2);
+}
+
+void BM_bn_fma(benchmark::State& st) {
+  BnCase c = bn_case(st);
+  const Tensor x3 = c.x.detach().view({c.x.size(0), c.x.size(1), -1});
+  const Tensor g3 = c.gy.view(x3.sizes());
+  Tensor out = empty_like(c.gy);
+  const Tensor o3 = out.view(x3.sizes());
+  const std::vector<double> ka(x3.size(1), 0.5), kb(x3.size(1), -0.25), k0(x3.size(1), 0.1);
+  kernels::channel_fma(o3, g3, ka.data(), x3, kb.data(), k0.data(), false);  // warm-up
+  for (auto _ : st) {
+    kernels::channel_fma(o3, g3, ka.data(), x3, kb.data(), k0.data(), false);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, c.x, 3);
+}
+
+void bn_args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"shape", "cl"});
+  for (int64_t s = 0; s < 4; ++s)
+    for (int64_t cl = 0; cl < 2; ++cl) b->Args({s, cl});
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
 }  // namespace
 
 BENCHMARK(BM_named_parameters)->UseRealTime();
@@ -286,5 +390,10 @@ BENCHMARK(BM_memcpy_params)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_memcpy_state)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_call_0_hooks)->UseRealTime()->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_call_3_hooks)->UseRealTime()->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_batch_norm_train)->Apply(bn_args);
+BENCHMARK(BM_batch_norm_forward)->Apply(bn_args);
+BENCHMARK(BM_bn_moments)->Apply(bn_args);
+BENCHMARK(BM_bn_grad_sums)->Apply(bn_args);
+BENCHMARK(BM_bn_fma)->Apply(bn_args);
 
 int main(int argc, char** argv) { return run_ember_benchmarks(argc, argv); }

@@ -189,3 +189,62 @@ TEST(Norm, ChannelsLastChunksMatchContiguous) {
     EXPECT_LT(worst, 1e-9) << i;
   }
 }
+
+// float32 channels_last (and 2-D) batch_norm and group_norm, forward and
+// backward, against the float64 NCHW result, on shapes that reach every tail
+// of the float row kernels: C not a multiple of 16 or 64, planes of 1 and 6
+// rows, runs of rows past 32, N=1 with the rows split over chunks, and a mean
+// far from 0 (the shifted sums).
+TEST(Norm, Float32ChannelsLastTailsMatchFloat64) {
+  struct Case {
+    std::vector<int64_t> shape;
+    int64_t groups;
+    double offset;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 2, 3}, 3, 0},      {{1, 17, 2, 3}, 1, 0},    {{3, 40, 1, 1}, 8, 0},
+      {{2, 40, 7, 9}, 4, 0},     {{1, 17, 64, 64}, 17, 0}, {{2, 81, 5, 7}, 3, 20},
+      {{16, 100, 3, 3}, 10, -5}, {{1, 130, 6, 6}, 2, 0},   {{4, 64, 4, 4}, 8, 50},
+      {{33, 21}, 3, 0},          {{1, 145, 5, 14}, 5, 0},
+  };
+  uint64_t seed = 100;
+  for (const Case& k : cases) {
+    const int64_t C = k.shape[1];
+    SCOPED_TRACE(testing::Message() << "shape=" << IntArrayRef(k.shape) << " offset=" << k.offset);
+    const Tensor x64 = rnd(k.shape, false, seed++, false) * 2 + k.offset;
+    const Tensor gy64 = rnd(k.shape, false, seed++, false);
+    const Tensor w64 = rnd({C}, false, seed++, false) + 1.5, b64 = rnd({C}, false, seed++, false);
+    // y, dx, dw, db, running_mean, running_var of batch_norm; y, dx, dw, db of group_norm.
+    auto run = [&](DType dt, bool cl) {
+      const MemoryFormat fmt = cl && k.shape.size() == 4 ? kChannelsLast : kContiguous;
+      Tensor x = x64.to(dt).contiguous(fmt).requires_grad_();
+      Tensor gy = gy64.to(dt).contiguous(fmt);
+      Tensor w = w64.to(dt).requires_grad_(), b = b64.to(dt).requires_grad_();
+      Tensor rm = zeros({C}, {.dtype = dt}), rv = ones({C}, {.dtype = dt});
+      std::vector<Tensor> r;
+      Tensor y = batch_norm(x, w, b, rm, rv, true, 0.1, 1e-5);
+      auto g = autograd::grad({y}, {x, w, b}, {gy});
+      r = {y.detach(), g[0], g[1], g[2], rm, rv};
+      Tensor yg = group_norm(x, k.groups, w, b, 1e-5);
+      auto gg = autograd::grad({yg}, {x, w, b}, {gy});
+      for (const Tensor& t : {yg.detach(), gg[0], gg[1], gg[2]}) r.push_back(t);
+      for (Tensor& t : r) t = t.contiguous().to(kFloat64);
+      return r;
+    };
+    const auto ref = run(kFloat64, false);
+    for (bool cl : {false, true}) {
+      const auto got = run(kFloat32, cl);
+      for (size_t i = 0; i < ref.size(); ++i) {
+        const auto u = ref[i].tolist<double>(), v = got[i].tolist<double>();
+        ASSERT_EQ(u.size(), v.size());
+        double worst = 0, scale = 1;
+        for (size_t j = 0; j < u.size(); ++j) {
+          worst = std::max(worst, std::abs(u[j] - v[j]));
+          scale = std::max(scale, std::abs(u[j]));
+        }
+        // float rounding of O(1) values (sums: of up to 4096 terms).
+        EXPECT_LT(worst / scale, 2e-5) << "cl=" << cl << " output " << i;
+      }
+    }
+  }
+}
