@@ -118,11 +118,12 @@ DimVector output_size(const Tensor& input, const Tensor& weight, const ConvParam
 }
 
 Tensor conv_forward_impl(const Tensor& input, const Tensor& weight, const Tensor& bias,
-                         const ConvParams& p, MemoryFormat fmt) {
+                         const ConvParams& p, MemoryFormat fmt,
+                         kernels::ConvSourcePtr* keep = nullptr) {
   Tensor out = empty(output_size(input, weight, p),
                      {.dtype = input.dtype(), .device = input.device(), .memory_format = fmt});
   if (out.is_meta()) return out;
-  kernels::conv_forward_kernel(out, input, weight, bias, p);
+  kernels::conv_forward_kernel(out, input, weight, bias, p, keep);
   return out;
 }
 
@@ -132,11 +133,20 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
   const MemoryFormat fmt = conv_memory_format(input, weight);
   if (!autograd::grad_needed(input, weight, bias))
     return conv_forward_impl(input, weight, bias, p, fmt);
-  Tensor out = autograd::untracked([&] { return conv_forward_impl(input, weight, bias, p, fmt); });
+  // The weight's gradient reads the input again: the forward's reordered copy
+  // of it (if oneDNN made one) is kept for that until the first backward
+  // (a later one, with retain_graph, reorders anew).
+  auto kept = std::make_shared<kernels::ConvSourcePtr>();
+  Tensor out = autograd::untracked([&] {
+    return conv_forward_impl(input, weight, bias, p, fmt,
+                             autograd::requires_grad(weight) ? kept.get() : nullptr);
+  });
   const MemoryFormat wfmt = kernels::torch_suggest_memory_format(weight);
-  auto formula = [p, fmt, wfmt, has_bias = bias.defined()](autograd::FormulaNodeBase& n,
-                                                           autograd::variable_list& g) {
+  auto formula = [p, fmt, wfmt, kept, has_bias = bias.defined()](autograd::FormulaNodeBase& n,
+                                                                 autograd::variable_list& g) {
     autograd::variable_list res(3);
+    const kernels::ConvSourcePtr src = std::move(*kept);
+    kept->reset();
     if (!g[0].defined()) return res;
     const Tensor x = n.saved(0), w = n.saved(1);
     const bool need_x = n.needs_input_grad(0), need_w = n.needs_input_grad(1);
@@ -146,7 +156,7 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
       res[0] = empty(x.sizes(), {.dtype = x.dtype(), .device = x.device(), .memory_format = fmt});
       res[1] = empty(w.sizes(), {.dtype = w.dtype(), .device = w.device(), .memory_format = wfmt});
       if (need_b) res[2] = empty({w.size(0)}, {.dtype = w.dtype(), .device = w.device()});
-      kernels::conv_backward_kernel(res[0], res[1], res[2], go, x, w, p);
+      kernels::conv_backward_kernel(res[0], res[1], res[2], go, x, w, p, src);
       return res;
     }
     if (need_x) {
@@ -159,7 +169,7 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
       Tensor gb =
           need_b ? empty({w.size(0)}, {.dtype = w.dtype(), .device = w.device()}) : Tensor();
       if (need_w) {
-        kernels::conv_backward_weight_kernel(gw, gb, go, x, p);
+        kernels::conv_backward_weight_kernel(gw, gb, go, x, p, src);
         res[1] = gw;
       } else {
         DimVector dims{0};

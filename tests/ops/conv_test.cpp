@@ -244,3 +244,41 @@ TEST(Conv, BadInput) {
             "padding='same' is not supported for strided convolutions");
   EXPECT_THROW(conv2d(ones({1, 3, 8, 8}, {.dtype = kInt64}), w.to(kInt64)), NotImplementedError);
 }
+
+// The weight gradient reads the forward pass's reordered copy of the input
+// (oneDNN's blocked layout): the same values as the float64 convolution's, and
+// the same bits as a second backward (retain_graph), which reorders anew.
+TEST(Conv, WeightGradReadsTheForwardsReorderedInput) {
+  struct Case {
+    std::vector<int64_t> xs, ws;
+    int64_t stride, padding;
+  };
+  const std::vector<Case> cases = {{{2, 16, 10, 10}, {32, 16, 3, 3}, 1, 1},  // Winograd
+                                   {{2, 16, 9, 9}, {32, 16, 3, 3}, 2, 1},
+                                   {{2, 16, 8, 8}, {32, 16, 1, 1}, 2, 0}};
+  for (const auto& c : cases)
+    for (bool cl : {false, true})
+      for (bool input_grad : {true, false}) {
+        SCOPED_TRACE(::testing::Message() << "x " << c.xs[1] << "x" << c.xs[2] << " cl " << cl
+                                          << " input_grad " << input_grad);
+        Tensor x = frand(c.xs, 11), w = frand(c.ws, 12), b = frand({c.ws[0]}, 13);
+        if (cl) x = x.contiguous(kChannelsLast);
+        x.requires_grad_(input_grad);
+        w.requires_grad_();
+        b.requires_grad_();
+        Tensor y = conv2d(x, w, b, c.stride, c.padding);
+        const Tensor gy = frand(y.sizes(), 14);
+        y.backward(gy, true);
+        const Tensor gw = w.grad().clone(), gb = b.grad().clone();
+        w.set_grad(Tensor());
+        b.set_grad(Tensor());
+        y.backward(gy);
+        EXPECT_TRUE(equal(w.grad(), gw));
+        EXPECT_TRUE(equal(b.grad(), gb));
+
+        Tensor w64 = w.detach().to(kFloat64).requires_grad_();
+        conv2d(x.detach().to(kFloat64), w64, b.detach().to(kFloat64), c.stride, c.padding)
+            .backward(gy.to(kFloat64));
+        EXPECT_TRUE(allclose(gw, w64.grad().to(kFloat32), 1e-4, 1e-4));
+      }
+}

@@ -141,6 +141,15 @@ struct DstMemory {
   }
 };
 
+}  // namespace
+
+// The forward pass's reordered input (conv.h).
+struct ConvSource {
+  Buf buf;
+};
+
+namespace {
+
 // ------------------------------------------------------------- primitive LRU
 
 template <typename V>
@@ -324,7 +333,7 @@ Lru<BwdWeightsEntry>& bwd_weights_cache() {
 }
 
 void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
-                  const ConvParams& p) {
+                  const ConvParams& p, ConvSourcePtr* keep) {
   const bool cl = is_channels_last(out) && !tiny_planes(input.sizes(), out.sizes());
   const bool wino = use_winograd(input, weight, out.sizes(), p);
   Key key(0, p);
@@ -347,6 +356,7 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
     });
   });
   const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
+  if (keep && src.owner) *keep = std::make_shared<const ConvSource>(ConvSource{src});
   const Buf wei =
       source_memory(e->pd.weights_desc(), user_weight_md(weight, p.groups), weight.data_ptr());
   DstMemory dst(e->pd.dst_desc(), user_md(out), out.data_ptr());
@@ -409,7 +419,7 @@ BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_
 // key's `shared_key` tells such entries apart.
 void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
                           const Tensor& grad_out, const Tensor& input, const ConvParams& p,
-                          const BwdDataLayouts* shared = nullptr,
+                          const ConvSource* kept, const BwdDataLayouts* shared = nullptr,
                           const std::string& shared_key = {}) {
   // Activations run channels-last when the forward did: the input's layout,
   // or the weight's, said so (the caller passes grad_out in that layout).
@@ -450,7 +460,10 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
       return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
     });
   });
-  const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
+  // The forward's reordered input when it has the layout this pass reads.
+  const Buf src = kept && kept->buf.m.get_desc() == e->pd.src_desc()
+                      ? kept->buf
+                      : source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
   const Buf diff_dst =
       shared && e->pd.diff_dst_desc() == shared->diff_dst.m.get_desc()
           ? shared->diff_dst
@@ -611,7 +624,7 @@ Tensor f32_like(const Tensor& t) { return t.defined() ? empty_like(t, {.dtype = 
 }  // namespace
 
 void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& weight,
-                         const Tensor& bias, const ConvParams& p) {
+                         const Tensor& bias, const ConvParams& p, ConvSourcePtr* keep) {
   if (out.numel() == 0) return;
   switch (out.dtype()) {
     case DType::Float32:
@@ -619,7 +632,7 @@ void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& w
         return ref_forward<float>(out, input, weight, bias, p);
       if (one_channel_conv_applies(out, input, weight, p))
         return one_channel_conv_forward(out, input, weight, bias, p);
-      return dnnl_forward(out, input, weight, bias, p);
+      return dnnl_forward(out, input, weight, bias, p, keep);
     case DType::Float64:
       return ref_forward<double>(out, input, weight, bias, p);
     default: {
@@ -651,35 +664,36 @@ void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out
 
 void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
                           const Tensor& grad_bias, const Tensor& grad_out, const Tensor& input,
-                          const Tensor& weight, const ConvParams& p) {
+                          const Tensor& weight, const ConvParams& p, const ConvSourcePtr& kept) {
   const bool dnnl = grad_weight.dtype() == DType::Float32 && grad_input.numel() > 0 &&
                     !has_zero_dim(grad_out) && !has_zero_dim(weight) && !has_zero_dim(input);
   if (!dnnl || one_channel_weight_grad(grad_weight, grad_out, input, p)) {
     conv_backward_input_kernel(grad_input, grad_out, weight, p);
-    conv_backward_weight_kernel(grad_weight, grad_bias, grad_out, input, p);
+    conv_backward_weight_kernel(grad_weight, grad_bias, grad_out, input, p, kept);
     return;
   }
   const BwdDataLayouts l = dnnl_backward_input(grad_input, grad_out, weight, p);
   if (l.diff_dst.m.get_data_handle() == grad_out.data_ptr()) {  // read in place: nothing to share
-    dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p);
+    dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get());
     return;
   }
   // The cache key of the weights pass names the layouts it is given.
   const memory::desc md = l.diff_dst.m.get_desc();
   std::string shared_key(reinterpret_cast<const char*>(&md.data), sizeof md.data);
   shared_key.append(reinterpret_cast<const char*>(&l.diff_src.data), sizeof l.diff_src.data);
-  dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, &l, shared_key);
+  dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get(), &l, shared_key);
 }
 
 void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_bias,
-                                 const Tensor& grad_out, const Tensor& input, const ConvParams& p) {
+                                 const Tensor& grad_out, const Tensor& input, const ConvParams& p,
+                                 const ConvSourcePtr& kept) {
   switch (grad_weight.dtype()) {
     case DType::Float32:
       if (has_zero_dim(grad_out) || has_zero_dim(input) || has_zero_dim(grad_weight))
         return ref_backward_weight<float>(grad_weight, grad_bias, grad_out, input, p);
       if (one_channel_weight_grad(grad_weight, grad_out, input, p))
         return one_channel_conv_backward_weight(grad_weight, grad_bias, grad_out, input, p);
-      return dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p);
+      return dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get());
     case DType::Float64:
       return ref_backward_weight<double>(grad_weight, grad_bias, grad_out, input, p);
     default: {

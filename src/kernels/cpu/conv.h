@@ -14,6 +14,8 @@
 // kernel; float16/bfloat16 are computed in float32 and rounded once.
 //
 // The ops layer (ops/conv.cpp) checks the arguments and allocates the outputs.
+#include <memory>
+
 #include "ember/core/tensor.h"
 #include "ember/ops/conv.h"
 
@@ -26,22 +28,33 @@ struct ConvParams {
   int64_t groups = 1;
 };
 
+// The input as the forward pass reordered it for oneDNN (its blocked layout):
+// the backward-weights pass reads it again instead of reordering the input
+// anew. Opaque outside the kernel.
+struct ConvSource;
+using ConvSourcePtr = std::shared_ptr<const ConvSource>;
+
 // out (N, OC, *O) = conv(input (N, C, *I), weight (OC, C / groups, *K)) + bias (OC).
-// bias may be undefined. out must not overlap the inputs.
+// bias may be undefined. out must not overlap the inputs. With `keep`, a
+// reordered input is handed back there (else it stays empty) for the
+// backward-weights pass of the same input.
 void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& weight,
-                         const Tensor& bias, const ConvParams& p);
+                         const Tensor& bias, const ConvParams& p, ConvSourcePtr* keep = nullptr);
 // grad_input (N, C, *I) = d out / d input applied to grad_out (overwritten).
 void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out,
                                 const Tensor& weight, const ConvParams& p);
 // grad_weight (overwritten) and grad_bias (overwritten; may be undefined).
+// `kept`: the forward's reordered input, if any (it must hold input's values).
 void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_bias,
-                                 const Tensor& grad_out, const Tensor& input, const ConvParams& p);
+                                 const Tensor& grad_out, const Tensor& input, const ConvParams& p,
+                                 const ConvSourcePtr& kept = nullptr);
 
 // Both backward passes (float32 on oneDNN: grad_out is reordered once for
 // both when the primitives want it in another layout); else the two above.
 void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
                           const Tensor& grad_bias, const Tensor& grad_out, const Tensor& input,
-                          const Tensor& weight, const ConvParams& p);
+                          const Tensor& weight, const ConvParams& p,
+                          const ConvSourcePtr& kept = nullptr);
 
 // PyTorch's Tensor::suggest_memory_format(): ChannelsLast(3d) whenever the
 // strides are channels-last-like (is_channels_last_strides_2d/3d), even where
