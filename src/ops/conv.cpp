@@ -145,8 +145,7 @@ Tensor convolution_checked(const Tensor& input, const Tensor& weight, const Tens
   auto formula = [p, fmt, wfmt, kept, has_bias = bias.defined()](autograd::FormulaNodeBase& n,
                                                                  autograd::variable_list& g) {
     autograd::variable_list res(3);
-    const kernels::ConvSourcePtr src = std::move(*kept);
-    kept->reset();
+    const kernels::ConvSourcePtr src = std::move(*kept);  // leaves *kept empty
     if (!g[0].defined()) return res;
     const Tensor x = n.saved(0), w = n.saved(1);
     const bool need_x = n.needs_input_grad(0), need_w = n.needs_input_grad(1);
