@@ -94,6 +94,21 @@ struct RowItems {
   RowItems(int64_t n, int64_t s, int64_t c) : k(row_chunks(n, s, c)), per((s + k - 1) / k) {}
 };
 
+// Folds per-(n, chunk of rows) partials (n x k x c) into per-n results
+// (n x c), the chunks of each n in order.
+void merge_chunks(std::vector<Moments>& m, const std::vector<Moments>& part, int64_t n, int64_t k,
+                  int64_t c) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t q = 0; q < k; ++q)
+      for (int64_t j = 0; j < c; ++j) m[i * c + j].merge(part[(i * k + q) * c + j]);
+}
+void add_chunks(std::vector<double>& sum, const std::vector<double>& part, int64_t n, int64_t k,
+                int64_t c) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t q = 0; q < k; ++q)
+      for (int64_t j = 0; j < c; ++j) sum[i * c + j] += part[(i * k + q) * c + j];
+}
+
 // Moments of rows r0..r1 of channels [0, 16 * V) (x, shift, sums offset to
 // the block's first channel): s1 += sum(x - sh), s2 += sum((x - sh)^2).
 template <int V>
@@ -266,10 +281,7 @@ std::vector<Moments> moments_impl(const Tensor& x) {
         const int64_t s1e = std::min(v.s, s0 + it.per);
         if (s0 < s1e) moments_rows_f32(p + n * v.sn, v.c, v.ss, s0, s1e, dst + item * v.c);
       });
-      if (it.k == 1) return m;
-      for (int64_t n = 0; n < v.n; ++n)
-        for (int64_t q = 0; q < it.k; ++q)
-          for (int64_t c = 0; c < v.c; ++c) m[n * v.c + c].merge(part[(n * it.k + q) * v.c + c]);
+      if (it.k > 1) merge_chunks(m, part, v.n, it.k, v.c);
       return m;
     }
   }
@@ -320,9 +332,7 @@ std::vector<Moments> moments_impl(const Tensor& x) {
         part[item * v.c + c] = {cnt, shift[c] + s1[c] / cnt,
                                 std::max(0.0, s2[c] - s1[c] * s1[c] / cnt)};
     });
-    for (int64_t n = 0; n < v.n; ++n)
-      for (int64_t q = 0; q < k; ++q)
-        for (int64_t c = 0; c < v.c; ++c) m[n * v.c + c].merge(part[(n * k + q) * v.c + c]);
+    merge_chunks(m, part, v.n, k, v.c);
     return m;
   }
   parallel(v.n * v.c, v.s, [&](int64_t i) {
@@ -373,13 +383,10 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
           grad_sums_rows_f32(pg + n * g.sn, g.ss, px + n * v.sn, v.ss, v.c, s0, s1e,
                              da + item * v.c, db + item * v.c);
       });
-      if (it.k == 1) return;
-      for (int64_t n = 0; n < v.n; ++n)
-        for (int64_t q = 0; q < it.k; ++q)
-          for (int64_t c = 0; c < v.c; ++c) {
-            sdy[n * v.c + c] += pa[(n * it.k + q) * v.c + c];
-            sdyx[n * v.c + c] += pb[(n * it.k + q) * v.c + c];
-          }
+      if (it.k > 1) {
+        add_chunks(sdy, pa, v.n, it.k, v.c);
+        add_chunks(sdyx, pb, v.n, it.k, v.c);
+      }
       return;
     }
   }
@@ -421,12 +428,8 @@ void grad_sums_impl(const Tensor& dy, const Tensor& x, std::vector<double>& sdy,
         }
       }
     });
-    for (int64_t n = 0; n < v.n; ++n)
-      for (int64_t q = 0; q < k; ++q)
-        for (int64_t c = 0; c < v.c; ++c) {
-          sdy[n * v.c + c] += pa[(n * k + q) * v.c + c];
-          sdyx[n * v.c + c] += pb[(n * k + q) * v.c + c];
-        }
+    add_chunks(sdy, pa, v.n, k, v.c);
+    add_chunks(sdyx, pb, v.n, k, v.c);
     return;
   }
   parallel(v.n * v.c, v.s, [&](int64_t i) {
