@@ -1,11 +1,15 @@
 // Dropout as aten's _dropout_impl composes it: a Bernoulli noise tensor, then
-// ordinary (recorded) multiplication and addition.
+// ordinary (recorded) multiplication and addition. Plain dropout of a dense
+// CPU tensor runs fused (kernels/cpu/dropout.h): the same numbers and the same
+// node name, one pass each way and a bool mask instead of a float noise tensor.
 #include "ember/ops/dropout.h"
 
 #include <cmath>
 
+#include "autograd/record.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
+#include "kernels/cpu/dropout.h"
 
 namespace ember {
 
@@ -37,6 +41,46 @@ Tensor multiply(const Tensor& x, const Tensor& noise) {
   }
 }
 
+// The composed form's noise tensor for a mask: 1 / (1 - p) where kept, else 0.
+Tensor noise_of(const Tensor& keep, double p, DType dtype) {
+  Tensor noise = keep.to(dtype);
+  return noise.div_(1 - p);
+}
+
+// Plain out-of-place dropout of a dense floating CPU tensor, 0 < p < 1.
+Tensor fused_dropout(const Tensor& x, double p, Generator* gen) {
+  Generator& g = gen ? *gen : default_generator();
+  auto run = [&](Tensor& keep) {
+    Tensor out = empty_strided(x.sizes(), x.strides(), {.dtype = x.dtype()});
+    keep = empty_strided(x.sizes(), x.strides(), {.dtype = kBool});
+    kernels::dropout_kernel(out, keep, x, p, g);
+    return out;
+  };
+  Tensor keep;
+  if (!autograd::grad_needed(x)) return run(keep);
+  Tensor out = autograd::untracked([&] { return run(keep); });
+  // Named as PyTorch's CPU node (its dropout multiplies by the noise).
+  auto node = autograd::make_node(
+      "MulBackward0",
+      [keep, p](autograd::FormulaNodeBase&, autograd::variable_list& gr) {
+        const Tensor& go = gr[0];
+        if (!go.defined()) return autograd::variable_list{Tensor()};
+        if ((is_grad_enabled() && autograd::requires_grad(go)) || go.strides() != keep.strides() ||
+            !go.is_non_overlapping_and_dense() || go.device() != keep.device())
+          return autograd::variable_list{go * noise_of(keep, p, go.dtype())};
+        Tensor gi = empty_strided(go.sizes(), go.strides(), {.dtype = go.dtype()});
+        kernels::dropout_backward_kernel(gi, go, keep, p);
+        return autograd::variable_list{gi};
+      },
+      x);
+  autograd::set_history(out, node);
+  return out;
+}
+
+bool fusable(const Tensor& x) {
+  return x.is_cpu() && x.is_floating_point() && x.is_non_overlapping_and_dense();
+}
+
 template <bool Inplace>
 Tensor dropout_impl(const Tensor& x, double p, bool train, bool feature, bool alpha,
                     Generator* gen) {
@@ -44,6 +88,7 @@ Tensor dropout_impl(const Tensor& x, double p, bool train, bool feature, bool al
   if (p == 0 || !train || x.numel() == 0) return x;
   if (p == 1)
     return multiply<Inplace>(x, zeros({}, TensorOptions{.dtype = x.dtype(), .device = x.device()}));
+  if (!Inplace && !feature && !alpha && fusable(x)) return fused_dropout(x, p, gen);
   Tensor noise = make_noise(x, feature);
   noise.bernoulli_(1 - p, gen);
   if (!alpha) {

@@ -97,3 +97,66 @@ TEST(Dropout, Gradient) {
   // the gradient is the scaled mask: y / x where x != 0
   EXPECT_TRUE(allclose(x.grad() * x.detach(), y.detach(), 1e-5, 1e-6));
 }
+
+// The composed form, as aten's _dropout_impl: a Bernoulli(1 - p) noise tensor
+// divided by 1 - p, times x.
+Tensor composed_noise(const Tensor& x, double p, Generator& g) {
+  Tensor noise = empty(x.sizes(), {.dtype = x.dtype()});
+  noise.bernoulli_(1 - p, &g);
+  return noise.div_(1 - p);
+}
+
+TEST(Dropout, FusedMatchesComposedForm) {
+  // Plain dropout of a dense tensor runs one fused kernel each way; its mask,
+  // scaling and rounding are the composed form's, bit for bit, in every dtype.
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16})
+    for (double p : {0.25, 0.3, 0.5, 0.9}) {
+      Tensor x = randn({37, 129}).to(dt).requires_grad_(true);
+      Generator g1(11), g2(11);
+      Tensor y = F::dropout(x, p, true, false, &g1);
+      const Tensor noise = composed_noise(x.detach(), p, g2);
+      EXPECT_TRUE(equal(y.detach(), x.detach() * noise)) << dt << " p=" << p;
+      // The generator moved on by as many numbers as the composed form draws.
+      EXPECT_TRUE(equal(randn({5}, {}, &g1), randn({5}, {}, &g2)));
+      Tensor go = randn({37, 129}).to(dt);
+      y.backward(go);
+      EXPECT_TRUE(equal(x.grad(), go * noise)) << dt << " p=" << p;
+    }
+}
+
+TEST(Dropout, FusedNonFiniteAndLayouts) {
+  // Dropped infinities and NaNs give NaN, as x * 0 in the composed form.
+  Generator g1(5), g2(5);
+  Tensor x = full({64}, INFINITY);
+  x.narrow(0, 0, 32).fill_(NAN);
+  Tensor y = F::dropout(x, 0.5, true, false, &g1);
+  const Tensor noise = composed_noise(x, 0.5, g2);
+  EXPECT_TRUE(equal(y.isnan(), (x * noise).isnan()));
+  EXPECT_GT((noise == 0).sum().item<int64_t>(), 0);
+  // channels_last keeps its layout; each element is dropped or scaled.
+  Tensor c = (randn({4, 6, 5, 3}).abs() + 1).contiguous(kChannelsLast);
+  Tensor yc = F::dropout(c, 0.2);
+  EXPECT_TRUE(yc.is_contiguous(kChannelsLast));
+  EXPECT_TRUE(
+      equal((yc == 0) | (yc / c).isclose(full({}, 1 / 0.8)), ones_like(c, {.dtype = kBool})));
+}
+
+TEST(Dropout, FusedGradientForms) {
+  Generator g1(9), g2(9);
+  Tensor x = randn({8, 9}).requires_grad_(true);
+  Tensor y = F::dropout(x, 0.4, true, false, &g1);
+  const Tensor noise = composed_noise(x.detach(), 0.4, g2);
+  // A broadcast (stride-0) incoming gradient takes the composed path.
+  y.sum().backward();
+  EXPECT_TRUE(equal(x.grad(), noise));
+  // Under create_graph the gradient is differentiable in the incoming gradient.
+  Tensor go = randn({8, 9}).requires_grad_(true);
+  Tensor y2 = F::dropout(x, 0.4, true, false, &g1);
+  Generator g3(9);
+  composed_noise(x.detach(), 0.4, g3);
+  const Tensor noise2 = composed_noise(x.detach(), 0.4, g3);
+  Tensor gx = autograd::grad({y2}, {x}, {go}, std::nullopt, true)[0];
+  EXPECT_TRUE(equal(gx.detach(), go.detach() * noise2));
+  gx.sum().backward();
+  EXPECT_TRUE(equal(go.grad(), noise2));
+}

@@ -21,29 +21,6 @@ constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
 constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
-// Calls batch(words, e0, cnt) for consecutive runs of elements: elements
-// [e0, e0 + cnt) use words[0 ..) of the Philox blocks of counters
-// base + e0 / K ..., K elements per counter (K = 4: one 32-bit word each; K = 2:
-// two words each). All counters are reserved up front; the split over threads
-// is by counter, so the numbers do not depend on the thread count.
-template <int K, typename Batch>
-void for_each_batch(int64_t n, Generator& gen, const Batch& batch) {
-  static_assert(K == 2 || K == 4);
-  if (n <= 0) return;
-  const int64_t nctr = (n + K - 1) / K;
-  const uint64_t base = gen.reserve(static_cast<uint64_t>(nctr));
-  const uint64_t seed = gen.initial_seed();
-  parallel_for_t(0, nctr, std::max<int64_t>(1, kGrainSize / K), [&](int64_t b, int64_t e) {
-    alignas(64) uint32_t words[kPhiloxBatch * 4];
-    for (int64_t c = b; c < e; c += kPhiloxBatch) {
-      philox_batch(seed, base + static_cast<uint64_t>(c), words);
-      const int64_t e0 = c * K;
-      const int64_t cnt = std::min(std::min<int64_t>(e - c, kPhiloxBatch) * K, n - e0);
-      batch(static_cast<const uint32_t*>(words), e0, cnt);
-    }
-  });
-}
-
 inline uint64_t join64(uint32_t lo, uint32_t hi) {
   return static_cast<uint64_t>(lo) | (static_cast<uint64_t>(hi) << 32);
 }
@@ -95,7 +72,7 @@ void uniform_impl(scalar_t* out, int64_t n, double from, double to, Generator& g
   const acc span = static_cast<acc>(to - from);
   const scalar_t hi = largest_below<scalar_t>(from, to);
   if constexpr (std::is_same_v<acc, double>) {
-    for_each_batch<2>(n, gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
+    for_each_philox_batch<2>(n, gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
       scalar_t* o = out + e0;
       for (int64_t t = 0; t < cnt; ++t) {
         const double u = uint64_to_unit_double(join64(w[2 * t], w[2 * t + 1]));
@@ -103,7 +80,7 @@ void uniform_impl(scalar_t* out, int64_t n, double from, double to, Generator& g
       }
     });
   } else {
-    for_each_batch<4>(n, gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
+    for_each_philox_batch<4>(n, gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
       scalar_t* o = out + e0;
       for (int64_t t = 0; t < cnt; ++t) {
         const float u = uint32_to_unit_float(w[t]);
@@ -184,7 +161,7 @@ void normal_impl(scalar_t* out, int64_t n, double mean, double std, Generator& g
   const acc m = static_cast<acc>(mean), s = static_cast<acc>(std);
   if constexpr (std::is_same_v<acc, double>) {
     // One pair of 53-bit uniforms per counter gives two normals.
-    for_each_batch<2>(n, gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
+    for_each_philox_batch<2>(n, gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
       double v[kPhiloxBatch * 2];
       const int64_t pairs = (cnt + 1) / 2;
       for (int64_t p = 0; p < pairs; ++p) {
@@ -199,7 +176,7 @@ void normal_impl(scalar_t* out, int64_t n, double mean, double std, Generator& g
     });
   } else {
     // Two pairs of 24-bit uniforms per counter give four normals.
-    for_each_batch<4>(n, gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
+    for_each_philox_batch<4>(n, gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
       float v[kPhiloxBatch * 4];
       const int64_t pairs = (cnt + 1) / 2;
       box_muller_float(w, v, pairs, m, s);
@@ -267,12 +244,11 @@ void normal_kernel(const Tensor& t, double mean, double std, Generator& gen) {
 }
 
 void bernoulli_scalar_kernel(const Tensor& t, double p, Generator& gen) {
-  // x < ceil(p * 2^32) has probability ceil(p * 2^32) / 2^32 for a uniform 32-bit x.
-  const uint64_t thr = static_cast<uint64_t>(std::ceil(p * 4294967296.0));
+  const uint64_t thr = bernoulli_threshold(p);
   EMBER_DISPATCH_ALL(t.dtype(), "bernoulli_", [&] {
     scalar_t* out = dense_data<scalar_t>(t);
     const scalar_t one = convert<scalar_t>(1), zero = convert<scalar_t>(0);
-    for_each_batch<4>(t.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
+    for_each_philox_batch<4>(t.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
       scalar_t* o = out + e0;
       if (thr > 0xffffffffull) {
         for (int64_t i = 0; i < cnt; ++i) o[i] = one;
@@ -289,7 +265,7 @@ void bernoulli_tensor_kernel(const Tensor& out, const Tensor& p, Generator& gen)
     scalar_t* o = dense_data<scalar_t>(out);
     const scalar_t* pp = dense_data<const scalar_t>(p);
     const scalar_t one = scalar_t(1.0f), zero = scalar_t(0.0f);
-    for_each_batch<4>(out.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
+    for_each_philox_batch<4>(out.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
       for (int64_t i = 0; i < cnt; ++i) {
         const double u = static_cast<double>(w[i]) * (1.0 / 4294967296.0);
         o[e0 + i] = u < static_cast<double>(pp[e0 + i]) ? one : zero;
@@ -317,7 +293,7 @@ void random_from_to_kernel(const Tensor& t, int64_t from, uint64_t range, Genera
     scalar_t* out = dense_data<scalar_t>(t);
     if (range <= (uint64_t{1} << 32)) {
       // multiply-shift maps 32 random bits onto [0, range)
-      for_each_batch<4>(t.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
+      for_each_philox_batch<4>(t.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
         scalar_t* o = out + e0;
         for (int64_t i = 0; i < cnt; ++i) {
           const uint64_t off = (static_cast<uint64_t>(w[i]) * range) >> 32;
@@ -325,7 +301,7 @@ void random_from_to_kernel(const Tensor& t, int64_t from, uint64_t range, Genera
         }
       });
     } else {
-      for_each_batch<2>(t.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
+      for_each_philox_batch<2>(t.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
         scalar_t* o = out + e0;
         for (int64_t i = 0; i < cnt; ++i) {
           const uint64_t x = join64(w[2 * i], w[2 * i + 1]);
