@@ -2,24 +2,14 @@
 
 #include "ember/core/grad_mode.h"
 #include "ember/nn/functional/normalization.h"
-#include "ember/nn/init.h"
 #include "ember/nn/parameter.h"
 #include "ember/ops/factory.h"
+#include "nn/modules/module_helpers.h"
 #include "py_format.h"
 
 namespace ember::nn {
 
-namespace {
-TensorOptions factory_options(const TensorOptions& o) {
-  TensorOptions f;
-  f.dtype = o.dtype;
-  f.device = o.device;
-  return f;
-}
-std::optional<Tensor> opt(const Tensor& t) {
-  return t.defined() ? std::optional<Tensor>(t) : std::nullopt;
-}
-}  // namespace
+using detail::opt;
 
 NormBase::NormBase(const std::string& name, int64_t num_features_, double eps_,
                    std::optional<double> momentum_, bool affine_, bool track_running_stats_,
@@ -30,31 +20,22 @@ NormBase::NormBase(const std::string& name, int64_t num_features_, double eps_,
       momentum(momentum_),
       affine(affine_),
       track_running_stats(track_running_stats_) {
-  const TensorOptions f = factory_options(options);
+  const TensorOptions f = detail::factory_options(options);
   TensorOptions lo;
   lo.dtype = kInt64;
   lo.device = options.device;
   if (lazy) {
     num_features = 0;
-    weight = register_parameter(
-        "weight",
-        affine ? Tensor(UninitializedParameter(true, options.device, options.dtype)) : Tensor());
-    bias = register_parameter(
-        "bias",
-        affine ? Tensor(UninitializedParameter(true, options.device, options.dtype)) : Tensor());
+    weight = register_parameter("weight", detail::uninitialized_parameter(affine, options));
+    bias = register_parameter("bias", detail::uninitialized_parameter(affine, options));
     const bool t = track_running_stats;
-    running_mean = register_buffer(
-        "running_mean",
-        t ? Tensor(UninitializedBuffer(false, options.device, options.dtype)) : Tensor());
-    running_var = register_buffer(
-        "running_var",
-        t ? Tensor(UninitializedBuffer(false, options.device, options.dtype)) : Tensor());
+    running_mean = register_buffer("running_mean", detail::uninitialized_buffer(t, options));
+    running_var = register_buffer("running_var", detail::uninitialized_buffer(t, options));
     num_batches_tracked = register_buffer("num_batches_tracked", t ? zeros({}, lo) : Tensor());
     return;
   }
   // Every tensor first: a negative size throws before anything is registered.
-  Tensor w = affine ? empty({num_features}, f) : Tensor();
-  Tensor b = affine ? empty({num_features}, f) : Tensor();
+  auto [w, b] = detail::affine_tensors(affine, {num_features}, options);
   Tensor rm = track_running_stats ? zeros({num_features}, f) : Tensor();
   Tensor rv = track_running_stats ? ones({num_features}, f) : Tensor();
   Tensor nbt = track_running_stats ? zeros({}, lo) : Tensor();
@@ -76,10 +57,7 @@ void NormBase::reset_running_stats() {
 
 void NormBase::reset_parameters() {
   reset_running_stats();
-  if (affine) {
-    init::ones_(weight);
-    init::zeros_(bias);
-  }
+  detail::reset_affine(affine, weight, bias);
 }
 
 std::string NormBase::extra_repr() const {
@@ -129,31 +107,11 @@ void BatchNorm3d::check_input_dim(const Tensor& input) const {
 
 namespace detail {
 
-namespace {
-// LazyModuleMixin._lazy_load_hook: an uninitialised parameter or buffer whose
-// key holds an initialised tensor takes that tensor's shape.
-void lazy_load_hook(Module& module, StateDict& state_dict, const std::string& prefix,
-                    LoadStateDictContext&) {
-  NoGradGuard no_grad;
-  for (const auto* members : {&module.named_parameters_local(), &module.named_buffers_local()})
-    for (const auto& [name, t] : *members) {
-      const Tensor* input = state_dict.find(prefix + name);
-      if (input && t.defined() && is_lazy(t) && input->defined() && !is_lazy(*input))
-        materialize(t, input->sizes());
-    }
-}
-}  // namespace
-
 RemovableHandle make_norm_lazy(NormBase& m) {
   return m.register_load_state_dict_pre_hook(lazy_load_hook);
 }
 
-bool norm_has_uninitialized_params(const Module& m) {
-  for (const auto* members : {&m.named_parameters_local(), &m.named_buffers_local()})
-    for (const auto& [name, t] : *members)
-      if (is_lazy(t)) return true;
-  return false;
-}
+bool norm_has_uninitialized_params(const Module& m) { return has_uninitialized_params(m); }
 
 void initialize_lazy_norm(NormBase& m, const Tensor& input) {
   NoGradGuard no_grad;

@@ -1,9 +1,12 @@
 #include "ember/nn/modules/embedding.h"
 
+#include <utility>
+
 #include "ember/core/grad_mode.h"
 #include "ember/nn/functional/embedding.h"
 #include "ember/nn/init.h"
 #include "ember/ops/factory.h"
+#include "nn/modules/module_helpers.h"
 #include "nn/modules/py_format.h"
 
 namespace ember::nn {
@@ -23,22 +26,39 @@ std::optional<int64_t> wrap_padding(std::optional<int64_t> padding_idx, int64_t 
   return p;
 }
 
-// The weight: a tensor sharing `given`'s data (its shape checked; torch's
-// Parameter(_weight)), or a new [n, d] tensor to reset.
-Tensor make_weight(const Tensor& given, int64_t n, int64_t d, std::optional<DType> dtype,
-                   std::optional<Device> device) {
-  if (!given.defined()) {
-    TensorOptions o;
-    o.dtype = dtype;
-    if (device) o.device = *device;
-    return empty({n, d}, o);
+// Registers m's weight: a tensor sharing options._weight's data (its shape
+// checked; torch's Parameter(_weight)), or a new [num_embeddings,
+// embedding_dim] tensor that m.reset_parameters() then draws.
+template <typename M, typename Options>
+void init_weight(M& m, const Options& options) {
+  const Tensor& given = options._weight;
+  const int64_t n = m.num_embeddings, d = m.embedding_dim;
+  if (given.defined()) {
+    EMBER_CHECK(given.dim() == 2 && given.size(0) == n && given.size(1) == d, ValueError,
+                "Shape of weight does not match num_embeddings and embedding_dim");
+    m.weight = m.register_parameter("weight", given.detach());
+    return;
   }
-  EMBER_CHECK(given.dim() == 2 && given.size(0) == n && given.size(1) == d, ValueError,
-              "Shape of weight does not match num_embeddings and embedding_dim");
-  return given.detach();
+  m.weight = m.register_parameter(
+      "weight", empty({n, d}, detail::factory_options(options.dtype, options.device)));
+  m.reset_parameters();
 }
 
-void fill_padding_with_zero(const Tensor& weight, std::optional<int64_t> padding_idx) {
+// from_pretrained: a module made with `options` whose weight is `embeddings`
+// itself, frozen (no grad) when `freeze`.
+template <typename M, typename Options>
+Handle<M> from_pretrained_with(const Tensor& embeddings, bool freeze, Options options) {
+  EMBER_CHECK(embeddings.dim() == 2, ValueError,
+              "Embeddings parameter is expected to be 2-dimensional");
+  options._weight = embeddings;
+  auto m = make<M>(embeddings.size(0), embeddings.size(1), std::move(options));
+  m->weight.requires_grad_(!freeze);
+  return m;
+}
+
+// torch's reset_parameters: N(0, 1), then the padding row zeroed.
+void reset_weight(const Tensor& weight, std::optional<int64_t> padding_idx) {
+  init::normal_(weight);
   if (!padding_idx) return;
   NoGradGuard no_grad;
   weight.select(0, *padding_idx).fill_(0);
@@ -56,31 +76,21 @@ Embedding::Embedding(int64_t num_embeddings_, int64_t embedding_dim_,
       norm_type(options.norm_type),
       scale_grad_by_freq(options.scale_grad_by_freq),
       sparse(options.sparse) {
-  const bool given = options._weight.defined();
-  weight = register_parameter("weight", make_weight(options._weight, num_embeddings, embedding_dim,
-                                                    options.dtype, options.device));
-  if (!given) reset_parameters();
+  init_weight(*this, options);
 }
 
 Handle<Embedding> Embedding::from_pretrained(const Tensor& embeddings, bool freeze,
                                              const EmbeddingFromPretrainedOptions& o) {
-  EMBER_CHECK(embeddings.dim() == 2, ValueError,
-              "Embeddings parameter is expected to be 2-dimensional");
-  auto m = make<Embedding>(embeddings.size(0), embeddings.size(1),
-                           EmbeddingOptions{.padding_idx = o.padding_idx,
-                                            .max_norm = o.max_norm,
-                                            .norm_type = o.norm_type,
-                                            .scale_grad_by_freq = o.scale_grad_by_freq,
-                                            .sparse = o.sparse,
-                                            ._weight = embeddings});
-  m->weight.requires_grad_(!freeze);
-  return m;
+  return from_pretrained_with<Embedding>(
+      embeddings, freeze,
+      EmbeddingOptions{.padding_idx = o.padding_idx,
+                       .max_norm = o.max_norm,
+                       .norm_type = o.norm_type,
+                       .scale_grad_by_freq = o.scale_grad_by_freq,
+                       .sparse = o.sparse});
 }
 
-void Embedding::reset_parameters() {
-  init::normal_(weight);
-  fill_padding_with_zero(weight, padding_idx);
-}
+void Embedding::reset_parameters() { reset_weight(weight, padding_idx); }
 
 Tensor Embedding::forward(const Tensor& input) {
   return functional::embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
@@ -109,33 +119,23 @@ EmbeddingBag::EmbeddingBag(int64_t num_embeddings_, int64_t embedding_dim_,
       sparse(options.sparse),
       include_last_offset(options.include_last_offset),
       padding_idx(wrap_padding(options.padding_idx, num_embeddings_, "padding_idx")) {
-  const bool given = options._weight.defined();
-  weight = register_parameter("weight", make_weight(options._weight, num_embeddings, embedding_dim,
-                                                    options.dtype, options.device));
-  if (!given) reset_parameters();
+  init_weight(*this, options);
 }
 
 Handle<EmbeddingBag> EmbeddingBag::from_pretrained(const Tensor& embeddings, bool freeze,
                                                    const EmbeddingBagFromPretrainedOptions& o) {
-  EMBER_CHECK(embeddings.dim() == 2, ValueError,
-              "Embeddings parameter is expected to be 2-dimensional");
-  auto m = make<EmbeddingBag>(embeddings.size(0), embeddings.size(1),
-                              EmbeddingBagOptions{.max_norm = o.max_norm,
-                                                  .norm_type = o.norm_type,
-                                                  .scale_grad_by_freq = o.scale_grad_by_freq,
-                                                  .mode = o.mode,
-                                                  .sparse = o.sparse,
-                                                  ._weight = embeddings,
-                                                  .include_last_offset = o.include_last_offset,
-                                                  .padding_idx = o.padding_idx});
-  m->weight.requires_grad_(!freeze);
-  return m;
+  return from_pretrained_with<EmbeddingBag>(
+      embeddings, freeze,
+      EmbeddingBagOptions{.max_norm = o.max_norm,
+                          .norm_type = o.norm_type,
+                          .scale_grad_by_freq = o.scale_grad_by_freq,
+                          .mode = o.mode,
+                          .sparse = o.sparse,
+                          .include_last_offset = o.include_last_offset,
+                          .padding_idx = o.padding_idx});
 }
 
-void EmbeddingBag::reset_parameters() {
-  init::normal_(weight);
-  fill_padding_with_zero(weight, padding_idx);
-}
+void EmbeddingBag::reset_parameters() { reset_weight(weight, padding_idx); }
 
 Tensor EmbeddingBag::forward(const Tensor& input) { return forward(input, std::nullopt); }
 

@@ -8,24 +8,16 @@
 #include "ember/nn/parameter.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/linalg.h"
+#include "nn/modules/module_helpers.h"
 
 namespace ember::nn {
-
-namespace {
-TensorOptions factory_options(const TensorOptions& o) {
-  TensorOptions f;
-  f.dtype = o.dtype;
-  f.device = o.device;
-  return f;
-}
-}  // namespace
 
 Linear::Linear(int64_t in_features_, int64_t out_features_, bool bias_,
                const TensorOptions& options)
     : Module("Linear"), in_features(in_features_), out_features(out_features_) {
   // Both tensors first: a negative size throws before anything is registered.
-  Tensor w = empty({out_features, in_features}, factory_options(options));
-  Tensor b = bias_ ? empty({out_features}, factory_options(options)) : Tensor();
+  Tensor w = empty({out_features, in_features}, detail::factory_options(options));
+  Tensor b = bias_ ? empty({out_features}, detail::factory_options(options)) : Tensor();
   weight = register_parameter("weight", w);
   bias = register_parameter("bias", b);
   reset_parameters();
@@ -33,11 +25,8 @@ Linear::Linear(int64_t in_features_, int64_t out_features_, bool bias_,
 
 Linear::Linear(Lazy, int64_t out_features_, bool bias_, const TensorOptions& options)
     : Module("LazyLinear"), in_features(0), out_features(out_features_) {
-  weight =
-      register_parameter("weight", UninitializedParameter(true, options.device, options.dtype));
-  bias = register_parameter(
-      "bias",
-      bias_ ? Tensor(UninitializedParameter(true, options.device, options.dtype)) : Tensor());
+  weight = register_parameter("weight", detail::uninitialized_parameter(true, options));
+  bias = register_parameter("bias", detail::uninitialized_parameter(bias_, options));
 }
 
 void Linear::reset_parameters() {
@@ -51,36 +40,16 @@ void Linear::reset_parameters() {
   }
 }
 
-Tensor Linear::forward(const Tensor& input) {
-  return linear(input, weight, bias.defined() ? std::optional<Tensor>(bias) : std::nullopt);
-}
+Tensor Linear::forward(const Tensor& input) { return linear(input, weight, detail::opt(bias)); }
 
 std::string Linear::extra_repr() const {
   return detail::str_cat("in_features=", in_features, ", out_features=", out_features,
                          ", bias=", bias.defined() ? "True" : "False");
 }
 
-namespace {
-
-// LazyModuleMixin._lazy_load_hook: an uninitialised parameter or buffer whose
-// key holds an initialised tensor takes that tensor's shape (its dtype and
-// device stay), so that the load then copies into it.
-void lazy_load_hook(Module& module, StateDict& state_dict, const std::string& prefix,
-                    LoadStateDictContext&) {
-  NoGradGuard no_grad;
-  for (const auto* members : {&module.named_parameters_local(), &module.named_buffers_local()})
-    for (const auto& [name, t] : *members) {
-      const Tensor* input = state_dict.find(prefix + name);
-      if (input && t.defined() && is_lazy(t) && input->defined() && !is_lazy(*input))
-        materialize(t, input->sizes());
-    }
-}
-
-}  // namespace
-
 LazyLinear::LazyLinear(int64_t out_features_, bool bias_, const TensorOptions& options)
     : Linear(Lazy{}, out_features_, bias_, options) {
-  load_hook_ = register_load_state_dict_pre_hook(lazy_load_hook);
+  load_hook_ = register_load_state_dict_pre_hook(detail::lazy_load_hook);
 }
 
 void LazyLinear::reset_parameters() {
@@ -88,10 +57,7 @@ void LazyLinear::reset_parameters() {
 }
 
 bool LazyLinear::has_uninitialized_params() const {
-  for (const auto* members : {&named_parameters_local(), &named_buffers_local()})
-    for (const auto& [name, t] : *members)
-      if (is_lazy(t)) return true;
-  return false;
+  return detail::has_uninitialized_params(*this);
 }
 
 void LazyLinear::initialize_parameters(const Tensor& input) {
@@ -134,8 +100,8 @@ Bilinear::Bilinear(int64_t in1_features_, int64_t in2_features_, int64_t out_fea
       in2_features(in2_features_),
       out_features(out_features_) {
   // Both tensors first: a negative size throws before anything is registered.
-  Tensor w = empty({out_features, in1_features, in2_features}, factory_options(options));
-  Tensor b = bias_ ? empty({out_features}, factory_options(options)) : Tensor();
+  Tensor w = empty({out_features, in1_features, in2_features}, detail::factory_options(options));
+  Tensor b = bias_ ? empty({out_features}, detail::factory_options(options)) : Tensor();
   weight = register_parameter("weight", w);
   bias = register_parameter("bias", b);
   reset_parameters();
@@ -148,8 +114,7 @@ void Bilinear::reset_parameters() {
 }
 
 Tensor Bilinear::forward(const Tensor& input1, const Tensor& input2) {
-  return functional::bilinear(input1, input2, weight,
-                              bias.defined() ? std::optional<Tensor>(bias) : std::nullopt);
+  return functional::bilinear(input1, input2, weight, detail::opt(bias));
 }
 
 std::string Bilinear::extra_repr() const {

@@ -1,39 +1,20 @@
 #include "ember/nn/modules/normalization.h"
 
 #include "ember/nn/functional/normalization.h"
-#include "ember/nn/init.h"
-#include "ember/ops/factory.h"
+#include "nn/modules/module_helpers.h"
 #include "py_format.h"
 
 namespace ember::nn {
 
-namespace {
-TensorOptions factory_options(const TensorOptions& o) {
-  TensorOptions f;
-  f.dtype = o.dtype;
-  f.device = o.device;
-  return f;
-}
-std::optional<Tensor> opt(const Tensor& t) {
-  return t.defined() ? std::optional<Tensor>(t) : std::nullopt;
-}
-}  // namespace
+using detail::opt;
 
 LayerNorm::LayerNorm(IntArrayRef shape, double eps_, bool affine, const TensorOptions& options)
     : Module("LayerNorm"), normalized_shape(shape), eps(eps_), elementwise_affine(affine) {
-  Tensor w = affine ? empty(shape, factory_options(options)) : Tensor();
-  Tensor b = affine ? empty(shape, factory_options(options)) : Tensor();
-  weight = register_parameter("weight", w);
-  bias = register_parameter("bias", b);
+  detail::register_affine(*this, weight, bias, affine, shape, options);
   reset_parameters();
 }
 
-void LayerNorm::reset_parameters() {
-  if (elementwise_affine) {
-    init::ones_(weight);
-    init::zeros_(bias);
-  }
-}
+void LayerNorm::reset_parameters() { detail::reset_affine(elementwise_affine, weight, bias); }
 
 Tensor LayerNorm::forward(const Tensor& input) {
   return functional::layer_norm(input, normalized_shape, opt(weight), opt(bias), eps);
@@ -53,19 +34,11 @@ GroupNorm::GroupNorm(int64_t groups, int64_t channels, double eps_, bool affine_
     : Module("GroupNorm"), num_groups(groups), num_channels(channels), eps(eps_), affine(affine_) {
   EMBER_CHECK(num_groups != 0 && num_channels % num_groups == 0, ValueError,
               "num_channels must be divisible by num_groups");
-  Tensor w = affine ? empty({channels}, factory_options(options)) : Tensor();
-  Tensor b = affine ? empty({channels}, factory_options(options)) : Tensor();
-  weight = register_parameter("weight", w);
-  bias = register_parameter("bias", b);
+  detail::register_affine(*this, weight, bias, affine, {channels}, options);
   reset_parameters();
 }
 
-void GroupNorm::reset_parameters() {
-  if (affine) {
-    init::ones_(weight);
-    init::zeros_(bias);
-  }
-}
+void GroupNorm::reset_parameters() { detail::reset_affine(affine, weight, bias); }
 
 Tensor GroupNorm::forward(const Tensor& input) {
   return functional::group_norm(input, num_groups, opt(weight), opt(bias), eps);

@@ -7,18 +7,15 @@
 #include "ember/nn/init.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/rnn.h"
+#include "nn/modules/module_helpers.h"
 #include "nn/modules/py_format.h"
 
 namespace ember::nn {
 
-namespace {
+using detail::factory_options;
+using detail::opt;
 
-TensorOptions factory_options(std::optional<DType> dtype, std::optional<Device> device) {
-  TensorOptions f;
-  f.dtype = dtype;
-  if (device) f.device = *device;
-  return f;
-}
+namespace {
 
 // Python's repr of a tuple of ints: "(2, 3, 4)".
 std::string py_tuple(const std::vector<int64_t>& v) {
@@ -30,6 +27,11 @@ std::string py_tuple(const std::vector<int64_t>& v) {
 void uniform_all(Module& m, int64_t hidden_size) {
   const double stdv = hidden_size > 0 ? 1.0 / std::sqrt(static_cast<double>(hidden_size)) : 0;
   for (auto& w : m.parameters()) init::uniform_(w, -stdv, stdv);
+}
+
+// A None state: zeros of `shape` in input's dtype and on its device.
+Tensor zero_state(const Tensor& input, IntArrayRef shape) {
+  return zeros(shape, TensorOptions{.dtype = input.dtype(), .device = input.device()});
 }
 
 }  // namespace
@@ -140,15 +142,13 @@ void RNNBase::check_hidden_size(const Tensor& hx, const std::vector<int64_t>& ex
 // ---- RNN
 
 namespace {
-RNNBase::Config config_of(const RNNOptions& o) {
-  return {o.num_layers, o.bias, o.batch_first, o.dropout, o.bidirectional, 0, o.dtype, o.device};
-}
-RNNBase::Config config_of(const GRUOptions& o) {
-  return {o.num_layers, o.bias, o.batch_first, o.dropout, o.bidirectional, 0, o.dtype, o.device};
-}
-RNNBase::Config config_of(const LSTMOptions& o) {
-  return {o.num_layers,    o.bias,      o.batch_first, o.dropout,
-          o.bidirectional, o.proj_size, o.dtype,       o.device};
+// RNNOptions, GRUOptions or LSTMOptions (the one with a proj_size).
+template <typename Options>
+RNNBase::Config config_of(const Options& o) {
+  int64_t proj_size = 0;
+  if constexpr (requires { o.proj_size; }) proj_size = o.proj_size;
+  return {o.num_layers,    o.bias,    o.batch_first, o.dropout,
+          o.bidirectional, proj_size, o.dtype,       o.device};
 }
 const char* rnn_mode(const RNNOptions& o) {
   EMBER_CHECK(o.nonlinearity == "tanh" || o.nonlinearity == "relu", ValueError,
@@ -163,11 +163,11 @@ RNN::RNN(int64_t input_size_, int64_t hidden_size_, const RNNOptions& options)
 
 namespace {
 
-// RNN / GRU forward (one state tensor).
+// RNN / GRU forward (one state tensor): unbatched input and hx batched, a
+// None hx zeros, `run` (input, hx) -> (output, h_n), the results unbatched.
 template <typename F>
 std::tuple<Tensor, Tensor> single_state_forward(const RNNBase& m, const Tensor& input_,
-                                                const Tensor& hx_, int64_t hidden_size,
-                                                int64_t num_dirs, F&& run) {
+                                                const Tensor& hx_, F&& run) {
   Tensor input = input_, hx = hx_;
   const bool batched = input.dim() == 3;
   const int64_t batch_dim = m.batch_first ? 0 : 1;
@@ -184,28 +184,37 @@ std::tuple<Tensor, Tensor> single_state_forward(const RNNBase& m, const Tensor& 
   }
   if (!hx.defined()) {
     const int64_t max_batch = input.size(m.batch_first ? 0 : 1);
-    hx = zeros({m.num_layers * num_dirs, max_batch, hidden_size},
-               TensorOptions{.dtype = input.dtype(), .device = input.device()});
+    hx = zero_state(input, {m.num_layers * (m.bidirectional ? 2 : 1), max_batch, m.hidden_size});
   }
-  return run(input, hx, batched, batch_dim);
+  auto [out, h] = run(input, hx);
+  if (!batched) return {out.squeeze(batch_dim), h.squeeze(1)};
+  return {out, h};
+}
+
+// RNNCell / GRUCell forward: an unbatched (1-D) input and hx as a batch of
+// one, a None hx zeros, `cell` (input, hx) -> h', unbatched again.
+template <typename F>
+Tensor single_state_cell(const Tensor& input_, const Tensor& hx_, int64_t hidden_size, F&& cell) {
+  const bool batched = input_.dim() == 2;
+  const Tensor input = batched ? input_ : input_.unsqueeze(0);
+  const Tensor hx = hx_.defined() ? (batched ? hx_ : hx_.unsqueeze(0))
+                                  : zero_state(input, {input.size(0), hidden_size});
+  const Tensor r = cell(input, hx);
+  return batched ? r : r.squeeze(0);
 }
 
 }  // namespace
 
 std::tuple<Tensor, Tensor> RNN::forward(const Tensor& input_, const Tensor& hx_) {
-  return single_state_forward(
-      *this, input_, hx_, hidden_size, bidirectional ? 2 : 1,
-      [&](const Tensor& input, const Tensor& hx, bool batched, int64_t batch_dim) {
-        check_input(input);
-        check_hidden_size(hx, expected_hidden_size(input), "hidden");
-        const auto w = flat_weights();
-        auto [out, h] = mode == "RNN_TANH" ? rnn_tanh(input, hx, w, bias, num_layers, dropout,
-                                                      is_training(), bidirectional, batch_first)
-                                           : rnn_relu(input, hx, w, bias, num_layers, dropout,
-                                                      is_training(), bidirectional, batch_first);
-        if (!batched) return std::make_tuple(out.squeeze(batch_dim), h.squeeze(1));
-        return std::make_tuple(out, h);
-      });
+  return single_state_forward(*this, input_, hx_, [&](const Tensor& input, const Tensor& hx) {
+    check_input(input);
+    check_hidden_size(hx, expected_hidden_size(input), "hidden");
+    const auto w = flat_weights();
+    return mode == "RNN_TANH" ? rnn_tanh(input, hx, w, bias, num_layers, dropout, is_training(),
+                                         bidirectional, batch_first)
+                              : rnn_relu(input, hx, w, bias, num_layers, dropout, is_training(),
+                                         bidirectional, batch_first);
+  });
 }
 
 // ---- GRU
@@ -214,16 +223,12 @@ GRU::GRU(int64_t input_size_, int64_t hidden_size_, const GRUOptions& options)
     : RNNBase("GRU", "GRU", input_size_, hidden_size_, config_of(options)) {}
 
 std::tuple<Tensor, Tensor> GRU::forward(const Tensor& input_, const Tensor& hx_) {
-  return single_state_forward(
-      *this, input_, hx_, hidden_size, bidirectional ? 2 : 1,
-      [&](const Tensor& input, const Tensor& hx, bool batched, int64_t batch_dim) {
-        check_input(input);
-        check_hidden_size(hx, expected_hidden_size(input), "hidden");
-        auto [out, h] = gru(input, hx, flat_weights(), bias, num_layers, dropout, is_training(),
-                            bidirectional, batch_first);
-        if (!batched) return std::make_tuple(out.squeeze(batch_dim), h.squeeze(1));
-        return std::make_tuple(out, h);
-      });
+  return single_state_forward(*this, input_, hx_, [&](const Tensor& input, const Tensor& hx) {
+    check_input(input);
+    check_hidden_size(hx, expected_hidden_size(input), "hidden");
+    return gru(input, hx, flat_weights(), bias, num_layers, dropout, is_training(), bidirectional,
+               batch_first);
+  });
 }
 
 // ---- LSTM
@@ -241,9 +246,8 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTM::forward(
   Tensor h0, c0;
   if (!hx_) {
     const int64_t max_batch = input.size(batch_first ? 0 : 1);
-    const TensorOptions o{.dtype = input.dtype(), .device = input.device()};
-    h0 = zeros({num_layers * D, max_batch, proj_size > 0 ? proj_size : hidden_size}, o);
-    c0 = zeros({num_layers * D, max_batch, hidden_size}, o);
+    h0 = zero_state(input, {num_layers * D, max_batch, proj_size > 0 ? proj_size : hidden_size});
+    c0 = zero_state(input, {num_layers * D, max_batch, hidden_size});
   } else {
     std::tie(h0, c0) = *hx_;
     EMBER_CHECK(h0.defined() && c0.defined(), TypeError,
@@ -302,12 +306,6 @@ void RNNCellBase::check_rank(const Tensor& input) const {
               ": Expected input to be 1-D or 2-D but received ", input.dim(), "-D tensor");
 }
 
-namespace {
-std::optional<Tensor> opt(const Tensor& t) {
-  return t.defined() ? std::optional<Tensor>(t) : std::nullopt;
-}
-}  // namespace
-
 RNNCell::RNNCell(int64_t input_size_, int64_t hidden_size_, const RNNCellOptions& options)
     : RNNCellBase("RNNCell", input_size_, hidden_size_, options.bias, 1, options.dtype,
                   options.device),
@@ -317,20 +315,13 @@ RNNCell::RNNCell(int64_t input_size_, int64_t hidden_size_, const RNNCellOptions
 
 Tensor RNNCell::forward(const Tensor& input_, const Tensor& hx_) {
   check_rank(input_);
-  const bool batched = input_.dim() == 2;
-  const Tensor input = batched ? input_ : input_.unsqueeze(0);
-  Tensor hx = hx_.defined()
-                  ? (batched ? hx_ : hx_.unsqueeze(0))
-                  : zeros({input.size(0), hidden_size},
-                          TensorOptions{.dtype = input.dtype(), .device = input.device()});
-  Tensor r;
-  if (nonlinearity == "tanh")
-    r = rnn_tanh_cell(input, hx, weight_ih, weight_hh, opt(bias_ih), opt(bias_hh));
-  else if (nonlinearity == "relu")
-    r = rnn_relu_cell(input, hx, weight_ih, weight_hh, opt(bias_ih), opt(bias_hh));
-  else
+  return single_state_cell(input_, hx_, hidden_size, [&](const Tensor& input, const Tensor& hx) {
+    if (nonlinearity == "tanh")
+      return rnn_tanh_cell(input, hx, weight_ih, weight_hh, opt(bias_ih), opt(bias_hh));
+    if (nonlinearity == "relu")
+      return rnn_relu_cell(input, hx, weight_ih, weight_hh, opt(bias_ih), opt(bias_hh));
     throw RuntimeError(detail::str_cat("Unknown nonlinearity: ", nonlinearity));
-  return batched ? r : r.squeeze(0);
+  });
 }
 
 LSTMCell::LSTMCell(int64_t input_size_, int64_t hidden_size_, const LSTMCellOptions& options)
@@ -344,8 +335,7 @@ std::tuple<Tensor, Tensor> LSTMCell::forward(const Tensor& input_,
   const Tensor input = batched ? input_ : input_.unsqueeze(0);
   Tensor h, c;
   if (!hx_) {
-    h = zeros({input.size(0), hidden_size},
-              TensorOptions{.dtype = input.dtype(), .device = input.device()});
+    h = zero_state(input, {input.size(0), hidden_size});
     c = h;
   } else {
     std::tie(h, c) = *hx_;
@@ -367,14 +357,9 @@ GRUCell::GRUCell(int64_t input_size_, int64_t hidden_size_, const GRUCellOptions
 
 Tensor GRUCell::forward(const Tensor& input_, const Tensor& hx_) {
   check_rank(input_);
-  const bool batched = input_.dim() == 2;
-  const Tensor input = batched ? input_ : input_.unsqueeze(0);
-  Tensor hx = hx_.defined()
-                  ? (batched ? hx_ : hx_.unsqueeze(0))
-                  : zeros({input.size(0), hidden_size},
-                          TensorOptions{.dtype = input.dtype(), .device = input.device()});
-  const Tensor r = gru_cell(input, hx, weight_ih, weight_hh, opt(bias_ih), opt(bias_hh));
-  return batched ? r : r.squeeze(0);
+  return single_state_cell(input_, hx_, hidden_size, [&](const Tensor& input, const Tensor& hx) {
+    return gru_cell(input, hx, weight_ih, weight_hh, opt(bias_ih), opt(bias_hh));
+  });
 }
 
 }  // namespace ember::nn

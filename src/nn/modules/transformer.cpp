@@ -1,6 +1,7 @@
 #include "ember/nn/modules/transformer.h"
 
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "ember/core/error.h"
@@ -9,17 +10,11 @@
 #include "ember/ops/activation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
+#include "nn/modules/module_helpers.h"
 
 namespace ember::nn {
 
 namespace {
-
-TensorOptions factory(const std::optional<DType>& dtype, const std::optional<Device>& device) {
-  TensorOptions f;
-  f.dtype = dtype;
-  if (device) f.device = *device;
-  return f;
-}
 
 // _get_activation_fn's check, when the layer is built.
 TransformerActivation checked(const TransformerActivation& a) {
@@ -35,6 +30,56 @@ void check_kpm_dtype(const Tensor& kpm) {
 
 MultiheadAttentionOptions attn_options(const TransformerEncoderLayerOptions& o) {
   return {.dropout = o.dropout, .batch_first = o.batch_first, .dtype = o.dtype, .device = o.device};
+}
+
+// The submodules of a layer, registered in torch's order (state_dict keys and
+// the initialisation's random draws): self_attn, [multihead_attn,] linear1,
+// dropout, linear2, norm1, norm2, [norm3,] dropout1, dropout2, [dropout3,]
+// activation (a module one); bracketed: the decoder layer's only.
+template <typename L>
+void register_layer_modules(L& l, int64_t d_model, int64_t nhead,
+                            const TransformerEncoderLayerOptions& o) {
+  constexpr bool decoder = std::is_same_v<L, TransformerDecoderLayer>;
+  const TensorOptions f = detail::factory_options(o.dtype, o.device);
+  const std::vector<int64_t> shape{d_model};
+  const auto attention = [&] { return make<MultiheadAttention>(d_model, nhead, attn_options(o)); };
+  const auto layer_norm = [&] { return make<LayerNorm>(shape, o.layer_norm_eps, true, f); };
+  const auto dropout = [&] { return make<Dropout>(o.dropout); };
+  l.self_attn = l.register_module("self_attn", attention());
+  if constexpr (decoder) l.multihead_attn = l.register_module("multihead_attn", attention());
+  l.linear1 = l.register_module("linear1", make<Linear>(d_model, o.dim_feedforward, true, f));
+  l.dropout = l.register_module("dropout", dropout());
+  l.linear2 = l.register_module("linear2", make<Linear>(o.dim_feedforward, d_model, true, f));
+  l.norm1 = l.register_module("norm1", layer_norm());
+  l.norm2 = l.register_module("norm2", layer_norm());
+  if constexpr (decoder) l.norm3 = l.register_module("norm3", layer_norm());
+  l.dropout1 = l.register_module("dropout1", dropout());
+  l.dropout2 = l.register_module("dropout2", dropout());
+  if constexpr (decoder) l.dropout3 = l.register_module("dropout3", dropout());
+  if (l.activation.module) l.register_module("activation", l.activation.module);
+}
+
+// One residual sub-layer: x + block(norm(x)) with norm_first, else
+// norm(x + block(x)).
+template <typename Block>
+Tensor residual(bool norm_first, const Handle<LayerNorm>& norm, const Tensor& x, Block&& block) {
+  if (norm_first) return x + block(norm(x));
+  return norm(x + block(x));
+}
+
+// torch's _sa_block (memory = x) and the decoder's _mha_block: attention's
+// output through `drop`.
+Tensor attention_block(const Handle<MultiheadAttention>& attn, const Handle<Dropout>& drop,
+                       const Tensor& x, const Tensor& memory, const Tensor& attn_mask,
+                       const Tensor& key_padding_mask) {
+  return drop(std::get<0>(attn(x, memory, memory, key_padding_mask, false, attn_mask)));
+}
+
+// torch's _ff_block; `drop` is dropout2 in the encoder layer, dropout3 in the
+// decoder layer.
+template <typename L>
+Tensor ff_block(L& l, const Handle<Dropout>& drop, const Tensor& x) {
+  return drop(l.linear2(l.dropout(l.activation(l.linear1(x)))));
 }
 
 // num_layers deep copies of `layer` (torch's _get_clones).
@@ -68,41 +113,17 @@ TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead,
     : Module("TransformerEncoderLayer"),
       norm_first(o.norm_first),
       activation(checked(o.activation)) {
-  const TensorOptions f = factory(o.dtype, o.device);
-  const std::vector<int64_t> shape{d_model};
-  self_attn =
-      register_module("self_attn", make<MultiheadAttention>(d_model, nhead, attn_options(o)));
-  linear1 = register_module("linear1", make<Linear>(d_model, o.dim_feedforward, true, f));
-  dropout = register_module("dropout", make<Dropout>(o.dropout));
-  linear2 = register_module("linear2", make<Linear>(o.dim_feedforward, d_model, true, f));
-  norm1 = register_module("norm1", make<LayerNorm>(shape, o.layer_norm_eps, true, f));
-  norm2 = register_module("norm2", make<LayerNorm>(shape, o.layer_norm_eps, true, f));
-  dropout1 = register_module("dropout1", make<Dropout>(o.dropout));
-  dropout2 = register_module("dropout2", make<Dropout>(o.dropout));
-  if (activation.module) register_module("activation", activation.module);
-}
-
-Tensor TransformerEncoderLayer::sa_block(const Tensor& x, const Tensor& attn_mask,
-                                         const Tensor& key_padding_mask) {
-  return dropout1(std::get<0>(self_attn(x, x, x, key_padding_mask, false, attn_mask)));
-}
-
-Tensor TransformerEncoderLayer::ff_block(const Tensor& x) {
-  return dropout2(linear2(dropout(activation(linear1(x)))));
+  register_layer_modules(*this, d_model, nhead, o);
 }
 
 Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask,
                                         const Tensor& src_key_padding_mask) {
   check_kpm_dtype(src_key_padding_mask);
-  Tensor x = src;
-  if (norm_first) {
-    x = x + sa_block(norm1(x), src_mask, src_key_padding_mask);
-    x = x + ff_block(norm2(x));
-  } else {
-    x = norm1(x + sa_block(x, src_mask, src_key_padding_mask));
-    x = norm2(x + ff_block(x));
-  }
-  return x;
+  const Tensor x = residual(norm_first, norm1, src, [&](const Tensor& y) {
+    return attention_block(self_attn, dropout1, y, y, src_mask, src_key_padding_mask);
+  });
+  return residual(norm_first, norm2, x,
+                  [&](const Tensor& y) { return ff_block(*this, dropout2, y); });
 }
 
 // ---- TransformerDecoderLayer
@@ -112,53 +133,22 @@ TransformerDecoderLayer::TransformerDecoderLayer(int64_t d_model, int64_t nhead,
     : Module("TransformerDecoderLayer"),
       norm_first(o.norm_first),
       activation(checked(o.activation)) {
-  const TensorOptions f = factory(o.dtype, o.device);
-  const std::vector<int64_t> shape{d_model};
-  self_attn =
-      register_module("self_attn", make<MultiheadAttention>(d_model, nhead, attn_options(o)));
-  multihead_attn =
-      register_module("multihead_attn", make<MultiheadAttention>(d_model, nhead, attn_options(o)));
-  linear1 = register_module("linear1", make<Linear>(d_model, o.dim_feedforward, true, f));
-  dropout = register_module("dropout", make<Dropout>(o.dropout));
-  linear2 = register_module("linear2", make<Linear>(o.dim_feedforward, d_model, true, f));
-  norm1 = register_module("norm1", make<LayerNorm>(shape, o.layer_norm_eps, true, f));
-  norm2 = register_module("norm2", make<LayerNorm>(shape, o.layer_norm_eps, true, f));
-  norm3 = register_module("norm3", make<LayerNorm>(shape, o.layer_norm_eps, true, f));
-  dropout1 = register_module("dropout1", make<Dropout>(o.dropout));
-  dropout2 = register_module("dropout2", make<Dropout>(o.dropout));
-  dropout3 = register_module("dropout3", make<Dropout>(o.dropout));
-  if (activation.module) register_module("activation", activation.module);
-}
-
-Tensor TransformerDecoderLayer::sa_block(const Tensor& x, const Tensor& attn_mask,
-                                         const Tensor& key_padding_mask) {
-  return dropout1(std::get<0>(self_attn(x, x, x, key_padding_mask, false, attn_mask)));
-}
-
-Tensor TransformerDecoderLayer::mha_block(const Tensor& x, const Tensor& mem,
-                                          const Tensor& attn_mask, const Tensor& key_padding_mask) {
-  return dropout2(std::get<0>(multihead_attn(x, mem, mem, key_padding_mask, false, attn_mask)));
-}
-
-Tensor TransformerDecoderLayer::ff_block(const Tensor& x) {
-  return dropout3(linear2(dropout(activation(linear1(x)))));
+  register_layer_modules(*this, d_model, nhead, o);
 }
 
 Tensor TransformerDecoderLayer::forward(const Tensor& tgt, const Tensor& memory,
                                         const Tensor& tgt_mask, const Tensor& memory_mask,
                                         const Tensor& tgt_key_padding_mask,
                                         const Tensor& memory_key_padding_mask) {
-  Tensor x = tgt;
-  if (norm_first) {
-    x = x + sa_block(norm1(x), tgt_mask, tgt_key_padding_mask);
-    x = x + mha_block(norm2(x), memory, memory_mask, memory_key_padding_mask);
-    x = x + ff_block(norm3(x));
-  } else {
-    x = norm1(x + sa_block(x, tgt_mask, tgt_key_padding_mask));
-    x = norm2(x + mha_block(x, memory, memory_mask, memory_key_padding_mask));
-    x = norm3(x + ff_block(x));
-  }
-  return x;
+  Tensor x = residual(norm_first, norm1, tgt, [&](const Tensor& y) {
+    return attention_block(self_attn, dropout1, y, y, tgt_mask, tgt_key_padding_mask);
+  });
+  x = residual(norm_first, norm2, x, [&](const Tensor& y) {
+    return attention_block(multihead_attn, dropout2, y, memory, memory_mask,
+                           memory_key_padding_mask);
+  });
+  return residual(norm_first, norm3, x,
+                  [&](const Tensor& y) { return ff_block(*this, dropout3, y); });
 }
 
 // ---- the stacks
@@ -207,7 +197,7 @@ Tensor TransformerDecoder::forward(const Tensor& tgt, const Tensor& memory, cons
 
 Transformer::Transformer(const TransformerOptions& o)
     : Module("Transformer"), d_model(o.d_model), nhead(o.nhead), batch_first(o.batch_first) {
-  const TensorOptions f = factory(o.dtype, o.device);
+  const TensorOptions f = detail::factory_options(o.dtype, o.device);
   const TransformerEncoderLayerOptions lo{.dim_feedforward = o.dim_feedforward,
                                           .dropout = o.dropout,
                                           .activation = o.activation,

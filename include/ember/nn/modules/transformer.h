@@ -85,10 +85,6 @@ class TransformerEncoderLayer : public Module {
   Handle<LayerNorm> norm1, norm2;
   Handle<Dropout> dropout1, dropout2;
   TransformerActivation activation;
-
- private:
-  Tensor sa_block(const Tensor& x, const Tensor& attn_mask, const Tensor& key_padding_mask);
-  Tensor ff_block(const Tensor& x);
 };
 
 class TransformerDecoderLayer : public Module {
@@ -109,12 +105,6 @@ class TransformerDecoderLayer : public Module {
   Handle<LayerNorm> norm1, norm2, norm3;
   Handle<Dropout> dropout1, dropout2, dropout3;
   TransformerActivation activation;
-
- private:
-  Tensor sa_block(const Tensor& x, const Tensor& attn_mask, const Tensor& key_padding_mask);
-  Tensor mha_block(const Tensor& x, const Tensor& mem, const Tensor& attn_mask,
-                   const Tensor& key_padding_mask);
-  Tensor ff_block(const Tensor& x);
 };
 
 // num_layers deep copies of encoder_layer in "layers" (a ModuleList), then
