@@ -1,6 +1,10 @@
-// 2-D pooling ops: PyTorch's argument checks (Pool.h's pooling_output_shape,
-// pool2d_shape_check), outputs in the input's memory format, autograd.
+// Pooling ops: PyTorch's argument checks (Pool.h's pooling_output_shape,
+// pool2d_shape_check, pool3d_shape_check), outputs in the input's memory
+// format, autograd. The 2-D and 3-D forms share one implementation, a template
+// over the number N of spatial dims; Dims<N> names their kernels.
 #include "ember/ops/pool.h"
+
+#include <array>
 
 #include "autograd/record.h"
 #include "ember/ops/factory.h"
@@ -14,6 +18,110 @@ namespace ember {
 namespace {
 
 using kernels::Pool2dParams;
+using kernels::Pool3dParams;
+
+// One value a spatial dim: (H, W) or (D, H, W).
+template <size_t N>
+using Sizes = std::array<int64_t, N>;
+
+// The windows of an N-d pool (average pooling: no dilation).
+template <size_t N>
+struct Window {
+  Sizes<N> k, s, p, d;
+  bool count_include_pad = true;
+  std::optional<int64_t> divisor_override;
+};
+
+// The N values of a pooling argument from one or N.
+template <size_t N>
+Sizes<N> expand(IntArrayRef v) {
+  Sizes<N> r;
+  for (size_t i = 0; i < N; ++i) r[i] = v.size() == 1 ? v[0] : v[i];
+  return r;
+}
+
+// An empty stride is kernel_size.
+template <size_t N>
+Window<N> window(IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
+                 IntArrayRef dilation, bool count_include_pad = true,
+                 std::optional<int64_t> divisor_override = std::nullopt) {
+  return {.k = expand<N>(kernel_size),
+          .s = expand<N>(stride.empty() ? kernel_size : stride),
+          .p = expand<N>(padding),
+          .d = expand<N>(dilation),
+          .count_include_pad = count_include_pad,
+          .divisor_override = divisor_override};
+}
+
+// The kernels of N-d pooling; P: their window parameters.
+template <class P>
+struct PoolKernels {
+  void (*max)(const Tensor& out, const Tensor& indices, const Tensor& input, const P& p);
+  void (*adaptive_max)(const Tensor& out, const Tensor& indices, const Tensor& input);
+  void (*max_backward)(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices);
+  void (*avg)(const Tensor& out, const Tensor& input, const P& p);
+  void (*adaptive_avg)(const Tensor& out, const Tensor& input);
+  void (*avg_backward)(const Tensor& grad_input, const Tensor& grad_out, const P& p);
+  void (*adaptive_avg_backward)(const Tensor& grad_input, const Tensor& grad_out);
+};
+
+// The kernels, window parameters and names of 2-D and 3-D pooling.
+template <size_t N>
+struct Dims;
+
+template <>
+struct Dims<2> {
+  static constexpr PoolKernels<Pool2dParams> kernel{kernels::max_pool2d_kernel,
+                                                    kernels::adaptive_max_pool2d_kernel,
+                                                    kernels::max_pool2d_backward_kernel,
+                                                    kernels::avg_pool2d_kernel,
+                                                    kernels::adaptive_avg_pool2d_kernel,
+                                                    kernels::avg_pool2d_backward_kernel,
+                                                    kernels::adaptive_avg_pool2d_backward_kernel};
+  static Pool2dParams params(const Window<2>& w) {
+    return {.kh = w.k[0],
+            .kw = w.k[1],
+            .sh = w.s[0],
+            .sw = w.s[1],
+            .ph = w.p[0],
+            .pw = w.p[1],
+            .dh = w.d[0],
+            .dw = w.d[1],
+            .count_include_pad = w.count_include_pad,
+            .divisor_override = w.divisor_override};
+  }
+  static constexpr const char* count = "two";  // in the messages on argument lengths
+  static constexpr const char* max_name = "max_pool2d";
+  static constexpr const char* max_kernel_name = "max_pool2d";
+  static constexpr const char* max_node = "MaxPool2DWithIndicesBackward0";
+};
+
+template <>
+struct Dims<3> {
+  static constexpr PoolKernels<Pool3dParams> kernel{kernels::max_pool3d_kernel,
+                                                    kernels::adaptive_max_pool3d_kernel,
+                                                    kernels::max_pool3d_backward_kernel,
+                                                    kernels::avg_pool3d_kernel,
+                                                    kernels::adaptive_avg_pool3d_kernel,
+                                                    kernels::avg_pool3d_backward_kernel,
+                                                    kernels::adaptive_avg_pool3d_backward_kernel};
+  static Pool3dParams params(const Window<3>& w) {
+    Pool3dParams r;
+    for (size_t i = 0; i < 3; ++i) {
+      r.k[i] = w.k[i];
+      r.s[i] = w.s[i];
+      r.p[i] = w.p[i];
+      r.d[i] = w.d[i];
+    }
+    r.count_include_pad = w.count_include_pad;
+    r.divisor_override = w.divisor_override;
+    return r;
+  }
+  static constexpr const char* count = "three";
+  static constexpr const char* max_name = "max_pool3d";
+  static constexpr const char* max_kernel_name = "max_pool3d_with_indices_cpu";
+  static constexpr const char* max_node = "MaxPool3DWithIndicesBackward0";
+};
 
 int64_t div_rtn(int64_t x, int64_t y) {
   int64_t q = x / y, r = x % y;
@@ -33,40 +141,80 @@ int64_t pooling_output_shape(int64_t in, int64_t k, int64_t pad, int64_t stride,
   return out;
 }
 
-void pool2d_shape_check(const Tensor& input, const Pool2dParams& p, int64_t oh, int64_t ow) {
-  EMBER_CHECK(p.kw > 0 && p.kh > 0, RuntimeError,
-              "kernel size should be greater than zero, but got kH: ", p.kh, " kW: ", p.kw);
-  EMBER_CHECK(p.sw > 0 && p.sh > 0, RuntimeError,
-              "stride should be greater than zero, but got dH: ", p.sh, " dW: ", p.sw);
-  EMBER_CHECK(p.dw > 0 && p.dh > 0, RuntimeError,
-              "dilation should be greater than zero, but got dilationH: ", p.dh,
-              " dilationW: ", p.dw);
-  EMBER_CHECK(p.kw / 2 >= p.pw && p.kh / 2 >= p.ph, RuntimeError,
-              "pad should be smaller than or equal to half of kernel size, but got padW = ", p.pw,
-              ", padH = ", p.ph, ", kW = ", p.kw, ", kH = ", p.kh);
+// The output sizes of the windows over the input's last N dims.
+template <size_t N>
+Sizes<N> output_sizes(const Tensor& input, const Window<N>& w, bool ceil_mode) {
+  Sizes<N> o;
+  for (size_t i = 0; i < N; ++i)
+    o[i] = pooling_output_shape(input.size(static_cast<int64_t>(i) - static_cast<int64_t>(N)),
+                                w.k[i], w.p[i], w.s[i], w.d[i], ceil_mode);
+  return o;
+}
+
+// PyTorch's pool2d_shape_check (Pool.h).
+void shape_check(const Tensor& input, const Window<2>& w, const Sizes<2>& o, const char*, bool) {
+  const auto [kh, kw] = w.k;
+  const auto [sh, sw] = w.s;
+  const auto [ph, pw] = w.p;
+  const auto [dh, dw] = w.d;
+  EMBER_CHECK(kw > 0 && kh > 0, RuntimeError,
+              "kernel size should be greater than zero, but got kH: ", kh, " kW: ", kw);
+  EMBER_CHECK(sw > 0 && sh > 0, RuntimeError,
+              "stride should be greater than zero, but got dH: ", sh, " dW: ", sw);
+  EMBER_CHECK(dw > 0 && dh > 0, RuntimeError,
+              "dilation should be greater than zero, but got dilationH: ", dh, " dilationW: ", dw);
+  EMBER_CHECK(kw / 2 >= pw && kh / 2 >= ph, RuntimeError,
+              "pad should be smaller than or equal to half of kernel size, but got padW = ", pw,
+              ", padH = ", ph, ", kW = ", kw, ", kH = ", kh);
   const int64_t c = input.size(-3), ih = input.size(-2), iw = input.size(-1);
-  EMBER_CHECK(ow >= 1 && oh >= 1, RuntimeError, "Given input size: (", c, "x", ih, "x", iw,
-              "). Calculated output size: (", c, "x", oh, "x", ow, "). Output size is too small");
+  EMBER_CHECK(o[1] >= 1 && o[0] >= 1, RuntimeError, "Given input size: (", c, "x", ih, "x", iw,
+              "). Calculated output size: (", c, "x", o[0], "x", o[1],
+              "). Output size is too small");
 }
 
-// The two values of a 2-D pooling argument from one or two.
-std::pair<int64_t, int64_t> two(IntArrayRef v) {
-  return v.size() == 1 ? std::pair{v[0], v[0]} : std::pair{v[0], v[1]};
+// PyTorch's pool3d_shape_check (Pool.h).
+void shape_check(const Tensor& input, const Window<3>& w, const Sizes<3>& o, const char* fn_name,
+                 bool check_input_size) {
+  const Sizes<3>&k = w.k, &s = w.s, &p = w.p, &d = w.d;
+  EMBER_CHECK(k[0] > 0 && k[1] > 0 && k[2] > 0, RuntimeError,
+              "kernel size should be greater than zero, but got kT: ", k[0], " kH: ", k[1],
+              " kW: ", k[2]);
+  EMBER_CHECK(s[0] > 0 && s[1] > 0 && s[2] > 0, RuntimeError,
+              "stride should be greater than zero, but got dT: ", s[0], " dH: ", s[1],
+              " dW: ", s[2]);
+  EMBER_CHECK(d[0] > 0 && d[1] > 0 && d[2] > 0, RuntimeError,
+              "dilation should be greater than zero, but got dilationT: ", d[0],
+              " dilationH: ", d[1], " dilationW: ", d[2]);
+  const int64_t ndim = input.dim();
+  EMBER_CHECK(ndim == 4 || ndim == 5, RuntimeError, fn_name,
+              ": Expected 4D or 5D tensor for input, but got: ", input.sizes());
+  for (int64_t i = ndim == 5 ? 1 : 0; i < ndim; ++i)
+    EMBER_CHECK(input.size(i) > 0, RuntimeError, fn_name,
+                ": Expected input's non-batch dimensions to have positive length, but input has "
+                "a shape of ",
+                input.sizes(), " and non-batch dimension ", input.size(i), " has length zero!");
+  const int64_t c = input.size(-4), it = input.size(-3), ih = input.size(-2), iw = input.size(-1);
+  if (check_input_size)
+    EMBER_CHECK(it >= k[0] && ih >= k[1] && iw >= k[2], RuntimeError, "input image (T: ", it,
+                " H: ", ih, " W: ", iw, ") smaller than kernel size (kT: ", k[0], " kH: ", k[1],
+                " kW: ", k[2], ")");
+  EMBER_CHECK(k[0] / 2 >= p[0] && k[2] / 2 >= p[2] && k[1] / 2 >= p[1], RuntimeError,
+              "pad should be smaller than or equal to half of kernel size, but got kT: ", k[0],
+              " kW: ", k[2], " kH: ", k[1], " padT: ", p[0], " padW: ", p[2], " padH: ", p[1]);
+  EMBER_CHECK(o[0] >= 1 && o[2] >= 1 && o[1] >= 1, RuntimeError, "Given input size: (", c, "x", it,
+              "x", ih, "x", iw, "). Calculated output size: (", c, "x", o[0], "x", o[1], "x", o[2],
+              "). Output size is too small");
 }
 
-MemoryFormat pool_format(const Tensor& input) {
-  return input.dim() == 4 ? kernels::torch_suggest_memory_format(input) : MemoryFormat::Contiguous;
+// The output sizes of the windows w, after PyTorch's checks of both; fn_name
+// and avg (average pooling) pick the 3-D check's messages.
+template <size_t N>
+Sizes<N> checked_output_sizes(const Tensor& input, const Window<N>& w, bool ceil_mode,
+                              const char* fn_name, bool avg) {
+  const Sizes<N> o = output_sizes(input, w, ceil_mode);
+  shape_check(input, w, o, fn_name, avg);
+  return o;
 }
-
-DimVector out_shape(const Tensor& input, int64_t oh, int64_t ow) {
-  DimVector s(input.sizes());
-  s[s.size() - 2] = oh;
-  s[s.size() - 1] = ow;
-  return s;
-}
-
-// A 4-D view of a 3-D (unbatched) tensor for the kernels.
-Tensor batched(const Tensor& t) { return t.dim() == 3 ? t.unsqueeze(0) : t; }
 
 bool low_precision(DType t) { return t == kFloat16 || t == kBFloat16; }
 
@@ -78,273 +226,169 @@ void check_floating(const Tensor& input, const char* name, bool allow_int64 = fa
               ": only CPU tensors are supported, got ", input.device());
 }
 
-// Runs kernel(out views..., input) in float32 for float16/bfloat16.
-Tensor new_out(const Tensor& input, IntArrayRef shape, DType dt) {
-  return empty(shape, {.dtype = dt, .device = input.device(), .memory_format = pool_format(input)});
+// The memory format of outputs and gradients: the input's where it is batched.
+template <size_t N>
+MemoryFormat pool_format(const Tensor& input) {
+  return input.dim() == static_cast<int64_t>(N) + 2 ? kernels::torch_suggest_memory_format(input)
+                                                    : MemoryFormat::Contiguous;
 }
 
-// The gradient as the kernels want it: float32 for float16/bfloat16, in `fmt`.
-Tensor grad_for(const Tensor& g, MemoryFormat fmt) {
-  const Tensor h = low_precision(g.dtype()) ? g.to(kFloat32) : g;
-  return h.contiguous(fmt);
+// A batched view of an unbatched tensor for the kernels.
+template <size_t N>
+Tensor batched(const Tensor& t) {
+  return t.dim() == static_cast<int64_t>(N) + 1 ? t.unsqueeze(0) : t;
+}
+
+template <size_t N>
+DimVector out_shape(const Tensor& input, const Sizes<N>& o) {
+  DimVector s(input.sizes());
+  for (size_t i = 0; i < N; ++i) s[s.size() - N + i] = o[i];
+  return s;
+}
+
+template <size_t N>
+Tensor new_out(const Tensor& input, IntArrayRef shape, DType dt) {
+  return empty(shape,
+               {.dtype = dt, .device = input.device(), .memory_format = pool_format<N>(input)});
+}
+
+// A new output of `shape` in the input's format, written by kernel(out, input)
+// on batched views: in float32 for float16/bfloat16; not at all for meta inputs.
+template <size_t N, class Kernel>
+Tensor run_kernel(const Tensor& input, IntArrayRef shape, Kernel kernel) {
+  Tensor out = new_out<N>(input, shape, input.dtype());
+  if (input.is_meta()) return out;
+  const bool low = low_precision(input.dtype());
+  const Tensor x = low ? input.to(kFloat32) : input;
+  const Tensor y = low ? new_out<N>(input, shape, kFloat32) : out;
+  kernel(batched<N>(y), batched<N>(x));
+  if (low) out.copy_(y);
+  return out;
+}
+
+// Records node_name as out's history: its backward makes the input's gradient
+// (the input's shape and format) with backward(grad_input, grad_out) on
+// batched views, in float32 for float16/bfloat16.
+template <size_t N, class Backward>
+void record(const Tensor& input, const Tensor& out, const char* node_name, Backward backward) {
+  const DimVector in_shape(input.sizes());
+  const MemoryFormat fmt = pool_format<N>(input);
+  auto node = autograd::make_node(
+      node_name,
+      [in_shape, fmt, backward](autograd::FormulaNodeBase&, autograd::variable_list& g) {
+        if (!g[0].defined()) return autograd::variable_list{Tensor()};
+        Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
+        const bool low = low_precision(g[0].dtype());
+        const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
+        const Tensor go = (low ? g[0].to(kFloat32) : g[0]).contiguous(fmt);
+        backward(batched<N>(gi32), batched<N>(go));
+        if (low) gi.copy_(gi32);
+        return autograd::variable_list{gi};
+      },
+      input);
+  autograd::set_history(out, node);
 }
 
 // ---- max pool
 
-struct MaxArgs {
-  Pool2dParams p;
-  int64_t oh, ow;
-};
-
-MaxArgs check_max_pool(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
-                       IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
-  EMBER_CHECK(kernel_size.size() == 1 || kernel_size.size() == 2, RuntimeError,
-              "max_pool2d: kernel_size must either be a single int, or a tuple of two ints");
-  EMBER_CHECK(stride.empty() || stride.size() == 1 || stride.size() == 2, RuntimeError,
-              "max_pool2d: stride must either be omitted, a single int, or a tuple of two ints");
-  EMBER_CHECK(padding.size() == 1 || padding.size() == 2, RuntimeError,
-              "max_pool2d: padding must be either be a single int, or a tuple of two ints");
-  EMBER_CHECK(dilation.size() == 1 || dilation.size() == 2, RuntimeError,
-              "max_pool2d: dilation must be either a single int, or a tuple of two ints");
-  EMBER_CHECK(input.dim() == 3 || input.dim() == 4, RuntimeError,
-              "non-empty 3D or 4D (batch mode) tensor expected for input");
-  MaxArgs a;
-  std::tie(a.p.kh, a.p.kw) = two(kernel_size);
-  std::tie(a.p.sh, a.p.sw) = stride.empty() ? std::pair{a.p.kh, a.p.kw} : two(stride);
-  std::tie(a.p.ph, a.p.pw) = two(padding);
-  std::tie(a.p.dh, a.p.dw) = two(dilation);
-  a.oh = pooling_output_shape(input.size(-2), a.p.kh, a.p.ph, a.p.sh, a.p.dh, ceil_mode);
-  a.ow = pooling_output_shape(input.size(-1), a.p.kw, a.p.pw, a.p.sw, a.p.dw, ceil_mode);
-  pool2d_shape_check(input, a.p, a.oh, a.ow);
-  check_floating(input, "max_pool2d");
-  return a;
-}
-
-// Max over the windows; `adaptive` picks the adaptive windows instead of p.
-std::tuple<Tensor, Tensor> max_impl(const Tensor& input, const Pool2dParams* p, int64_t oh,
-                                    int64_t ow) {
-  const DimVector shape = out_shape(input, oh, ow);
-  Tensor out = new_out(input, shape, input.dtype());
-  Tensor idx = new_out(input, shape, kInt64);
-  if (input.is_meta()) return {out, idx};
-  const bool low = low_precision(input.dtype());
-  const Tensor x = low ? input.to(kFloat32) : input;
-  const Tensor o = low ? new_out(input, shape, kFloat32) : out;
-  if (p)
-    kernels::max_pool2d_kernel(batched(o), batched(idx), batched(x), *p);
-  else
-    kernels::adaptive_max_pool2d_kernel(batched(o), batched(idx), batched(x));
-  if (low) out.copy_(o);
+// Max over the windows w, or the adaptive windows where w is empty.
+template <size_t N>
+std::tuple<Tensor, Tensor> max_impl(const Tensor& input, const std::optional<Window<N>>& w,
+                                    const Sizes<N>& o) {
+  const DimVector shape = out_shape<N>(input, o);
+  Tensor idx = new_out<N>(input, shape, kInt64);
+  Tensor out = run_kernel<N>(input, shape, [&](const Tensor& y, const Tensor& x) {
+    if (w)
+      Dims<N>::kernel.max(y, batched<N>(idx), x, Dims<N>::params(*w));
+    else
+      Dims<N>::kernel.adaptive_max(y, batched<N>(idx), x);
+  });
   return {out, idx};
 }
 
-std::tuple<Tensor, Tensor> max_rec(const Tensor& input, const Pool2dParams* p, int64_t oh,
-                                   int64_t ow, const char* node_name) {
-  if (!autograd::grad_needed(input)) return max_impl(input, p, oh, ow);
-  auto [out, idx] = autograd::untracked([&] { return max_impl(input, p, oh, ow); });
-  const DimVector in_shape(input.sizes());
-  const MemoryFormat fmt = pool_format(input);
-  auto node = autograd::make_node(
-      node_name,
-      [in_shape, fmt, idx = idx](autograd::FormulaNodeBase&, autograd::variable_list& g) {
-        if (!g[0].defined()) return autograd::variable_list{Tensor()};
-        Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
-        const bool low = low_precision(g[0].dtype());
-        const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
-        kernels::max_pool2d_backward_kernel(batched(gi32), batched(grad_for(g[0], fmt)),
-                                            batched(idx));
-        if (low) gi.copy_(gi32);
-        return autograd::variable_list{gi};
-      },
-      input);
-  autograd::set_history(out, node);
+template <size_t N>
+std::tuple<Tensor, Tensor> max_rec(const Tensor& input, const std::optional<Window<N>>& w,
+                                   const Sizes<N>& o, const char* node_name) {
+  if (!autograd::grad_needed(input)) return max_impl<N>(input, w, o);
+  auto [out, idx] = autograd::untracked([&] { return max_impl<N>(input, w, o); });
+  record<N>(input, out, node_name, [idx = idx](const Tensor& gi, const Tensor& go) {
+    Dims<N>::kernel.max_backward(gi, go, batched<N>(idx));
+  });
   return {out, idx};
+}
+
+// max_pool2d_with_indices / max_pool3d_with_indices.
+template <size_t N>
+std::tuple<Tensor, Tensor> max_pool(const Tensor& input, IntArrayRef kernel_size,
+                                    IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation,
+                                    bool ceil_mode) {
+  constexpr int64_t n = N;
+  const char* name = Dims<N>::max_name;
+  const char* count = Dims<N>::count;
+  EMBER_CHECK(kernel_size.size() == 1 || kernel_size.size() == N, RuntimeError, name,
+              ": kernel_size must either be a single int, or a tuple of ", count, " ints");
+  EMBER_CHECK(stride.empty() || stride.size() == 1 || stride.size() == N, RuntimeError, name,
+              ": stride must either be omitted, a single int, or a tuple of ", count, " ints");
+  EMBER_CHECK(padding.size() == 1 || padding.size() == N, RuntimeError, name,
+              ": padding must be either be a single int, or a tuple of ", count, " ints");
+  EMBER_CHECK(dilation.size() == 1 || dilation.size() == N, RuntimeError, name,
+              ": dilation must be either a single int, or a tuple of ", count, " ints");
+  EMBER_CHECK(input.dim() == n + 1 || input.dim() == n + 2, RuntimeError, "non-empty ", n + 1,
+              "D or ", n + 2, "D (batch mode) tensor expected for input");
+  const Window<N> w = window<N>(kernel_size, stride, padding, dilation);
+  const Sizes<N> o = checked_output_sizes(input, w, ceil_mode,
+                                          "max_pool3d_with_indices_out_cpu_template()", false);
+  check_floating(input, Dims<N>::max_kernel_name);
+  return max_rec<N>(input, w, o, Dims<N>::max_node);
 }
 
 // ---- avg pool
 
-Tensor avg_impl(const Tensor& input, const Pool2dParams* p, int64_t oh, int64_t ow) {
-  const DimVector shape = out_shape(input, oh, ow);
-  Tensor out = new_out(input, shape, input.dtype());
-  if (input.is_meta()) return out;
-  const bool low = low_precision(input.dtype());
-  const Tensor x = low ? input.to(kFloat32) : input;
-  const Tensor o = low ? new_out(input, shape, kFloat32) : out;
-  if (p)
-    kernels::avg_pool2d_kernel(batched(o), batched(x), *p);
-  else
-    kernels::adaptive_avg_pool2d_kernel(batched(o), batched(x));
-  if (low) out.copy_(o);
-  return out;
+// The mean over the windows w, or the adaptive windows where w is empty.
+template <size_t N>
+Tensor avg_impl(const Tensor& input, const std::optional<Window<N>>& w, const Sizes<N>& o) {
+  return run_kernel<N>(input, out_shape<N>(input, o), [&](const Tensor& y, const Tensor& x) {
+    if (w)
+      Dims<N>::kernel.avg(y, x, Dims<N>::params(*w));
+    else
+      Dims<N>::kernel.adaptive_avg(y, x);
+  });
 }
 
-Tensor avg_rec(const Tensor& input, std::optional<Pool2dParams> p, int64_t oh, int64_t ow,
+template <size_t N>
+Tensor avg_rec(const Tensor& input, const std::optional<Window<N>>& w, const Sizes<N>& o,
                const char* node_name) {
-  if (!autograd::grad_needed(input)) return avg_impl(input, p ? &*p : nullptr, oh, ow);
-  Tensor out = autograd::untracked([&] { return avg_impl(input, p ? &*p : nullptr, oh, ow); });
-  const DimVector in_shape(input.sizes());
-  const MemoryFormat fmt = pool_format(input);
-  auto node = autograd::make_node(
-      node_name,
-      [in_shape, fmt, p](autograd::FormulaNodeBase&, autograd::variable_list& g) {
-        if (!g[0].defined()) return autograd::variable_list{Tensor()};
-        Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
-        const bool low = low_precision(g[0].dtype());
-        const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
-        const Tensor go = batched(grad_for(g[0], fmt));
-        if (p)
-          kernels::avg_pool2d_backward_kernel(batched(gi32), go, *p);
-        else
-          kernels::adaptive_avg_pool2d_backward_kernel(batched(gi32), go);
-        if (low) gi.copy_(gi32);
-        return autograd::variable_list{gi};
-      },
-      input);
-  autograd::set_history(out, node);
+  if (!autograd::grad_needed(input)) return avg_impl<N>(input, w, o);
+  Tensor out = autograd::untracked([&] { return avg_impl<N>(input, w, o); });
+  record<N>(input, out, node_name, [w](const Tensor& gi, const Tensor& go) {
+    if (w)
+      Dims<N>::kernel.avg_backward(gi, go, Dims<N>::params(*w));
+    else
+      Dims<N>::kernel.adaptive_avg_backward(gi, go);
+  });
   return out;
 }
 
-// ---- 3-D
-
-using kernels::Pool3dParams;
-
-MemoryFormat pool3d_format(const Tensor& input) {
-  return input.dim() == 5 ? kernels::torch_suggest_memory_format(input) : MemoryFormat::Contiguous;
-}
-
-Tensor new_out3(const Tensor& input, IntArrayRef shape, DType dt) {
-  return empty(shape,
-               {.dtype = dt, .device = input.device(), .memory_format = pool3d_format(input)});
-}
-
-Tensor batched3(const Tensor& t) { return t.dim() == 4 ? t.unsqueeze(0) : t; }
-
-DimVector out_shape3(const Tensor& input, const int64_t* o) {
-  DimVector s(input.sizes());
-  for (size_t i = 0; i < 3; ++i) s[s.size() - 3 + i] = o[i];
-  return s;
-}
-
-// The three values of a 3-D pooling argument from one or three.
-void three(IntArrayRef v, int64_t* out) {
-  for (size_t i = 0; i < 3; ++i) out[i] = v.size() == 1 ? v[0] : v[i];
-}
-
-// PyTorch's pool3d_shape_check (Pool.h).
-void pool3d_shape_check(const Tensor& input, const Pool3dParams& p, const int64_t* o,
-                        const char* fn_name, bool check_input_size) {
-  EMBER_CHECK(p.k[0] > 0 && p.k[1] > 0 && p.k[2] > 0, RuntimeError,
-              "kernel size should be greater than zero, but got kT: ", p.k[0], " kH: ", p.k[1],
-              " kW: ", p.k[2]);
-  EMBER_CHECK(p.s[0] > 0 && p.s[1] > 0 && p.s[2] > 0, RuntimeError,
-              "stride should be greater than zero, but got dT: ", p.s[0], " dH: ", p.s[1],
-              " dW: ", p.s[2]);
-  EMBER_CHECK(p.d[0] > 0 && p.d[1] > 0 && p.d[2] > 0, RuntimeError,
-              "dilation should be greater than zero, but got dilationT: ", p.d[0],
-              " dilationH: ", p.d[1], " dilationW: ", p.d[2]);
-  const int64_t ndim = input.dim();
-  EMBER_CHECK(ndim == 4 || ndim == 5, RuntimeError, fn_name,
-              ": Expected 4D or 5D tensor for input, but got: ", input.sizes());
-  for (int64_t i = ndim == 5 ? 1 : 0; i < ndim; ++i)
-    EMBER_CHECK(input.size(i) > 0, RuntimeError, fn_name,
-                ": Expected input's non-batch dimensions to have positive length, but input has "
-                "a shape of ",
-                input.sizes(), " and non-batch dimension ", input.size(i), " has length zero!");
-  const int64_t c = input.size(-4), it = input.size(-3), ih = input.size(-2), iw = input.size(-1);
-  if (check_input_size)
-    EMBER_CHECK(it >= p.k[0] && ih >= p.k[1] && iw >= p.k[2], RuntimeError, "input image (T: ", it,
-                " H: ", ih, " W: ", iw, ") smaller than kernel size (kT: ", p.k[0], " kH: ", p.k[1],
-                " kW: ", p.k[2], ")");
-  EMBER_CHECK(p.k[0] / 2 >= p.p[0] && p.k[2] / 2 >= p.p[2] && p.k[1] / 2 >= p.p[1], RuntimeError,
-              "pad should be smaller than or equal to half of kernel size, but got kT: ", p.k[0],
-              " kW: ", p.k[2], " kH: ", p.k[1], " padT: ", p.p[0], " padW: ", p.p[2],
-              " padH: ", p.p[1]);
-  EMBER_CHECK(o[0] >= 1 && o[2] >= 1 && o[1] >= 1, RuntimeError, "Given input size: (", c, "x", it,
-              "x", ih, "x", iw, "). Calculated output size: (", c, "x", o[0], "x", o[1], "x", o[2],
-              "). Output size is too small");
-}
-
-// Max over the windows of p, or the adaptive windows where p is null.
-std::tuple<Tensor, Tensor> max3_impl(const Tensor& input, const Pool3dParams* p, const int64_t* o) {
-  const DimVector shape = out_shape3(input, o);
-  Tensor out = new_out3(input, shape, input.dtype());
-  Tensor idx = new_out3(input, shape, kInt64);
-  if (input.is_meta()) return {out, idx};
-  const bool low = low_precision(input.dtype());
-  const Tensor x = low ? input.to(kFloat32) : input;
-  const Tensor y = low ? new_out3(input, shape, kFloat32) : out;
-  if (p)
-    kernels::max_pool3d_kernel(batched3(y), batched3(idx), batched3(x), *p);
-  else
-    kernels::adaptive_max_pool3d_kernel(batched3(y), batched3(idx), batched3(x));
-  if (low) out.copy_(y);
-  return {out, idx};
-}
-
-std::tuple<Tensor, Tensor> max3_rec(const Tensor& input, std::optional<Pool3dParams> p,
-                                    const int64_t* o, const char* node_name) {
-  const Pool3dParams* pp = p ? &*p : nullptr;
-  if (!autograd::grad_needed(input)) return max3_impl(input, pp, o);
-  auto [out, idx] = autograd::untracked([&] { return max3_impl(input, pp, o); });
-  const DimVector in_shape(input.sizes());
-  const MemoryFormat fmt = pool3d_format(input);
-  auto node = autograd::make_node(
-      node_name,
-      [in_shape, fmt, idx = idx](autograd::FormulaNodeBase&, autograd::variable_list& g) {
-        if (!g[0].defined()) return autograd::variable_list{Tensor()};
-        Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
-        const bool low = low_precision(g[0].dtype());
-        const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
-        kernels::max_pool3d_backward_kernel(batched3(gi32), batched3(grad_for(g[0], fmt)),
-                                            batched3(idx));
-        if (low) gi.copy_(gi32);
-        return autograd::variable_list{gi};
-      },
-      input);
-  autograd::set_history(out, node);
-  return {out, idx};
-}
-
-Tensor avg3_impl(const Tensor& input, const Pool3dParams* p, const int64_t* o) {
-  const DimVector shape = out_shape3(input, o);
-  Tensor out = new_out3(input, shape, input.dtype());
-  if (input.is_meta()) return out;
-  const bool low = low_precision(input.dtype());
-  const Tensor x = low ? input.to(kFloat32) : input;
-  const Tensor y = low ? new_out3(input, shape, kFloat32) : out;
-  if (p)
-    kernels::avg_pool3d_kernel(batched3(y), batched3(x), *p);
-  else
-    kernels::adaptive_avg_pool3d_kernel(batched3(y), batched3(x));
-  if (low) out.copy_(y);
-  return out;
-}
-
-Tensor avg3_rec(const Tensor& input, std::optional<Pool3dParams> p, const int64_t* o,
+// avg_pool2d / avg_pool3d after their argument checks.
+template <size_t N>
+Tensor avg_pool(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
+                IntArrayRef padding, bool ceil_mode, bool count_include_pad,
+                std::optional<int64_t> divisor_override, const char* kernel_name,
                 const char* node_name) {
-  const Pool3dParams* pp = p ? &*p : nullptr;
-  if (!autograd::grad_needed(input)) return avg3_impl(input, pp, o);
-  Tensor out = autograd::untracked([&] { return avg3_impl(input, pp, o); });
-  const DimVector in_shape(input.sizes());
-  const MemoryFormat fmt = pool3d_format(input);
-  auto node = autograd::make_node(
-      node_name,
-      [in_shape, fmt, p](autograd::FormulaNodeBase&, autograd::variable_list& g) {
-        if (!g[0].defined()) return autograd::variable_list{Tensor()};
-        Tensor gi = empty(in_shape, {.dtype = g[0].dtype(), .memory_format = fmt});
-        const bool low = low_precision(g[0].dtype());
-        const Tensor gi32 = low ? empty_like(gi, {.dtype = kFloat32}) : gi;
-        const Tensor go = batched3(grad_for(g[0], fmt));
-        if (p)
-          kernels::avg_pool3d_backward_kernel(batched3(gi32), go, *p);
-        else
-          kernels::adaptive_avg_pool3d_backward_kernel(batched3(gi32), go);
-        if (low) gi.copy_(gi32);
-        return autograd::variable_list{gi};
-      },
-      input);
-  autograd::set_history(out, node);
-  return out;
+  const Window<N> w =
+      window<N>(kernel_size, stride, padding, 1, count_include_pad, divisor_override);
+  const Sizes<N> o = checked_output_sizes(input, w, ceil_mode, "avg_pool3d()", true);
+  check_floating(input, kernel_name, true);
+  return avg_rec<N>(input, w, o, node_name);
+}
+
+// The non-batch dims of the input to a 3-D adaptive pool must not be empty.
+void check_adaptive3d_sizes(const Tensor& input, const char* fn) {
+  for (int64_t i = 1; i < input.dim(); ++i)
+    EMBER_CHECK(input.size(i) > 0, RuntimeError, fn,
+                "(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                "sizes ",
+                input.sizes(), " with dimension ", i, " being empty");
 }
 
 }  // namespace
@@ -352,14 +396,12 @@ Tensor avg3_rec(const Tensor& input, std::optional<Pool3dParams> p, const int64_
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size,
                                                    IntArrayRef stride, IntArrayRef padding,
                                                    IntArrayRef dilation, bool ceil_mode) {
-  const MaxArgs a = check_max_pool(input, kernel_size, stride, padding, dilation, ceil_mode);
-  return max_rec(input, &a.p, a.oh, a.ow, "MaxPool2DWithIndicesBackward0");
+  return max_pool<2>(input, kernel_size, stride, padding, dilation, ceil_mode);
 }
 
 Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
                   IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
-  return std::get<0>(
-      max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode));
+  return std::get<0>(max_pool<2>(input, kernel_size, stride, padding, dilation, ceil_mode));
 }
 
 Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
@@ -376,17 +418,8 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
               "divisor must be not zero");
   EMBER_CHECK(input.dim() == 3 || input.dim() == 4, RuntimeError,
               "non-empty 3D or 4D (batch mode) tensor expected for input");
-  Pool2dParams p;
-  std::tie(p.kh, p.kw) = two(kernel_size);
-  std::tie(p.sh, p.sw) = stride.empty() ? std::pair{p.kh, p.kw} : two(stride);
-  std::tie(p.ph, p.pw) = two(padding);
-  p.count_include_pad = count_include_pad;
-  p.divisor_override = divisor_override;
-  const int64_t oh = pooling_output_shape(input.size(-2), p.kh, p.ph, p.sh, 1, ceil_mode);
-  const int64_t ow = pooling_output_shape(input.size(-1), p.kw, p.pw, p.sw, 1, ceil_mode);
-  pool2d_shape_check(input, p, oh, ow);
-  check_floating(input, "avg_pool2d", true);
-  return avg_rec(input, p, oh, ow, "AvgPool2DBackward0");
+  return avg_pool<2>(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, "avg_pool2d", "AvgPool2DBackward0");
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
@@ -394,15 +427,15 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
               "adaptive_avg_pool2d: output_size must be 2");
   EMBER_CHECK(input.dim() == 3 || input.dim() == 4, RuntimeError,
               "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got ", input.sizes());
-  const auto [oh, ow] = two(output_size);
-  EMBER_CHECK(oh >= 0 && ow >= 0, RuntimeError,
+  const Sizes<2> o = expand<2>(output_size);
+  EMBER_CHECK(o[0] >= 0 && o[1] >= 0, RuntimeError,
               "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
               "but received {",
-              oh, ", ", ow, "}");
+              o[0], ", ", o[1], "}");
   check_floating(input, "adaptive_avg_pool2d");
   // As PyTorch: a 1x1 output is a mean (MeanBackward1).
-  if (oh == 1 && ow == 1 && input.numel() > 0) return input.mean({-1, -2}, true);
-  return avg_rec(input, std::nullopt, oh, ow, "AdaptiveAvgPool2DBackward0");
+  if (o[0] == 1 && o[1] == 1 && input.numel() > 0) return input.mean({-1, -2}, true);
+  return avg_rec<2>(input, std::nullopt, o, "AdaptiveAvgPool2DBackward0");
 }
 
 std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size) {
@@ -410,9 +443,8 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntArrayRef 
               "adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: ", input.sizes());
   EMBER_CHECK(output_size.size() == 1 || output_size.size() == 2, RuntimeError,
               "adaptive_max_pool2d(): internal error: output_size.size() must be 2");
-  const auto [oh, ow] = two(output_size);
   check_floating(input, "adaptive_max_pool2d");
-  return max_rec(input, nullptr, oh, ow, "AdaptiveMaxPool2DBackward0");
+  return max_rec<2>(input, std::nullopt, expand<2>(output_size), "AdaptiveMaxPool2DBackward0");
 }
 
 Tensor max_pool1d(const Tensor& input, int64_t kernel_size, std::optional<int64_t> stride,
@@ -438,33 +470,12 @@ Tensor avg_pool1d(const Tensor& input, int64_t kernel_size, std::optional<int64_
 std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, IntArrayRef kernel_size,
                                                    IntArrayRef stride, IntArrayRef padding,
                                                    IntArrayRef dilation, bool ceil_mode) {
-  EMBER_CHECK(kernel_size.size() == 1 || kernel_size.size() == 3, RuntimeError,
-              "max_pool3d: kernel_size must either be a single int, or a tuple of three ints");
-  EMBER_CHECK(stride.empty() || stride.size() == 1 || stride.size() == 3, RuntimeError,
-              "max_pool3d: stride must either be omitted, a single int, or a tuple of three ints");
-  EMBER_CHECK(padding.size() == 1 || padding.size() == 3, RuntimeError,
-              "max_pool3d: padding must be either be a single int, or a tuple of three ints");
-  EMBER_CHECK(dilation.size() == 1 || dilation.size() == 3, RuntimeError,
-              "max_pool3d: dilation must be either a single int, or a tuple of three ints");
-  EMBER_CHECK(input.dim() == 4 || input.dim() == 5, RuntimeError,
-              "non-empty 4D or 5D (batch mode) tensor expected for input");
-  Pool3dParams p;
-  three(kernel_size, p.k);
-  three(stride.empty() ? kernel_size : stride, p.s);
-  three(padding, p.p);
-  three(dilation, p.d);
-  int64_t o[3];
-  for (int i = 0; i < 3; ++i)
-    o[i] = pooling_output_shape(input.size(i - 3), p.k[i], p.p[i], p.s[i], p.d[i], ceil_mode);
-  pool3d_shape_check(input, p, o, "max_pool3d_with_indices_out_cpu_template()", false);
-  check_floating(input, "max_pool3d_with_indices_cpu");
-  return max3_rec(input, p, o, "MaxPool3DWithIndicesBackward0");
+  return max_pool<3>(input, kernel_size, stride, padding, dilation, ceil_mode);
 }
 
 Tensor max_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
                   IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
-  return std::get<0>(
-      max_pool3d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode));
+  return std::get<0>(max_pool<3>(input, kernel_size, stride, padding, dilation, ceil_mode));
 }
 
 Tensor avg_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
@@ -480,25 +491,14 @@ Tensor avg_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
               "non-empty 4D or 5D (batch mode) tensor expected for input");
   EMBER_CHECK(!divisor_override || *divisor_override != 0, RuntimeError,
               "divisor must be not zero");
-  Pool3dParams p;
-  three(kernel_size, p.k);
-  three(stride.empty() ? kernel_size : stride, p.s);
-  three(padding, p.p);
-  p.count_include_pad = count_include_pad;
-  p.divisor_override = divisor_override;
-  int64_t o[3];
-  for (int i = 0; i < 3; ++i)
-    o[i] = pooling_output_shape(input.size(i - 3), p.k[i], p.p[i], p.s[i], 1, ceil_mode);
-  pool3d_shape_check(input, p, o, "avg_pool3d()", true);
-  check_floating(input, "avg_pool3d_out_frame", true);
-  return avg3_rec(input, p, o, "AvgPool3DBackward0");
+  return avg_pool<3>(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, "avg_pool3d_out_frame", "AvgPool3DBackward0");
 }
 
 Tensor adaptive_avg_pool3d(const Tensor& input, IntArrayRef output_size) {
   EMBER_CHECK(output_size.size() == 1 || output_size.size() == 3, RuntimeError,
               "adaptive_avg_pool3d: output_size must be 3");
-  int64_t o[3];
-  three(output_size, o);
+  const Sizes<3> o = expand<3>(output_size);
   EMBER_CHECK(o[0] >= 0 && o[1] >= 0 && o[2] >= 0, RuntimeError,
               "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
               "but received {",
@@ -509,28 +509,18 @@ Tensor adaptive_avg_pool3d(const Tensor& input, IntArrayRef output_size) {
   // As PyTorch: a 1x1x1 output is a mean (MeanBackward1).
   if (o[0] == 1 && o[1] == 1 && o[2] == 1 && input.numel() > 0)
     return input.mean({-1, -2, -3}, true);
-  for (int64_t i = 1; i < input.dim(); ++i)
-    EMBER_CHECK(input.size(i) > 0, RuntimeError,
-                "adaptive_avg_pool3d(): Expected input to have non-zero size for non-batch "
-                "dimensions, but input has sizes ",
-                input.sizes(), " with dimension ", i, " being empty");
-  return avg3_rec(input, std::nullopt, o, "AdaptiveAvgPool3DBackward0");
+  check_adaptive3d_sizes(input, "adaptive_avg_pool3d");
+  return avg_rec<3>(input, std::nullopt, o, "AdaptiveAvgPool3DBackward0");
 }
 
 std::tuple<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, IntArrayRef output_size) {
-  for (int64_t i = 1; i < input.dim(); ++i)
-    EMBER_CHECK(input.size(i) > 0, RuntimeError,
-                "adaptive_max_pool3d(): Expected input to have non-zero size for non-batch "
-                "dimensions, but input has sizes ",
-                input.sizes(), " with dimension ", i, " being empty");
+  check_adaptive3d_sizes(input, "adaptive_max_pool3d");
   EMBER_CHECK(input.dim() == 4 || input.dim() == 5, RuntimeError,
               "adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: ", input.sizes());
   EMBER_CHECK(output_size.size() == 1 || output_size.size() == 3, RuntimeError,
               "adaptive_max_pool3d(): internal error: output_size.size() must be 3");
-  int64_t o[3];
-  three(output_size, o);
   check_floating(input, "adaptive_max_pool3d_cpu");
-  return max3_rec(input, std::nullopt, o, "AdaptiveMaxPool3DBackward0");
+  return max_rec<3>(input, std::nullopt, expand<3>(output_size), "AdaptiveMaxPool3DBackward0");
 }
 
 std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& input, int64_t output_size) {
