@@ -1,5 +1,7 @@
 #include "kernels/cpu/dropout.h"
 
+#include <cstdint>
+
 #include "ember/core/dtype.h"
 #include "kernels/cpu/convert.h"
 #include "kernels/cpu/random.h"
@@ -39,8 +41,10 @@ void drop_run(T* __restrict out, bool* __restrict keep, const T* __restrict x,
   }
 }
 
+// The mask is read as bytes (GCC has no vector type for bool loads, and
+// branched per element on a select of them).
 template <typename T>
-void scale_kept(T* __restrict out, const T* __restrict g, const bool* __restrict keep, int64_t n,
+void scale_kept(T* __restrict out, const T* __restrict g, const uint8_t* __restrict keep, int64_t n,
                 opmath_t<T> scale) {
   using A = opmath_t<T>;
   for (int64_t i = 0; i < n; ++i)
@@ -82,7 +86,7 @@ void dropout_backward_kernel(const Tensor& grad_input, const Tensor& grad, const
     const A scale = keep_scale<scalar_t>(p);
     const scalar_t* gp = first<const scalar_t>(grad);
     scalar_t* op = first<scalar_t>(grad_input);
-    const bool* kp = first<const bool>(keep);
+    const auto* kp = first<const uint8_t>(keep);
     parallel_for_t(0, grad.numel(), kGrainSize,
                    [=](int64_t b, int64_t e) { scale_kept(op + b, gp + b, kp + b, e - b, scale); });
   });
