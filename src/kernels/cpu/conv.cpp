@@ -12,6 +12,7 @@
 
 #include "ember/core/parallel.h"
 #include "ember/ops/factory.h"
+#include "kernels/cpu/channel_block_reorder.h"
 #include "kernels/cpu/conv_one_channel.h"
 #include "kernels/cpu/gemm.h"
 
@@ -82,8 +83,10 @@ bool is_channels_last(const Tensor& t) {
 constexpr size_t kSerialReorderBytes = size_t{512} << 10;
 
 void run_reorder(memory from, memory to) {
+  const bool large = from.get_desc().get_size() >= kSerialReorderBytes;
+  if (channel_block_reorder(from, to, large)) return;
   dnnl::reorder r(from, to);
-  if (from.get_desc().get_size() >= kSerialReorderBytes) {
+  if (large) {
     r.execute(stream(), from, to);
     return;
   }
