@@ -295,13 +295,17 @@ bool tiny_planes(IntArrayRef in_sizes, IntArrayRef out_sizes) {
 
 // Whether a channels-last strided convolution's weight gradient runs on
 // blocked copies of its activations: oneDNN 2.6's NHWC backward-weights
-// kernels for strides > 1 are slower than its blocked ones by more than the
-// reorders cost when the channels fill whole 16-blocks (channel_block_reorder).
-// Measured on the channels_last ResNet-18 step: about 2 ms (2%) less.
-bool blocked_strided_weight_grad(const Tensor& input, const Tensor& grad_out, const ConvParams& p) {
+// kernels for strided 3x3 convolutions are slower in a training step than its
+// blocked ones plus the reorders, when the channels fill whole 16-blocks
+// (channel_block_reorder). Measured on the channels_last ResNet-18 step:
+// about 2 ms (2%) less; its strided 1x1 convolutions gained nothing (and
+// lost alone), so they stay NHWC.
+bool blocked_strided_weight_grad(const Tensor& input, const Tensor& grad_out,
+                                 const Tensor& grad_weight, const ConvParams& p) {
   bool strided = false;
   for (auto s : p.stride) strided |= s > 1;
-  return strided && p.groups == 1 && input.dim() == 4 && input.size(1) % 16 == 0 &&
+  return strided && p.groups == 1 && input.dim() == 4 &&
+         grad_weight.size(2) * grad_weight.size(3) > 1 && input.size(1) % 16 == 0 &&
          grad_out.size(1) % 16 == 0;
 }
 
@@ -439,7 +443,7 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   // Activations run channels-last when the forward did: the input's layout,
   // or the weight's, said so (the caller passes grad_out in that layout).
   const bool cl = (is_channels_last(grad_out) || is_channels_last(grad_weight)) &&
-                  !blocked_strided_weight_grad(input, grad_out, p);
+                  !blocked_strided_weight_grad(input, grad_out, grad_weight, p);
   const bool wino = use_winograd(input, grad_weight, grad_out.sizes(), p);
   Key key(2, p);
   key.add(grad_weight);
