@@ -9,6 +9,7 @@
 #include "ember/ops/conv.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/pad.h"
+#include "nn/modules/module_helpers.h"
 
 namespace ember::nn {
 
@@ -198,20 +199,6 @@ Tensor ConvTransposeNd::transposed_forward(const Tensor& input) const {
 
 namespace detail {
 
-namespace {
-// LazyModuleMixin._lazy_load_hook (as LazyLinear's): an uninitialised
-// parameter whose key holds an initialised tensor takes that tensor's shape.
-void lazy_load_hook(Module& module, StateDict& state_dict, const std::string& prefix,
-                    LoadStateDictContext&) {
-  NoGradGuard no_grad;
-  for (const auto& [name, t] : module.named_parameters_local()) {
-    const Tensor* input = state_dict.find(prefix + name);
-    if (input && t.defined() && is_lazy(t) && input->defined() && !is_lazy(*input))
-      materialize(t, input->sizes());
-  }
-}
-}  // namespace
-
 RemovableHandle make_conv_lazy(ConvNd& m, int64_t out_channels, bool bias,
                                std::optional<DType> dtype, std::optional<Device> device) {
   m.weight = m.register_parameter("weight", UninitializedParameter(true, device, dtype));
@@ -221,11 +208,7 @@ RemovableHandle make_conv_lazy(ConvNd& m, int64_t out_channels, bool bias,
   return m.register_load_state_dict_pre_hook(lazy_load_hook);
 }
 
-bool conv_has_uninitialized_params(const ConvNd& m) {
-  for (const auto& [name, t] : m.named_parameters_local())
-    if (is_lazy(t)) return true;
-  return false;
-}
+bool conv_has_uninitialized_params(const ConvNd& m) { return has_uninitialized_params(m); }
 
 void initialize_lazy_conv(ConvNd& m, const Tensor& input, int64_t dims) {
   NoGradGuard no_grad;

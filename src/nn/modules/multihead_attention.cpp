@@ -4,17 +4,9 @@
 #include "ember/nn/functional/attention.h"
 #include "ember/nn/init.h"
 #include "ember/ops/factory.h"
+#include "nn/modules/module_helpers.h"
 
 namespace ember::nn {
-
-namespace {
-TensorOptions factory(const MultiheadAttentionOptions& o) {
-  TensorOptions f;
-  f.dtype = o.dtype;
-  if (o.device) f.device = *o.device;
-  return f;
-}
-}  // namespace
 
 MultiheadAttention::MultiheadAttention(int64_t embed_dim_, int64_t num_heads_,
                                        const MultiheadAttentionOptions& o)
@@ -34,7 +26,7 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim_, int64_t num_heads_,
   if ((embed_dim % num_heads != 0) && ((embed_dim < 0) != (num_heads < 0))) --head_dim;
   EMBER_CHECK(head_dim * num_heads == embed_dim, ValueError,
               "embed_dim must be divisible by num_heads");
-  const TensorOptions f = factory(o);
+  const TensorOptions f = detail::factory_options(o.dtype, o.device);
   // Every tensor first (a negative size throws before anything is registered).
   Tensor wq, wk, wv, w;
   if (!qkv_same_embed_dim) {
