@@ -24,17 +24,13 @@ T* first(const Tensor& t) {  // a dense tensor's lowest element (positive stride
   return static_cast<T*>(t.impl()->data());
 }
 
-}  // namespace
-
-namespace {
-
 // One run of elements: the loop vectorises (restrict pointers, selects).
 template <typename T>
 void drop_run(T* __restrict out, bool* __restrict keep, const T* __restrict x,
-              const uint32_t* __restrict w, int64_t n, uint32_t th, opmath_t<T> scale) {
+              const uint32_t* __restrict w, int64_t n, uint32_t last, opmath_t<T> scale) {
   using A = opmath_t<T>;
   for (int64_t i = 0; i < n; ++i) {
-    const bool k = w[i] < th;
+    const bool k = w[i] <= last;
     keep[i] = k;
     // A multiplication even where dropped, as the composed form: inf or NaN give NaN.
     out[i] = static_cast<T>(static_cast<A>(x[i]) * (k ? scale : A(0)));
@@ -55,26 +51,17 @@ void scale_kept(T* __restrict out, const T* __restrict g, const uint8_t* __restr
 
 void dropout_kernel(const Tensor& out, const Tensor& keep, const Tensor& x, double p,
                     Generator& gen) {
-  const uint64_t thr = bernoulli_threshold(1 - p);
+  // Kept: a word below the threshold, i.e. at most its predecessor, which fits
+  // 32 bits even where every word is kept (0 < p < 1 makes the threshold >= 1).
+  const auto last = static_cast<uint32_t>(bernoulli_threshold(1 - p) - 1);
   EMBER_DISPATCH_FLOATING(x.dtype(), "dropout", [&] {
     using A = opmath_t<scalar_t>;
     const A scale = keep_scale<scalar_t>(p);
     const scalar_t* xp = first<const scalar_t>(x);
     scalar_t* op = first<scalar_t>(out);
     bool* kp = first<bool>(keep);
-    // Every word is below 2^32: all kept (p below 2^-32).
-    if (thr > 0xffffffffull) {
-      for_each_philox_batch<4>(x.numel(), gen, [=](const uint32_t*, int64_t e0, int64_t cnt) {
-        for (int64_t i = e0; i < e0 + cnt; ++i) {
-          kp[i] = true;
-          op[i] = static_cast<scalar_t>(static_cast<A>(xp[i]) * scale);
-        }
-      });
-      return;
-    }
-    const auto th = static_cast<uint32_t>(thr);
     for_each_philox_batch<4>(x.numel(), gen, [=](const uint32_t* w, int64_t e0, int64_t cnt) {
-      drop_run(op + e0, kp + e0, xp + e0, w, cnt, th, scale);
+      drop_run(op + e0, kp + e0, xp + e0, w, cnt, last, scale);
     });
   });
 }

@@ -4,10 +4,9 @@
 // gen.offset + i / k, with k fixed per dtype and distribution, and the kernel
 // reserves all its counters once. Results depend only on the seed and the call
 // sequence, never on the thread count.
-#include <cstdint>
-
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "ember/core/generator.h"
 #include "ember/core/parallel.h"
