@@ -1,0 +1,564 @@
+#include "kernels/cpu/winograd.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "ember/core/error.h"
+#include "ember/core/parallel.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+#include "kernels/cpu/transpose16.h"
+#endif
+
+namespace ember::kernels {
+
+#if defined(__AVX512F__)
+
+namespace {
+
+// F(4x4, 3x3) on the interpolation points 0, -1, 1, 2, -1/2 and infinity:
+//   Y = A^T [(G g G^T) . (B^T d B)] A  for a 6x6 input tile d and 3x3 weight g
+// (correlation, as convolution layers compute). Lavin's points 0, +-1, +-2
+// have transforms with fewer terms, but float32 results about 1.7x as far from
+// exact ones (simulated over 32-channel sums), past the 1e-4 that oneDNN's
+// Winograd and direct convolution meet.
+constexpr float kBT[6][6] = {{1, 1.5f, -2, -1.5f, 1, 0},  {0, 1, 0.5f, -2.5f, 1, 0},
+                             {0, -1, -2.5f, -0.5f, 1, 0}, {0, -0.5f, -1, 0.5f, 1, 0},
+                             {0, 2, -1, -2, 1, 0},        {0, 1, 1.5f, -2, -1.5f, 1}};
+constexpr float kAT[4][6] = {
+    {1, 1, 1, 1, 1, 0}, {0, -1, 1, 2, -0.5f, 0}, {0, 1, 1, 4, 0.25f, 0}, {0, -1, 1, 8, -0.125f, 1}};
+constexpr float kA[6][4] = {
+    {1, 0, 0, 0}, {1, -1, 1, -1}, {1, 1, 1, 1}, {1, 2, 4, 8}, {1, -0.5f, 0.25f, -0.125f},
+    {0, 0, 0, 1}};
+constexpr float kG[6][3] = {{1, 0, 0},
+                            {1.f / 3, -1.f / 3, 1.f / 3},
+                            {-1.f / 3, -1.f / 3, -1.f / 3},
+                            {1.f / 15, 2.f / 15, 4.f / 15},
+                            {-16.f / 15, 8.f / 15, -4.f / 15},
+                            {0, 0, 1}};
+constexpr int kP = 36;  // points of the transformed 6x6 tile
+
+using V16 = __m512;
+
+inline V16 splat(float x) { return _mm512_set1_ps(x); }
+
+// r = m x for one vector of 16 channels; the constant matrix's zeros and
+// ones fold away once inlined.
+template <int Rows, int Cols>
+inline void apply(const float (&m)[Rows][Cols], const V16 (&x)[Cols], V16 (&r)[Rows]) {
+#pragma GCC unroll 8
+  for (int i = 0; i < Rows; ++i) {
+    V16 acc = _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int j = 0; j < Cols; ++j) {
+      const float c = m[i][j];
+      if (c == 1)
+        acc = _mm512_add_ps(acc, x[j]);
+      else if (c == -1)
+        acc = _mm512_sub_ps(acc, x[j]);
+      else if (c != 0)
+        acc = _mm512_fmadd_ps(splat(c), x[j], acc);
+    }
+    r[i] = acc;
+  }
+}
+
+inline void input_1d(const V16 (&x)[6], V16 (&r)[6]) { apply(kBT, x, r); }
+inline void output_1d(const V16 (&m)[6], V16 (&y)[4]) { apply(kAT, m, y); }
+inline void grad_1d(const V16 (&y)[4], V16 (&m)[6]) { apply(kA, y, m); }
+
+// ------------------------------------------------------------------ bands
+// A band: rows x cols pixels of one image as 16-channel vectors,
+// band[cb][row][col][16], zero outside the image (the padding).
+
+// Fills band with rows [y0, y0 + rows) and cols [x0, x0 + cols) of image n.
+void load_band(const WinogradIn& t, int64_t n, int64_t channels, int64_t h, int64_t w, int64_t y0,
+               int64_t rows, int64_t x0, int64_t cols, float* band) {
+  const int64_t* st = t.stride;
+  const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + cols, w);
+  for (int64_t cb = 0; cb < channels / 16; ++cb)
+    for (int64_t r = 0; r < rows; ++r) {
+      float* row = band + (cb * rows + r) * cols * 16;
+      const int64_t y = y0 + r;
+      if (y < 0 || y >= h || xa >= xb) {
+        std::memset(row, 0, static_cast<size_t>(cols * 16) * sizeof(float));
+        continue;
+      }
+      std::memset(row, 0, static_cast<size_t>((xa - x0) * 16) * sizeof(float));
+      std::memset(row + (xb - x0) * 16, 0,
+                  static_cast<size_t>((x0 + cols - xb) * 16) * sizeof(float));
+      const float* src = t.data + n * st[0] + cb * 16 * st[1] + y * st[2];
+      float* to = row - x0 * 16;
+      if (st[1] == 1) {  // channels contiguous (NHWC)
+        for (int64_t x = xa; x < xb; ++x)
+          _mm512_storeu_ps(to + x * 16, _mm512_loadu_ps(src + x * st[3]));
+      } else if (st[3] == 1) {  // rows contiguous (NCHW): 16 pixels of 16 channels, transposed
+        for (int64_t x = xa; x < xb; x += 16) {
+          const int64_t len = std::min<int64_t>(16, xb - x);
+          const __mmask16 mask = static_cast<__mmask16>((1u << len) - 1);
+          __m512 v[16];
+          for (int c = 0; c < 16; ++c) v[c] = _mm512_maskz_loadu_ps(mask, src + c * st[1] + x);
+          transpose16(v);
+          for (int64_t i = 0; i < len; ++i) _mm512_storeu_ps(to + (x + i) * 16, v[i]);
+        }
+      } else {
+        for (int64_t x = xa; x < xb; ++x)
+          for (int c = 0; c < 16; ++c) to[x * 16 + c] = src[c * st[1] + x * st[3]];
+      }
+    }
+}
+
+// Writes band's rows [0, rows) and cols [0, cols) to rows y0.. and cols 0..
+// of image n, inside the image only.
+void store_band(const WinogradOut& t, int64_t n, int64_t channels, int64_t h, int64_t w, int64_t y0,
+                int64_t rows, const float* band, int64_t cols) {
+  const int64_t* st = t.stride;
+  const int64_t xb = std::min(cols, w);
+  for (int64_t cb = 0; cb < channels / 16; ++cb)
+    for (int64_t r = 0; r < rows && y0 + r < h; ++r) {
+      const float* row = band + (cb * rows + r) * cols * 16;
+      float* dst = t.data + n * st[0] + cb * 16 * st[1] + (y0 + r) * st[2];
+      if (st[1] == 1) {
+        for (int64_t x = 0; x < xb; ++x)
+          _mm512_storeu_ps(dst + x * st[3], _mm512_loadu_ps(row + x * 16));
+      } else if (st[3] == 1) {
+        for (int64_t x = 0; x < xb; x += 16) {
+          const int64_t len = std::min<int64_t>(16, xb - x);
+          const __mmask16 mask = static_cast<__mmask16>((1u << len) - 1);
+          __m512 v[16];
+          for (int64_t i = 0; i < 16; ++i)
+            v[i] = i < len ? _mm512_loadu_ps(row + (x + i) * 16) : _mm512_setzero_ps();
+          transpose16(v);
+          for (int c = 0; c < 16; ++c) _mm512_mask_storeu_ps(dst + c * st[1] + x, mask, v[c]);
+        }
+      } else {
+        for (int64_t x = 0; x < xb; ++x)
+          for (int c = 0; c < 16; ++c) dst[c * st[1] + x * st[3]] = row[x * 16 + c];
+      }
+    }
+}
+
+// ------------------------------------------------------------------ tiles
+
+// The 6x6 tile of a band (rows `rs` floats apart) transformed into
+// v[p * vstride] for its 36 points.
+void input_tile(const float* tile, int64_t rs, float* v, int64_t vstride) {
+  alignas(64) float tmp[6][6][16];
+  for (int j = 0; j < 6; ++j) {
+    V16 x[6], r[6];
+    for (int i = 0; i < 6; ++i) x[i] = _mm512_loadu_ps(tile + i * rs + j * 16);
+    input_1d(x, r);
+    for (int i = 0; i < 6; ++i) _mm512_store_ps(tmp[i][j], r[i]);
+  }
+  for (int i = 0; i < 6; ++i) {
+    V16 x[6], r[6];
+    for (int j = 0; j < 6; ++j) x[j] = _mm512_load_ps(tmp[i][j]);
+    input_1d(x, r);
+    for (int j = 0; j < 6; ++j) _mm512_storeu_ps(v + (i * 6 + j) * vstride, r[j]);
+  }
+}
+
+// The 36 points m[p * mstride] of one 16-channel block back to a 4x4 tile of
+// a band (rows `rs` floats apart), plus bias.
+void output_tile(const float* m, int64_t mstride, V16 bias, float* tile, int64_t rs) {
+  alignas(64) float tmp[4][6][16];
+  for (int j = 0; j < 6; ++j) {
+    V16 x[6], y[4];
+    for (int i = 0; i < 6; ++i) x[i] = _mm512_loadu_ps(m + (i * 6 + j) * mstride);
+    output_1d(x, y);
+    for (int a = 0; a < 4; ++a) _mm512_store_ps(tmp[a][j], y[a]);
+  }
+  for (int a = 0; a < 4; ++a) {
+    V16 x[6], y[4];
+    for (int j = 0; j < 6; ++j) x[j] = _mm512_load_ps(tmp[a][j]);
+    output_1d(x, y);
+    for (int b = 0; b < 4; ++b) _mm512_storeu_ps(tile + a * rs + b * 16, _mm512_add_ps(y[b], bias));
+  }
+}
+
+// A 4x4 output-gradient tile of a band (rows `rs` floats apart) as its 36
+// points dm[p * stride]; its values are added to bias_sum.
+void grad_tile(const float* tile, int64_t rs, float* dm, int64_t stride, V16& bias_sum) {
+  alignas(64) float tmp[6][4][16];
+  for (int b = 0; b < 4; ++b) {
+    V16 y[4], m[6];
+    for (int a = 0; a < 4; ++a) {
+      y[a] = _mm512_loadu_ps(tile + a * rs + b * 16);
+      bias_sum = _mm512_add_ps(bias_sum, y[a]);
+    }
+    grad_1d(y, m);
+    for (int i = 0; i < 6; ++i) _mm512_store_ps(tmp[i][b], m[i]);
+  }
+  for (int i = 0; i < 6; ++i) {
+    V16 x[4], m[6];
+    for (int b = 0; b < 4; ++b) x[b] = _mm512_load_ps(tmp[i][b]);
+    grad_1d(x, m);
+    for (int j = 0; j < 6; ++j) _mm512_storeu_ps(dm + (i * 6 + j) * stride, m[j]);
+  }
+}
+
+// ------------------------------------------------------------------ GEMM
+
+// c[R x 16 NV] = a[R x K] b[K x 16 NV], or c += that sum (Add); a's element
+// (r, k) at a[r * ars + k * aks]. The sum runs in chunks of kChunk terms,
+// each summed from zero and then added to the total: one running sum of a
+// long product carries most of the rounding error of the whole convolution
+// (the transformed values are larger than the inputs), 1.4x as much.
+constexpr int64_t kChunk = 8;
+template <int R, int NV, bool Add>
+void micro(const float* a, int64_t ars, int64_t aks, const float* b, int64_t ldb, float* c,
+           int64_t ldc, int64_t k_len) {
+  V16 total[R][NV], acc[R][NV];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < NV; ++j) total[r][j] = _mm512_setzero_ps();
+  for (int64_t k0 = 0; k0 < k_len; k0 += kChunk) {
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < NV; ++j) acc[r][j] = _mm512_setzero_ps();
+    const int64_t k1 = std::min(k_len, k0 + kChunk);
+    for (int64_t k = k0; k < k1; ++k) {
+      V16 bv[NV];
+      for (int j = 0; j < NV; ++j) bv[j] = _mm512_loadu_ps(b + k * ldb + 16 * j);
+      const float* ak = a + k * aks;
+      for (int r = 0; r < R; ++r) {
+        const V16 av = _mm512_set1_ps(ak[r * ars]);
+        for (int j = 0; j < NV; ++j) acc[r][j] = _mm512_fmadd_ps(av, bv[j], acc[r][j]);
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < NV; ++j) total[r][j] = _mm512_add_ps(total[r][j], acc[r][j]);
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < NV; ++j) {
+      float* to = c + r * ldc + 16 * j;
+      _mm512_storeu_ps(to, Add ? _mm512_add_ps(_mm512_loadu_ps(to), total[r][j]) : total[r][j]);
+    }
+}
+
+using MicroFn = void (*)(const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t,
+                         int64_t);
+
+// Register tiles of R <= 6 rows by NV <= 2 vectors.
+constexpr int kMaxRows = 6;
+template <bool Acc, int R, int... NV>
+constexpr std::array<MicroFn, 2> micro_row(std::integer_sequence<int, NV...>) {
+  return {&micro<R, NV + 1, Acc>...};
+}
+template <bool Acc, int... R>
+constexpr std::array<std::array<MicroFn, 2>, kMaxRows> micro_table(
+    std::integer_sequence<int, R...>) {
+  return {micro_row<Acc, R + 1>(std::make_integer_sequence<int, 2>{})...};
+}
+
+// c[m x n] (+)= a[m x k] b[k x n], n a multiple of 16, in register tiles of
+// 6 rows by 32 columns (two sets of 12 accumulators: micro()'s chunk and its
+// total). GCC folds the loads of b into the FMAs, which Zen 5 runs at its FMA
+// peak (245 GFLOP/s a core, as 24 accumulators without chunks; 3 rows by 64
+// columns ran at 150-190).
+template <bool Acc>
+void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t ars, int64_t aks, const float* b,
+          int64_t ldb, float* c, int64_t ldc) {
+  static constexpr auto table = micro_table<Acc>(std::make_integer_sequence<int, kMaxRows>{});
+  // Rows split evenly into tiles of at most 6: 32 rows as 6, 6, 5, 5, 5, 5.
+  const int64_t tiles = (m + kMaxRows - 1) / kMaxRows, base = m / tiles, extra = m % tiles;
+  for (int64_t j0 = 0; j0 < n; j0 += 32) {
+    const int64_t nv = std::min<int64_t>(2, (n - j0) / 16);
+    for (int64_t t = 0, i0 = 0; t < tiles; ++t) {
+      const int64_t r = base + (t < extra ? 1 : 0);
+      table[r - 1][nv - 1](a + i0 * ars, ars, aks, b + j0, ldb, c + i0 * ldc + j0, ldc, k);
+      i0 += r;
+    }
+  }
+}
+
+// ------------------------------------------------------------ the passes
+
+// Per-thread buffers, kept between calls (the allocator would hand out fresh
+// pages for blocks this large).
+struct Scratch {
+  std::vector<float> band_in, band_out, v, m, acc, bias;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+void fit(std::vector<float>& v, int64_t n) { v.resize(static_cast<size_t>(n)); }
+
+// One direction of the convolution as the passes see it: `cin` channels of
+// (ih, iw) in, `cout` of (oh, ow) out.
+struct Geo {
+  int64_t n, cin, cout, ih, iw, oh, ow, pt, pl;
+  int64_t th() const { return (oh + 3) / 4; }
+  int64_t tw() const { return (ow + 3) / 4; }
+  // Tile rows per band: the band's input and output copies take at most
+  // kBandKiB of the thread's L2 cache (a whole image for the first layers of
+  // a conv net, whose NCHW planes are then each read in one sequential run).
+  int64_t band_rows() const {
+    const int64_t per_row = (cin * (4 * tw() + 2) + cout * 4 * tw()) * 4 * 4;
+    return std::clamp<int64_t>((kBandKiB << 10) / per_row, 1, th());
+  }
+  // Tiles per product block: their transformed inputs and outputs take about
+  // `kib` KiB of L2 beside the band; a multiple of 6, the rows of gemm()'s
+  // register tiles (tiles of 4 rows or fewer leave the FMA units waiting:
+  // 157 against 240 GFLOP/s a core).
+  int64_t block_tiles(int64_t kib) const {
+    return std::max<int64_t>(6, (kib << 10) / (kP * 4 * (cin + cout)) / 6 * 6);
+  }
+  static constexpr int64_t kBandKiB = 320;
+};
+constexpr int64_t kConvKiB = 192, kWeightKiB = 320;
+
+// A band of tile rows [ty0, ty0 + rows) of image img.
+struct Band {
+  int64_t img, ty0, rows;
+};
+struct Bands {
+  int64_t rows, per_image, count, th;
+  explicit Bands(const Geo& g)
+      : rows(g.band_rows()),
+        per_image((g.th() + rows - 1) / rows),
+        count(g.n * per_image),
+        th(g.th()) {}
+  Band operator[](int64_t i) const {
+    const int64_t ty0 = i % per_image * rows;
+    return {i / per_image, ty0, std::min(rows, th - ty0)};
+  }
+};
+
+// Copies the band's input rows (with the padding) into s.band_in.
+void load_input_band(const Geo& g, const WinogradIn& src, const Band& b, Scratch& s) {
+  const int64_t br = 4 * b.rows + 2, bw = 4 * g.tw() + 2;
+  fit(s.band_in, g.cin * br * bw);
+  load_band(src, b.img, g.cin, g.ih, g.iw, 4 * b.ty0 - g.pt, br, -g.pl, bw, s.band_in.data());
+}
+
+// Transformed inputs of the band's tiles [t0, t0 + nt) (row-major in the
+// band) into s.v[p][tile][cin].
+void transform_inputs(const Geo& g, const Band& b, int64_t t0, int64_t nt, Scratch& s) {
+  const int64_t br = 4 * b.rows + 2, bw = 4 * g.tw() + 2;
+  fit(s.v, kP * nt * g.cin);
+  for (int64_t t = 0; t < nt; ++t) {
+    const int64_t ty = (t0 + t) / g.tw(), tx = (t0 + t) % g.tw();
+    for (int64_t cb = 0; cb < g.cin / 16; ++cb)
+      input_tile(s.band_in.data() + ((cb * br + 4 * ty) * bw + 4 * tx) * 16, bw * 16,
+                 s.v.data() + t * g.cin + cb * 16, nt * g.cin);
+  }
+}
+
+// dst = conv(src, u) + bias: u holds the transformed weights u[p][cin][cout].
+void conv_bands(const Geo& g, const WinogradIn& src, const float* u, const float* bias,
+                const WinogradOut& dst) {
+  const Bands bands(g);
+  const int64_t block = g.block_tiles(kConvKiB), tw = g.tw();
+  parallel_for_t(0, bands.count, 1, [&](int64_t b0, int64_t b1) {
+    Scratch& s = scratch();
+    for (int64_t i = b0; i < b1; ++i) {
+      const Band b = bands[i];
+      load_input_band(g, src, b, s);
+      const int64_t orow = 4 * b.rows, ocol = 4 * tw, tiles = b.rows * tw;
+      fit(s.band_out, g.cout * orow * ocol);
+      for (int64_t t0 = 0; t0 < tiles; t0 += block) {
+        const int64_t nt = std::min(block, tiles - t0);
+        transform_inputs(g, b, t0, nt, s);
+        fit(s.m, kP * nt * g.cout);
+        for (int p = 0; p < kP; ++p)
+          gemm<false>(nt, g.cout, g.cin, s.v.data() + p * nt * g.cin, g.cin, 1,
+                      u + p * g.cin * g.cout, g.cout, s.m.data() + p * nt * g.cout, g.cout);
+        for (int64_t t = 0; t < nt; ++t) {
+          const int64_t ty = (t0 + t) / tw, tx = (t0 + t) % tw;
+          for (int64_t cb = 0; cb < g.cout / 16; ++cb)
+            output_tile(s.m.data() + t * g.cout + cb * 16, nt * g.cout,
+                        bias ? _mm512_loadu_ps(bias + cb * 16) : _mm512_setzero_ps(),
+                        s.band_out.data() + ((cb * orow + 4 * ty) * ocol + 4 * tx) * 16, ocol * 16);
+        }
+      }
+      store_band(dst, b.img, g.cout, g.oh, g.ow, 4 * b.ty0, orow, s.band_out.data(), ocol);
+    }
+  });
+}
+
+// u[p][rows][cols] = G g G^T for each (row, col) weight; forward: rows are
+// input channels, cols output channels; backward-data: the other way round
+// and each 3x3 kernel turned by 180 degrees. The kernels are first gathered
+// into g[tap][rows][cols] so that the transform runs on 16 columns at once.
+void transform_weights(const WinogradShape& s, const WinogradIn& w, bool backward, float* u) {
+  const int64_t rows = backward ? s.oc : s.c, cols = backward ? s.c : s.oc;
+  const int64_t* ws = w.stride;
+  thread_local std::vector<float> gathered;
+  fit(gathered, 9 * rows * cols);
+  float* g = gathered.data();
+  parallel_for_t(0, rows, 16, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r)
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b) {
+          float* to = g + ((a * 3 + b) * rows + r) * cols;
+          if (backward) {
+            const float* from = w.data + r * ws[0] + (2 - a) * ws[2] + (2 - b) * ws[3];
+            for (int64_t col = 0; col < cols; ++col) to[col] = from[col * ws[1]];
+          } else {
+            const float* from = w.data + r * ws[1] + a * ws[2] + b * ws[3];
+            for (int64_t col = 0; col < cols; ++col) to[col] = from[col * ws[0]];
+          }
+        }
+  });
+  parallel_for_t(0, rows, 16, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t col = 0; col < cols; col += 16) {
+        V16 k[3][3], t[6][3];
+        for (int a = 0; a < 3; ++a)
+          for (int b = 0; b < 3; ++b)
+            k[a][b] = _mm512_loadu_ps(g + ((a * 3 + b) * rows + r) * cols + col);
+        for (int i = 0; i < 6; ++i)
+          for (int b = 0; b < 3; ++b)
+            t[i][b] = _mm512_fmadd_ps(
+                splat(kG[i][0]), k[0][b],
+                _mm512_fmadd_ps(splat(kG[i][1]), k[1][b], _mm512_mul_ps(splat(kG[i][2]), k[2][b])));
+        for (int i = 0; i < 6; ++i)
+          for (int j = 0; j < 6; ++j)
+            _mm512_storeu_ps(
+                u + ((i * 6 + j) * rows + r) * cols + col,
+                _mm512_fmadd_ps(t[i][0], splat(kG[j][0]),
+                                _mm512_fmadd_ps(t[i][1], splat(kG[j][1]),
+                                                _mm512_mul_ps(t[i][2], splat(kG[j][2])))));
+      }
+  });
+}
+
+std::vector<float>& weight_buffer() {
+  thread_local std::vector<float> u;
+  return u;
+}
+
+}  // namespace
+
+bool winograd_applies(const WinogradShape& s) {
+  return s.c > 0 && s.oc > 0 && s.c % 16 == 0 && s.oc % 16 == 0 && s.pad_t >= 0 && s.pad_t <= 2 &&
+         s.pad_l >= 0 && s.pad_l <= 2 && s.oh > 0 && s.ow > 0 && s.n > 0;
+}
+
+void winograd_forward(const WinogradShape& s, WinogradIn src, WinogradIn weight, const float* bias,
+                      WinogradOut dst) {
+  std::vector<float>& u = weight_buffer();
+  fit(u, kP * s.c * s.oc);
+  transform_weights(s, weight, false, u.data());
+  conv_bands({s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l}, src, u.data(), bias, dst);
+}
+
+void winograd_backward_data(const WinogradShape& s, WinogradIn diff_dst, WinogradIn weight,
+                            WinogradOut diff_src) {
+  std::vector<float>& u = weight_buffer();
+  fit(u, kP * s.c * s.oc);
+  transform_weights(s, weight, true, u.data());
+  // d src = diff_dst correlated with the turned kernels, padded by 2 - pad.
+  conv_bands({s.n, s.oc, s.c, s.oh, s.ow, s.ih, s.iw, 2 - s.pad_t, 2 - s.pad_l}, diff_dst, u.data(),
+             nullptr, diff_src);
+}
+
+void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradIn diff_dst,
+                               WinogradOut diff_weight, float* diff_bias) {
+  const Geo g{s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l};
+  const Bands bands(g);
+  const int64_t block = g.block_tiles(kWeightKiB), tw = g.tw();
+  const int64_t cbo_n = s.oc / 16;
+  const int64_t slots = std::max(1, get_num_threads());
+  const int64_t per = (bands.count + slots - 1) / slots;
+  std::vector<const Scratch*> used(static_cast<size_t>(slots), nullptr);
+  // Each thread sums its bands' products into its own transformed weight
+  // gradient acc[p][cin][cout] (and bias), reduced below.
+  parallel_for_t(0, slots, 1, [&](int64_t s0, int64_t s1) {
+    Scratch& sc = scratch();
+    sc.acc.assign(static_cast<size_t>(kP * g.cin * g.cout), 0.f);
+    sc.bias.assign(static_cast<size_t>(g.cout), 0.f);
+    for (int64_t i = s0 * per; i < std::min(bands.count, s1 * per); ++i) {
+      const Band b = bands[i];
+      load_input_band(g, src, b, sc);
+      const int64_t grow = 4 * b.rows, gcol = 4 * tw, tiles = b.rows * tw;
+      fit(sc.band_out, g.cout * grow * gcol);
+      load_band(diff_dst, b.img, g.cout, g.oh, g.ow, 4 * b.ty0, grow, 0, gcol, sc.band_out.data());
+      for (int64_t t0 = 0; t0 < tiles; t0 += block) {
+        const int64_t nt = std::min(block, tiles - t0);
+        transform_inputs(g, b, t0, nt, sc);
+        fit(sc.m, kP * nt * g.cout);
+        for (int64_t cb = 0; cb < cbo_n; ++cb) {
+          V16 bsum = _mm512_loadu_ps(sc.bias.data() + cb * 16);
+          for (int64_t t = 0; t < nt; ++t) {
+            const int64_t ty = (t0 + t) / tw, tx = (t0 + t) % tw;
+            grad_tile(sc.band_out.data() + ((cb * grow + 4 * ty) * gcol + 4 * tx) * 16, gcol * 16,
+                      sc.m.data() + t * g.cout + cb * 16, nt * g.cout, bsum);
+          }
+          _mm512_storeu_ps(sc.bias.data() + cb * 16, bsum);
+        }
+        for (int p = 0; p < kP; ++p)
+          gemm<true>(g.cin, g.cout, nt, sc.v.data() + p * nt * g.cin, 1, g.cin,
+                     sc.m.data() + p * nt * g.cout, g.cout, sc.acc.data() + p * g.cin * g.cout,
+                     g.cout);
+      }
+    }
+    used[static_cast<size_t>(s0)] = &sc;
+  });
+  std::vector<const Scratch*> parts;
+  for (const Scratch* p : used)
+    if (p) parts.push_back(p);
+  const int64_t* ws = diff_weight.stride;
+  // dW = G^T dU G per (input, output) channel pair, 16 output channels at once.
+  parallel_for_t(0, s.c, 4, [&](int64_t c0, int64_t c1) {
+    for (int64_t ci = c0; ci < c1; ++ci)
+      for (int64_t co = 0; co < s.oc; co += 16) {
+        V16 du[kP];
+        for (int p = 0; p < kP; ++p) {
+          du[p] = _mm512_setzero_ps();
+          for (const Scratch* part : parts)
+            du[p] = _mm512_add_ps(du[p],
+                                  _mm512_loadu_ps(part->acc.data() + (p * s.c + ci) * s.oc + co));
+        }
+        V16 t[3][6];
+        for (int a = 0; a < 3; ++a)
+          for (int j = 0; j < 6; ++j) {
+            V16 sum = _mm512_setzero_ps();
+            for (int i = 0; i < 6; ++i)
+              if (kG[i][a] != 0) sum = _mm512_fmadd_ps(splat(kG[i][a]), du[i * 6 + j], sum);
+            t[a][j] = sum;
+          }
+        alignas(64) float out[3][3][16];
+        for (int a = 0; a < 3; ++a)
+          for (int b = 0; b < 3; ++b) {
+            V16 sum = _mm512_setzero_ps();
+            for (int j = 0; j < 6; ++j)
+              if (kG[j][b] != 0) sum = _mm512_fmadd_ps(t[a][j], splat(kG[j][b]), sum);
+            _mm512_store_ps(out[a][b], sum);
+          }
+        for (int64_t k = 0; k < 16; ++k) {
+          float* o = diff_weight.data + (co + k) * ws[0] + ci * ws[1];
+          for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) o[a * ws[2] + b * ws[3]] = out[a][b][k];
+        }
+      }
+  });
+  if (diff_bias)
+    for (int64_t co = 0; co < s.oc; ++co) {
+      float sum = 0;
+      for (const Scratch* part : parts) sum += part->bias[static_cast<size_t>(co)];
+      diff_bias[co] = sum;
+    }
+}
+
+#else  // no AVX-512: winograd_applies() is false and oneDNN runs these convolutions
+
+bool winograd_applies(const WinogradShape&) { return false; }
+void winograd_forward(const WinogradShape&, WinogradIn, WinogradIn, const float*, WinogradOut) {
+  throw RuntimeError("winograd_forward: built without AVX-512");
+}
+void winograd_backward_data(const WinogradShape&, WinogradIn, WinogradIn, WinogradOut) {
+  throw RuntimeError("winograd_backward_data: built without AVX-512");
+}
+void winograd_backward_weights(const WinogradShape&, WinogradIn, WinogradIn, WinogradOut, float*) {
+  throw RuntimeError("winograd_backward_weights: built without AVX-512");
+}
+
+#endif
+
+}  // namespace ember::kernels
