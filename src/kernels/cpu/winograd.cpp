@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -280,7 +281,7 @@ void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t ars, int64_t 
 // Per-thread buffers, kept between calls (the allocator would hand out fresh
 // pages for blocks this large).
 struct Scratch {
-  std::vector<float> band_in, band_out, v, m, acc, bias;
+  std::vector<float> band_in, band_out, v, m;
 };
 Scratch& scratch() {
   thread_local Scratch s;
@@ -329,6 +330,19 @@ struct Bands {
   }
 };
 
+// Calls f(band, slot) for each band in [0, count), each thread of the pool
+// taking the next band when it finishes one (a thread that the OS or a
+// neighbour delays leaves the rest to the others); slot < get_num_threads()
+// names the calling thread.
+template <typename F>
+void for_each_band(int64_t count, const F& f) {
+  std::atomic<int64_t> next{0};
+  const int64_t slots = std::min<int64_t>(get_num_threads(), count);
+  parallel_for_t(0, slots, 1, [&](int64_t s0, int64_t) {
+    for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < count;) f(i, s0);
+  });
+}
+
 // Copies the band's input rows (with the padding) into s.band_in.
 void load_input_band(const Geo& g, const WinogradIn& src, const Band& b, Scratch& s) {
   const int64_t br = 4 * b.rows + 2, bw = 4 * g.tw() + 2;
@@ -354,30 +368,28 @@ void conv_bands(const Geo& g, const WinogradIn& src, const float* u, const float
                 const WinogradOut& dst) {
   const Bands bands(g);
   const int64_t block = g.block_tiles(kConvKiB), tw = g.tw();
-  parallel_for_t(0, bands.count, 1, [&](int64_t b0, int64_t b1) {
+  for_each_band(bands.count, [&](int64_t i, int64_t) {
     Scratch& s = scratch();
-    for (int64_t i = b0; i < b1; ++i) {
-      const Band b = bands[i];
-      load_input_band(g, src, b, s);
-      const int64_t orow = 4 * b.rows, ocol = 4 * tw, tiles = b.rows * tw;
-      fit(s.band_out, g.cout * orow * ocol);
-      for (int64_t t0 = 0; t0 < tiles; t0 += block) {
-        const int64_t nt = std::min(block, tiles - t0);
-        transform_inputs(g, b, t0, nt, s);
-        fit(s.m, kP * nt * g.cout);
-        for (int p = 0; p < kP; ++p)
-          gemm<false>(nt, g.cout, g.cin, s.v.data() + p * nt * g.cin, g.cin, 1,
-                      u + p * g.cin * g.cout, g.cout, s.m.data() + p * nt * g.cout, g.cout);
-        for (int64_t t = 0; t < nt; ++t) {
-          const int64_t ty = (t0 + t) / tw, tx = (t0 + t) % tw;
-          for (int64_t cb = 0; cb < g.cout / 16; ++cb)
-            output_tile(s.m.data() + t * g.cout + cb * 16, nt * g.cout,
-                        bias ? _mm512_loadu_ps(bias + cb * 16) : _mm512_setzero_ps(),
-                        s.band_out.data() + ((cb * orow + 4 * ty) * ocol + 4 * tx) * 16, ocol * 16);
-        }
+    const Band b = bands[i];
+    load_input_band(g, src, b, s);
+    const int64_t orow = 4 * b.rows, ocol = 4 * tw, tiles = b.rows * tw;
+    fit(s.band_out, g.cout * orow * ocol);
+    for (int64_t t0 = 0; t0 < tiles; t0 += block) {
+      const int64_t nt = std::min(block, tiles - t0);
+      transform_inputs(g, b, t0, nt, s);
+      fit(s.m, kP * nt * g.cout);
+      for (int p = 0; p < kP; ++p)
+        gemm<false>(nt, g.cout, g.cin, s.v.data() + p * nt * g.cin, g.cin, 1,
+                    u + p * g.cin * g.cout, g.cout, s.m.data() + p * nt * g.cout, g.cout);
+      for (int64_t t = 0; t < nt; ++t) {
+        const int64_t ty = (t0 + t) / tw, tx = (t0 + t) % tw;
+        for (int64_t cb = 0; cb < g.cout / 16; ++cb)
+          output_tile(s.m.data() + t * g.cout + cb * 16, nt * g.cout,
+                      bias ? _mm512_loadu_ps(bias + cb * 16) : _mm512_setzero_ps(),
+                      s.band_out.data() + ((cb * orow + 4 * ty) * ocol + 4 * tx) * 16, ocol * 16);
       }
-      store_band(dst, b.img, g.cout, g.oh, g.ow, 4 * b.ty0, orow, s.band_out.data(), ocol);
     }
+    store_band(dst, b.img, g.cout, g.oh, g.ow, 4 * b.ty0, orow, s.band_out.data(), ocol);
   });
 }
 
@@ -428,9 +440,11 @@ void transform_weights(const WinogradShape& s, const WinogradIn& w, bool backwar
   });
 }
 
-std::vector<float>& weight_buffer() {
-  thread_local std::vector<float> u;
-  return u;
+// The calling thread's buffer for what a call shares between its threads:
+// the transformed weights, or the weight gradient's per-group sums.
+std::vector<float>& call_buffer() {
+  thread_local std::vector<float> b;
+  return b;
 }
 
 }  // namespace
@@ -442,7 +456,7 @@ bool winograd_applies(const WinogradShape& s) {
 
 void winograd_forward(const WinogradShape& s, WinogradIn src, WinogradIn weight, const float* bias,
                       WinogradOut dst) {
-  std::vector<float>& u = weight_buffer();
+  std::vector<float>& u = call_buffer();
   fit(u, kP * s.c * s.oc);
   transform_weights(s, weight, false, u.data());
   conv_bands({s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l}, src, u.data(), bias, dst);
@@ -450,7 +464,7 @@ void winograd_forward(const WinogradShape& s, WinogradIn src, WinogradIn weight,
 
 void winograd_backward_data(const WinogradShape& s, WinogradIn diff_dst, WinogradIn weight,
                             WinogradOut diff_src) {
-  std::vector<float>& u = weight_buffer();
+  std::vector<float>& u = call_buffer();
   fit(u, kP * s.c * s.oc);
   transform_weights(s, weight, true, u.data());
   // d src = diff_dst correlated with the turned kernels, padded by 2 - pad.
@@ -464,16 +478,21 @@ void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradI
   const Bands bands(g);
   const int64_t block = g.block_tiles(kWeightKiB), tw = g.tw();
   const int64_t cbo_n = s.oc / 16;
-  const int64_t slots = std::max(1, get_num_threads());
-  const int64_t per = (bands.count + slots - 1) / slots;
-  std::vector<const Scratch*> used(static_cast<size_t>(slots), nullptr);
-  // Each thread sums its bands' products into its own transformed weight
-  // gradient acc[p][cin][cout] (and bias), reduced below.
-  parallel_for_t(0, slots, 1, [&](int64_t s0, int64_t s1) {
+  // Bands are summed in groups of consecutive bands, each into its own
+  // transformed weight gradient acc[p][cin][cout] (and bias), reduced below
+  // in group order: the same sums whatever thread runs a group, so training
+  // repeats exactly; two groups a thread let a delayed thread's share move.
+  const int64_t groups = std::min<int64_t>(bands.count, 2 * std::max(1, get_num_threads()));
+  const int64_t per_group = (bands.count + groups - 1) / groups;
+  const int64_t acc_size = kP * g.cin * g.cout, group_size = acc_size + g.cout;
+  std::vector<float>& sums = call_buffer();
+  fit(sums, groups * group_size);
+  for_each_band(groups, [&](int64_t group, int64_t) {
     Scratch& sc = scratch();
-    sc.acc.assign(static_cast<size_t>(kP * g.cin * g.cout), 0.f);
-    sc.bias.assign(static_cast<size_t>(g.cout), 0.f);
-    for (int64_t i = s0 * per; i < std::min(bands.count, s1 * per); ++i) {
+    float* acc = sums.data() + group * group_size;
+    float* bias = acc + acc_size;
+    std::fill(acc, acc + group_size, 0.f);
+    for (int64_t i = group * per_group; i < std::min(bands.count, (group + 1) * per_group); ++i) {
       const Band b = bands[i];
       load_input_band(g, src, b, sc);
       const int64_t grow = 4 * b.rows, gcol = 4 * tw, tiles = b.rows * tw;
@@ -484,25 +503,20 @@ void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradI
         transform_inputs(g, b, t0, nt, sc);
         fit(sc.m, kP * nt * g.cout);
         for (int64_t cb = 0; cb < cbo_n; ++cb) {
-          V16 bsum = _mm512_loadu_ps(sc.bias.data() + cb * 16);
+          V16 bsum = _mm512_loadu_ps(bias + cb * 16);
           for (int64_t t = 0; t < nt; ++t) {
             const int64_t ty = (t0 + t) / tw, tx = (t0 + t) % tw;
             grad_tile(sc.band_out.data() + ((cb * grow + 4 * ty) * gcol + 4 * tx) * 16, gcol * 16,
                       sc.m.data() + t * g.cout + cb * 16, nt * g.cout, bsum);
           }
-          _mm512_storeu_ps(sc.bias.data() + cb * 16, bsum);
+          _mm512_storeu_ps(bias + cb * 16, bsum);
         }
         for (int p = 0; p < kP; ++p)
           gemm<true>(g.cin, g.cout, nt, sc.v.data() + p * nt * g.cin, 1, g.cin,
-                     sc.m.data() + p * nt * g.cout, g.cout, sc.acc.data() + p * g.cin * g.cout,
-                     g.cout);
+                     sc.m.data() + p * nt * g.cout, g.cout, acc + p * g.cin * g.cout, g.cout);
       }
     }
-    used[static_cast<size_t>(s0)] = &sc;
   });
-  std::vector<const Scratch*> parts;
-  for (const Scratch* p : used)
-    if (p) parts.push_back(p);
   const int64_t* ws = diff_weight.stride;
   // dW = G^T dU G per (input, output) channel pair, 16 output channels at once.
   parallel_for_t(0, s.c, 4, [&](int64_t c0, int64_t c1) {
@@ -511,9 +525,9 @@ void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradI
         V16 du[kP];
         for (int p = 0; p < kP; ++p) {
           du[p] = _mm512_setzero_ps();
-          for (const Scratch* part : parts)
-            du[p] = _mm512_add_ps(du[p],
-                                  _mm512_loadu_ps(part->acc.data() + (p * s.c + ci) * s.oc + co));
+          for (int64_t group = 0; group < groups; ++group)
+            du[p] = _mm512_add_ps(du[p], _mm512_loadu_ps(sums.data() + group * group_size +
+                                                         (p * s.c + ci) * s.oc + co));
         }
         V16 t[3][6];
         for (int a = 0; a < 3; ++a)
@@ -541,7 +555,8 @@ void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradI
   if (diff_bias)
     for (int64_t co = 0; co < s.oc; ++co) {
       float sum = 0;
-      for (const Scratch* part : parts) sum += part->bias[static_cast<size_t>(co)];
+      for (int64_t group = 0; group < groups; ++group)
+        sum += sums[static_cast<size_t>(group * group_size + acc_size + co)];
       diff_bias[co] = sum;
     }
 }
