@@ -77,6 +77,18 @@ inline void grad_1d(const V16 (&y)[4], V16 (&m)[6]) { apply(kA, y, m); }
 // A band: rows x cols pixels of one image as 16-channel vectors,
 // band[cb][row][col][16], zero outside the image (the padding).
 
+// The order in which a band copy visits (row, channel block) pairs.
+struct Order {
+  bool rows_outer;
+  int64_t outer, inner;
+  Order(bool rows_outer_, int64_t rows, int64_t blocks)
+      : rows_outer(rows_outer_),
+        outer(rows_outer_ ? rows : blocks),
+        inner(rows_outer_ ? blocks : rows) {}
+  int64_t row(int64_t i, int64_t j) const { return rows_outer ? i : j; }
+  int64_t block(int64_t i, int64_t j) const { return rows_outer ? j : i; }
+};
+
 // Rows ahead that the NCHW copies prefetch.
 constexpr int64_t kAhead = 2;
 
@@ -85,8 +97,12 @@ void load_band(const WinogradIn& t, int64_t n, int64_t channels, int64_t h, int6
                int64_t rows, int64_t x0, int64_t cols, float* band) {
   const int64_t* st = t.stride;
   const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + cols, w);
-  for (int64_t cb = 0; cb < channels / 16; ++cb)
-    for (int64_t r = 0; r < rows; ++r) {
+  // NHWC: row by row, each row's channel blocks in turn, so that a row is
+  // read in one sequential run; else block by block (NCHW: 2-4% faster so).
+  const Order order(t.stride[1] == 1, rows, channels / 16);
+  for (int64_t i = 0; i < order.outer; ++i)
+    for (int64_t j = 0; j < order.inner; ++j) {
+      const int64_t r = order.row(i, j), cb = order.block(i, j);
       float* row = band + (cb * rows + r) * cols * 16;
       const int64_t y = y0 + r;
       if (y < 0 || y >= h || xa >= xb) {
@@ -130,8 +146,10 @@ void store_band(const WinogradOut& t, int64_t n, int64_t channels, int64_t h, in
                 int64_t rows, const float* band, int64_t cols) {
   const int64_t* st = t.stride;
   const int64_t xb = std::min(cols, w);
-  for (int64_t cb = 0; cb < channels / 16; ++cb)
-    for (int64_t r = 0; r < rows && y0 + r < h; ++r) {
+  const Order order(t.stride[1] == 1, std::min(rows, h - y0), channels / 16);
+  for (int64_t i = 0; i < order.outer; ++i)
+    for (int64_t j = 0; j < order.inner; ++j) {
+      const int64_t r = order.row(i, j), cb = order.block(i, j);
       const float* row = band + (cb * rows + r) * cols * 16;
       float* dst = t.data + n * st[0] + cb * 16 * st[1] + (y0 + r) * st[2];
       if (st[1] == 1) {
