@@ -508,7 +508,7 @@ void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradI
                                WinogradOut diff_weight, float* diff_bias) {
   const Geo g{s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l};
   const Bands bands(g);
-  const int64_t block = g.block_tiles(kWeightKiB), tw = g.tw();
+  const int64_t max_block = g.block_tiles(kWeightKiB), tw = g.tw();
   const int64_t cbo_n = s.oc / 16;
   // Bands are summed in groups of consecutive bands, each into its own
   // transformed weight gradient acc[p][cin][cout] (and bias), reduced below
@@ -530,6 +530,10 @@ void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradI
       const int64_t grow = 4 * b.rows, gcol = 4 * tw, tiles = b.rows * tw;
       fit(sc.band_out, g.cout * grow * gcol);
       load_band(diff_dst, b.img, g.cout, g.oh, g.ow, 4 * b.ty0, grow, 0, gcol, sc.band_out.data());
+      // Blocks of equal size: their tiles are the products' sums (K), which
+      // a short last block would spend on loading and storing acc.
+      const int64_t nblocks = (tiles + max_block - 1) / max_block;
+      const int64_t block = (tiles + nblocks - 1) / nblocks;
       for (int64_t t0 = 0; t0 < tiles; t0 += block) {
         const int64_t nt = std::min(block, tiles - t0);
         transform_inputs(g, b, t0, nt, sc);
