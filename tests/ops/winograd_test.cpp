@@ -2,7 +2,8 @@
 // directly and through conv2d: forward, backward-data and backward-weights
 // against float64 direct convolution, in NCHW, NHWC and generic strides
 // (each has its own band copy), planes that are not multiples of the 4x4
-// tile, and padding 0 to 2 (backward-data pads by 2 - padding).
+// tile, and padding 0 to 2 (backward-data pads by 2 - padding); the fused
+// backward pass too.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -89,6 +90,14 @@ void check(const Case& k, Layout layout) {
   EXPECT_TRUE(close(gx, xd.grad()));
   EXPECT_TRUE(close(gw, wd.grad()));
   EXPECT_TRUE(close(gb, bd.grad()));
+  // All three gradients in one pass (the input gradient from overlapping
+  // tiles, handed between an image's bands), over filled outputs.
+  Tensor gx2 = in_layout(full(x.sizes(), 7.f), layout),
+         gw2 = in_layout(full(w.sizes(), 7.f), layout), gb2 = full({k.oc}, 7.f);
+  kernels::winograd_backward(s, in(xl), in(gyl), in(wl), out(gx2), out(gw2), gb2.data_ptr<float>());
+  EXPECT_TRUE(close(gx2, xd.grad()));
+  EXPECT_TRUE(close(gw2, wd.grad()));
+  EXPECT_TRUE(close(gb2, bd.grad()));
 }
 
 }  // namespace
@@ -108,6 +117,7 @@ TEST(Winograd, MatchesReferenceInEveryLayout) {
       {1, 16, 48, 10, 21, 0},  // no padding: 8x19 outputs
       {2, 48, 32, 7, 6, 2},    // padding 2 (backward-data pads by 0)
       {1, 32, 64, 26, 26, 0},  // the Fashion-MNIST network's second convolution
+      {1, 64, 64, 41, 12, 1},  // tall planes: several bands an image
   };
   for (const Case& k : cases)
     for (Layout l : {Layout::NCHW, Layout::NHWC, Layout::Strided}) check(k, l);

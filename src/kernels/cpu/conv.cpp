@@ -338,6 +338,21 @@ WinogradOut out_view(const Tensor& t) {
   return {t.data_ptr<float>(), {t.stride(0), t.stride(1), t.stride(2), t.stride(3)}};
 }
 
+// A bias gradient as the dense buffer the Winograd kernels write: the
+// tensor's own, or a temporary that finish() copies into it.
+struct BiasGrad {
+  Tensor user, buf;
+  explicit BiasGrad(const Tensor& grad_bias)
+      : user(grad_bias),
+        buf(grad_bias.defined() && grad_bias.stride(0) != 1
+                ? empty(grad_bias.sizes(), {.dtype = kFloat32})
+                : grad_bias) {}
+  float* data() const { return buf.defined() ? buf.data_ptr<float>() : nullptr; }
+  void finish() {
+    if (buf.defined() && !buf.is_same(user)) user.copy_(buf);
+  }
+};
+
 dnnl::algorithm algorithm_of(bool winograd) {
   return winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
 }
@@ -487,15 +502,10 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
                   !blocked_strided_weight_grad(input, grad_out, grad_weight, p);
   const bool wino = use_winograd(input, grad_weight, grad_out.sizes(), p);
   if (const auto s = wino ? own_winograd(input, grad_weight, grad_out.sizes(), p) : std::nullopt) {
-    const Tensor gb = grad_bias.defined() && grad_bias.stride(0) != 1
-                          ? empty(grad_bias.sizes(), {.dtype = kFloat32})
-                          : grad_bias;
+    BiasGrad gb(grad_bias);
     winograd_backward_weights(*s, in_view(input), in_view(grad_out), out_view(grad_weight),
-                              gb.defined() ? gb.data_ptr<float>() : nullptr);
-    if (gb.defined() && !gb.is_same(grad_bias)) {
-      Tensor to = grad_bias;
-      to.copy_(gb);
-    }
+                              gb.data());
+    gb.finish();
     return;
   }
   Key key(2, p);
@@ -554,6 +564,21 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   diff_w.finish();
   if (diff_b) diff_b->finish();
   stream().wait();
+}
+
+// All three gradients in one pass of ember's Winograd kernels, when they run
+// this convolution (winograd_backward); false, doing nothing, otherwise.
+bool own_winograd_backward(const Tensor& grad_input, const Tensor& grad_weight,
+                           const Tensor& grad_bias, const Tensor& grad_out, const Tensor& input,
+                           const Tensor& weight, const ConvParams& p) {
+  if (!use_winograd(input, weight, grad_out.sizes(), p)) return false;
+  const auto s = own_winograd(input, weight, grad_out.sizes(), p);
+  if (!s) return false;
+  BiasGrad gb(grad_bias);
+  winograd_backward(*s, in_view(input), in_view(grad_out), in_view(weight), out_view(grad_input),
+                    out_view(grad_weight), gb.data());
+  gb.finish();
+  return true;
 }
 
 // ------------------------------------------------- reference (im2col + GEMM)
@@ -745,6 +770,7 @@ void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
     conv_backward_weight_kernel(grad_weight, grad_bias, grad_out, input, p, kept);
     return;
   }
+  if (own_winograd_backward(grad_input, grad_weight, grad_bias, grad_out, input, weight, p)) return;
   const BwdDataLayouts l = dnnl_backward_input(grad_input, grad_out, weight, p);
   if (l.diff_dst.m.get_data_handle() == grad_out.data_ptr()) {  // read in place: nothing to share
     dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get());

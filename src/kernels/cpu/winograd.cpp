@@ -72,6 +72,22 @@ inline void apply(const float (&m)[Rows][Cols], const V16 (&x)[Cols], V16 (&r)[R
 inline void input_1d(const V16 (&x)[6], V16 (&r)[6]) { apply(kBT, x, r); }
 inline void output_1d(const V16 (&m)[6], V16 (&y)[4]) { apply(kAT, m, y); }
 inline void grad_1d(const V16 (&y)[4], V16 (&m)[6]) { apply(kA, y, m); }
+// r = B x, the transpose of input_1d: the points' gradients back to the
+// input tile's.
+constexpr float kB[6][6] = {{1, 0, 0, 0, 0, 0},
+                            {1.5f, 1, -1, -0.5f, 2, 1},
+                            {-2, 0.5f, -2.5f, -1, -1, 1.5f},
+                            {-1.5f, -2.5f, -0.5f, 0.5f, -2, -2},
+                            {1, 1, 1, 1, 1, -1.5f},
+                            {0, 0, 0, 0, 0, 1}};
+constexpr bool transposes(const float (&a)[6][6], const float (&b)[6][6]) {
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j)
+      if (a[i][j] != b[j][i]) return false;
+  return true;
+}
+static_assert(transposes(kB, kBT));
+inline void input_grad_1d(const V16 (&x)[6], V16 (&r)[6]) { apply(kB, x, r); }
 
 // ------------------------------------------------------------------ bands
 // A band: rows x cols pixels of one image as 16-channel vectors,
@@ -140,38 +156,42 @@ void load_band(const WinogradIn& t, int64_t n, int64_t channels, int64_t h, int6
     }
 }
 
-// Writes band's rows [0, rows) and cols [0, cols) to rows y0.. and cols 0..
-// of image n, inside the image only.
-void store_band(const WinogradOut& t, int64_t n, int64_t channels, int64_t h, int64_t w, int64_t y0,
-                int64_t rows, const float* band, int64_t cols) {
+// Writes band rows [r0, r1) of a band of `rows` x `cols` pixels whose
+// pixel (0, 0) is the image's (y0, x0) to image n, inside the image only.
+void store_band(const WinogradOut& t, int64_t n, int64_t channels, int64_t h, int64_t w,
+                const float* band, int64_t rows, int64_t cols, int64_t y0, int64_t x0, int64_t r0,
+                int64_t r1) {
   const int64_t* st = t.stride;
-  const int64_t xb = std::min(cols, w);
-  const Order order(t.stride[1] == 1, std::min(rows, h - y0), channels / 16);
+  r0 = std::max(r0, -y0);
+  r1 = std::min(r1, h - y0);
+  const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + cols, w);
+  if (r0 >= r1 || xa >= xb) return;
+  const Order order(st[1] == 1, r1 - r0, channels / 16);
   for (int64_t i = 0; i < order.outer; ++i)
     for (int64_t j = 0; j < order.inner; ++j) {
-      const int64_t r = order.row(i, j), cb = order.block(i, j);
-      const float* row = band + (cb * rows + r) * cols * 16;
-      float* dst = t.data + n * st[0] + cb * 16 * st[1] + (y0 + r) * st[2];
+      const int64_t r = r0 + order.row(i, j), cb = order.block(i, j), y = y0 + r;
+      const float* from = band + ((cb * rows + r) * cols - x0) * 16;  // indexed by image x
+      float* dst = t.data + n * st[0] + cb * 16 * st[1] + y * st[2];
       if (st[1] == 1) {
-        for (int64_t x = 0; x < xb; ++x)
-          _mm512_storeu_ps(dst + x * st[3], _mm512_loadu_ps(row + x * 16));
+        for (int64_t x = xa; x < xb; ++x)
+          _mm512_storeu_ps(dst + x * st[3], _mm512_loadu_ps(from + x * 16));
       } else if (st[3] == 1) {
-        if (y0 + r + kAhead < h)  // for writing, as load_band's rows
+        if (y + kAhead < h)  // for writing, as load_band's rows
           for (int c = 0; c < 16; ++c)
-            for (int64_t x = 0; x < xb; x += 16)
+            for (int64_t x = xa; x < xb; x += 16)
               __builtin_prefetch(dst + c * st[1] + kAhead * st[2] + x, 1, 3);
-        for (int64_t x = 0; x < xb; x += 16) {
+        for (int64_t x = xa; x < xb; x += 16) {
           const int64_t len = std::min<int64_t>(16, xb - x);
           const __mmask16 mask = static_cast<__mmask16>((1u << len) - 1);
           __m512 v[16];
-          for (int64_t i = 0; i < 16; ++i)
-            v[i] = i < len ? _mm512_loadu_ps(row + (x + i) * 16) : _mm512_setzero_ps();
+          for (int64_t k = 0; k < 16; ++k)
+            v[k] = k < len ? _mm512_loadu_ps(from + (x + k) * 16) : _mm512_setzero_ps();
           transpose16(v);
           for (int c = 0; c < 16; ++c) _mm512_mask_storeu_ps(dst + c * st[1] + x, mask, v[c]);
         }
       } else {
-        for (int64_t x = 0; x < xb; ++x)
-          for (int c = 0; c < 16; ++c) dst[c * st[1] + x * st[3]] = row[x * 16 + c];
+        for (int64_t x = xa; x < xb; ++x)
+          for (int c = 0; c < 16; ++c) dst[c * st[1] + x * st[3]] = from[x * 16 + c];
       }
     }
 }
@@ -232,6 +252,27 @@ void grad_tile(const float* tile, int64_t rs, float* dm, int64_t stride, V16& bi
     for (int b = 0; b < 4; ++b) x[b] = _mm512_load_ps(tmp[i][b]);
     grad_1d(x, m);
     for (int j = 0; j < 6; ++j) _mm512_storeu_ps(dm + (i * 6 + j) * stride, m[j]);
+  }
+}
+
+// The 36 points dv[p * stride] of an input tile's gradient, d = B dv B^T,
+// added into a band (rows `rs` floats apart): neighbouring tiles overlap.
+void input_grad_tile(const float* dv, int64_t stride, float* tile, int64_t rs) {
+  alignas(64) float tmp[6][6][16];
+  for (int j = 0; j < 6; ++j) {
+    V16 x[6], r[6];
+    for (int i = 0; i < 6; ++i) x[i] = _mm512_loadu_ps(dv + (i * 6 + j) * stride);
+    input_grad_1d(x, r);
+    for (int i = 0; i < 6; ++i) _mm512_store_ps(tmp[i][j], r[i]);
+  }
+  for (int i = 0; i < 6; ++i) {
+    V16 x[6], r[6];
+    for (int j = 0; j < 6; ++j) x[j] = _mm512_load_ps(tmp[i][j]);
+    input_grad_1d(x, r);
+    for (int j = 0; j < 6; ++j) {
+      float* to = tile + i * rs + j * 16;
+      _mm512_storeu_ps(to, _mm512_add_ps(_mm512_loadu_ps(to), r[j]));
+    }
   }
 }
 
@@ -313,7 +354,7 @@ void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t ars, int64_t 
 // Per-thread buffers, kept between calls (the allocator would hand out fresh
 // pages for blocks this large).
 struct Scratch {
-  std::vector<float> band_in, band_out, v, m;
+  std::vector<float> band_in, band_out, band_d, carry, v, m, dv;
 };
 Scratch& scratch() {
   thread_local Scratch s;
@@ -330,8 +371,9 @@ struct Geo {
   // Tile rows per band: the band's input and output copies take at most
   // kBandKiB of the thread's L2 cache (a whole image for the first layers of
   // a conv net, whose NCHW planes are then each read in one sequential run).
-  int64_t band_rows() const {
-    const int64_t per_row = (cin * (4 * tw() + 2) + cout * 4 * tw()) * 4 * 4;
+  int64_t band_rows(bool with_input_grad = false) const {
+    const int64_t in = cin * (4 * tw() + 2) * (with_input_grad ? 2 : 1);
+    const int64_t per_row = (in + cout * 4 * tw()) * 4 * 4;
     return std::clamp<int64_t>((kBandKiB << 10) / per_row, 1, th());
   }
   // Tiles per product block: their transformed inputs and outputs take about
@@ -351,8 +393,8 @@ struct Band {
 };
 struct Bands {
   int64_t rows, per_image, count, th;
-  explicit Bands(const Geo& g)
-      : rows(g.band_rows()),
+  explicit Bands(const Geo& g, bool with_input_grad = false)
+      : rows(g.band_rows(with_input_grad)),
         per_image((g.th() + rows - 1) / rows),
         count(g.n * per_image),
         th(g.th()) {}
@@ -421,16 +463,22 @@ void conv_bands(const Geo& g, const WinogradIn& src, const float* u, const float
                       s.band_out.data() + ((cb * orow + 4 * ty) * ocol + 4 * tx) * 16, ocol * 16);
       }
     }
-    store_band(dst, b.img, g.cout, g.oh, g.ow, 4 * b.ty0, orow, s.band_out.data(), ocol);
+    store_band(dst, b.img, g.cout, g.oh, g.ow, s.band_out.data(), orow, ocol, 4 * b.ty0, 0, 0,
+               orow);
   });
 }
 
-// u[p][rows][cols] = G g G^T for each (row, col) weight; forward: rows are
-// input channels, cols output channels; backward-data: the other way round
-// and each 3x3 kernel turned by 180 degrees. The kernels are first gathered
-// into g[tap][rows][cols] so that the transform runs on 16 columns at once.
-void transform_weights(const WinogradShape& s, const WinogradIn& w, bool backward, float* u) {
-  const int64_t rows = backward ? s.oc : s.c, cols = backward ? s.c : s.oc;
+// Which transformed weights: the forward's u[p][c][oc]; backward-data's
+// (the forward of the gradient) u[p][oc][c] of each kernel turned by 180
+// degrees; or the forward's transposed, u[p][oc][c].
+enum class WeightsFor { Forward, BackwardData, Transposed };
+
+// u[p][rows][cols] = G g G^T for each (row, col) weight. The kernels are
+// first gathered into g[tap][rows][cols] so that the transform runs on 16
+// columns at once.
+void transform_weights(const WinogradShape& s, const WinogradIn& w, WeightsFor what, float* u) {
+  const bool forward = what == WeightsFor::Forward, turned = what == WeightsFor::BackwardData;
+  const int64_t rows = forward ? s.c : s.oc, cols = forward ? s.oc : s.c;
   const int64_t* ws = w.stride;
   thread_local std::vector<float> gathered;
   fit(gathered, 9 * rows * cols);
@@ -440,12 +488,13 @@ void transform_weights(const WinogradShape& s, const WinogradIn& w, bool backwar
       for (int a = 0; a < 3; ++a)
         for (int b = 0; b < 3; ++b) {
           float* to = g + ((a * 3 + b) * rows + r) * cols;
-          if (backward) {
-            const float* from = w.data + r * ws[0] + (2 - a) * ws[2] + (2 - b) * ws[3];
-            for (int64_t col = 0; col < cols; ++col) to[col] = from[col * ws[1]];
-          } else {
+          if (forward) {
             const float* from = w.data + r * ws[1] + a * ws[2] + b * ws[3];
             for (int64_t col = 0; col < cols; ++col) to[col] = from[col * ws[0]];
+          } else {
+            const int64_t ka = turned ? 2 - a : a, kb = turned ? 2 - b : b;
+            const float* from = w.data + r * ws[0] + ka * ws[2] + kb * ws[3];
+            for (int64_t col = 0; col < cols; ++col) to[col] = from[col * ws[1]];
           }
         }
   });
@@ -474,9 +523,9 @@ void transform_weights(const WinogradShape& s, const WinogradIn& w, bool backwar
 
 // The calling thread's buffer for what a call shares between its threads:
 // the transformed weights, or the weight gradient's per-group sums.
-std::vector<float>& call_buffer() {
-  thread_local std::vector<float> b;
-  return b;
+std::vector<float>& call_buffer(int which) {
+  thread_local std::vector<float> b[2];
+  return b[which];
 }
 
 }  // namespace
@@ -488,48 +537,71 @@ bool winograd_applies(const WinogradShape& s) {
 
 void winograd_forward(const WinogradShape& s, WinogradIn src, WinogradIn weight, const float* bias,
                       WinogradOut dst) {
-  std::vector<float>& u = call_buffer();
+  std::vector<float>& u = call_buffer(0);
   fit(u, kP * s.c * s.oc);
-  transform_weights(s, weight, false, u.data());
+  transform_weights(s, weight, WeightsFor::Forward, u.data());
   conv_bands({s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l}, src, u.data(), bias, dst);
 }
 
 void winograd_backward_data(const WinogradShape& s, WinogradIn diff_dst, WinogradIn weight,
                             WinogradOut diff_src) {
-  std::vector<float>& u = call_buffer();
+  std::vector<float>& u = call_buffer(0);
   fit(u, kP * s.c * s.oc);
-  transform_weights(s, weight, true, u.data());
+  transform_weights(s, weight, WeightsFor::BackwardData, u.data());
   // d src = diff_dst correlated with the turned kernels, padded by 2 - pad.
   conv_bands({s.n, s.oc, s.c, s.oh, s.ow, s.ih, s.iw, 2 - s.pad_t, 2 - s.pad_l}, diff_dst, u.data(),
              nullptr, diff_src);
 }
 
-void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradIn diff_dst,
-                               WinogradOut diff_weight, float* diff_bias) {
+namespace {
+
+// The backward pass over the forward's tiles, band by band: each
+// output-gradient tile's transform dM serves the weight gradient (acc +=
+// V^T dM, V the input tile's transform) and, with diff_src, the input
+// gradient: dv = dM U^T (ut: the transposed transformed weights), then
+// B dv B^T added into a band of diff_src. Neighbouring tiles share two rows
+// and columns of it, so an image's bands then run in order on one thread,
+// each handing its last two rows to the next.
+void backward_pass(const WinogradShape& s, const WinogradIn& src, const WinogradIn& diff_dst,
+                   const float* ut, const WinogradOut* diff_src, const WinogradOut& diff_weight,
+                   float* diff_bias) {
+  const bool fused = diff_src != nullptr;
   const Geo g{s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l};
-  const Bands bands(g);
+  const Bands bands(g, fused);
   const int64_t max_block = g.block_tiles(kWeightKiB), tw = g.tw();
-  const int64_t cbo_n = s.oc / 16;
-  // Bands are summed in groups of consecutive bands, each into its own
-  // transformed weight gradient acc[p][cin][cout] (and bias), reduced below
-  // in group order: the same sums whatever thread runs a group, so training
-  // repeats exactly; two groups a thread let a delayed thread's share move.
-  const int64_t groups = std::min<int64_t>(bands.count, 2 * std::max(1, get_num_threads()));
-  const int64_t per_group = (bands.count + groups - 1) / groups;
+  const int64_t cbo_n = s.oc / 16, cbi_n = s.c / 16;
+  // Units (bands, or whole images when fused) are summed in groups of
+  // consecutive units, each into its own transformed weight gradient
+  // acc[p][cin][cout] (and bias), reduced below in group order: the same
+  // sums whatever thread runs a group, so training repeats exactly; two
+  // groups a thread let a delayed thread's share move.
+  const int64_t units = fused ? s.n : bands.count, bands_per_unit = fused ? bands.per_image : 1;
+  const int64_t groups = std::min<int64_t>(units, 2 * std::max(1, get_num_threads()));
+  const int64_t per_group = (units + groups - 1) / groups;
   const int64_t acc_size = kP * g.cin * g.cout, group_size = acc_size + g.cout;
-  std::vector<float>& sums = call_buffer();
+  std::vector<float>& sums = call_buffer(1);
   fit(sums, groups * group_size);
   for_each_band(groups, [&](int64_t group, int64_t) {
     Scratch& sc = scratch();
     float* acc = sums.data() + group * group_size;
     float* bias = acc + acc_size;
     std::fill(acc, acc + group_size, 0.f);
-    for (int64_t i = group * per_group; i < std::min(bands.count, (group + 1) * per_group); ++i) {
+    const int64_t b_end = std::min(units, (group + 1) * per_group) * bands_per_unit;
+    for (int64_t i = group * per_group * bands_per_unit; i < b_end; ++i) {
       const Band b = bands[i];
       load_input_band(g, src, b, sc);
       const int64_t grow = 4 * b.rows, gcol = 4 * tw, tiles = b.rows * tw;
+      const int64_t br = 4 * b.rows + 2, bw = 4 * tw + 2;
       fit(sc.band_out, g.cout * grow * gcol);
       load_band(diff_dst, b.img, g.cout, g.oh, g.ow, 4 * b.ty0, grow, 0, gcol, sc.band_out.data());
+      if (fused) {
+        fit(sc.band_d, g.cin * br * bw);
+        std::fill(sc.band_d.begin(), sc.band_d.end(), 0.f);
+        if (b.ty0 > 0)
+          for (int64_t cb = 0; cb < cbi_n; ++cb)
+            std::memcpy(sc.band_d.data() + cb * br * bw * 16, sc.carry.data() + cb * 2 * bw * 16,
+                        static_cast<size_t>(2 * bw * 16) * sizeof(float));
+      }
       // Blocks of equal size: their tiles are the products' sums (K), which
       // a short last block would spend on loading and storing acc.
       const int64_t nblocks = (tiles + max_block - 1) / max_block;
@@ -550,6 +622,29 @@ void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradI
         for (int p = 0; p < kP; ++p)
           gemm<true>(g.cin, g.cout, nt, sc.v.data() + p * nt * g.cin, 1, g.cin,
                      sc.m.data() + p * nt * g.cout, g.cout, acc + p * g.cin * g.cout, g.cout);
+        if (!fused) continue;
+        fit(sc.dv, kP * nt * g.cin);
+        for (int p = 0; p < kP; ++p)
+          gemm<false>(nt, g.cin, g.cout, sc.m.data() + p * nt * g.cout, g.cout, 1,
+                      ut + p * g.cout * g.cin, g.cin, sc.dv.data() + p * nt * g.cin, g.cin);
+        for (int64_t t = 0; t < nt; ++t) {
+          const int64_t ty = (t0 + t) / tw, tx = (t0 + t) % tw;
+          for (int64_t cb = 0; cb < cbi_n; ++cb)
+            input_grad_tile(sc.dv.data() + t * g.cin + cb * 16, nt * g.cin,
+                            sc.band_d.data() + ((cb * br + 4 * ty) * bw + 4 * tx) * 16, bw * 16);
+        }
+      }
+      if (fused) {
+        const bool last = b.ty0 + b.rows >= g.th();
+        store_band(*diff_src, b.img, g.cin, g.ih, g.iw, sc.band_d.data(), br, bw, 4 * b.ty0 - g.pt,
+                   -g.pl, 0, last ? br : 4 * b.rows);
+        if (!last) {
+          fit(sc.carry, g.cin * 2 * bw);
+          for (int64_t cb = 0; cb < cbi_n; ++cb)
+            std::memcpy(sc.carry.data() + cb * 2 * bw * 16,
+                        sc.band_d.data() + (cb * br + 4 * b.rows) * bw * 16,
+                        static_cast<size_t>(2 * bw * 16) * sizeof(float));
+        }
       }
     }
   });
@@ -597,6 +692,22 @@ void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradI
     }
 }
 
+}  // namespace
+
+void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradIn diff_dst,
+                               WinogradOut diff_weight, float* diff_bias) {
+  backward_pass(s, src, diff_dst, nullptr, nullptr, diff_weight, diff_bias);
+}
+
+void winograd_backward(const WinogradShape& s, WinogradIn src, WinogradIn diff_dst,
+                       WinogradIn weight, WinogradOut diff_src, WinogradOut diff_weight,
+                       float* diff_bias) {
+  std::vector<float>& ut = call_buffer(0);
+  fit(ut, kP * s.c * s.oc);
+  transform_weights(s, weight, WeightsFor::Transposed, ut.data());
+  backward_pass(s, src, diff_dst, ut.data(), &diff_src, diff_weight, diff_bias);
+}
+
 #else  // no AVX-512: winograd_applies() is false and oneDNN runs these convolutions
 
 bool winograd_applies(const WinogradShape&) { return false; }
@@ -608,6 +719,10 @@ void winograd_backward_data(const WinogradShape&, WinogradIn, WinogradIn, Winogr
 }
 void winograd_backward_weights(const WinogradShape&, WinogradIn, WinogradIn, WinogradOut, float*) {
   throw RuntimeError("winograd_backward_weights: built without AVX-512");
+}
+void winograd_backward(const WinogradShape&, WinogradIn, WinogradIn, WinogradIn, WinogradOut,
+                       WinogradOut, float*) {
+  throw RuntimeError("winograd_backward: built without AVX-512");
 }
 
 #endif
