@@ -130,7 +130,10 @@ void load_band(const WinogradIn& t, int64_t n, int64_t channels, int64_t h, int6
                   static_cast<size_t>((x0 + cols - xb) * 16) * sizeof(float));
       const float* src = t.data + n * st[0] + cb * 16 * st[1] + y * st[2];
       float* to = row - x0 * 16;
-      if (st[1] == 1) {  // channels contiguous (NHWC)
+      if (st[1] == 1) {                                      // channels contiguous (NHWC)
+        if (cb == 0 && y + kAhead < h && st[3] == channels)  // a dense row, ahead as NCHW
+          for (int64_t x = xa * channels; x < xb * channels; x += 16)
+            _mm_prefetch(reinterpret_cast<const char*>(src + kAhead * st[2] + x), _MM_HINT_T0);
         for (int64_t x = xa; x < xb; ++x)
           _mm512_storeu_ps(to + x * 16, _mm512_loadu_ps(src + x * st[3]));
       } else if (st[3] == 1) {  // rows contiguous (NCHW): 16 pixels of 16 channels, transposed
@@ -173,6 +176,9 @@ void store_band(const WinogradOut& t, int64_t n, int64_t channels, int64_t h, in
       const float* from = band + ((cb * rows + r) * cols - x0) * 16;  // indexed by image x
       float* dst = t.data + n * st[0] + cb * 16 * st[1] + y * st[2];
       if (st[1] == 1) {
+        if (cb == 0 && y + kAhead < h && st[3] == channels)
+          for (int64_t x = xa * channels; x < xb * channels; x += 16)
+            __builtin_prefetch(dst + kAhead * st[2] + x, 1, 3);
         for (int64_t x = xa; x < xb; ++x)
           _mm512_storeu_ps(dst + x * st[3], _mm512_loadu_ps(from + x * 16));
       } else if (st[3] == 1) {
