@@ -93,19 +93,7 @@ inline void input_grad_1d(const V16 (&x)[6], V16 (&r)[6]) { apply(kB, x, r); }
 // A band: rows x cols pixels of one image as 16-channel vectors,
 // band[cb][row][col][16], zero outside the image (the padding).
 
-// The order in which a band copy visits (row, channel block) pairs.
-struct Order {
-  bool rows_outer;
-  int64_t outer, inner;
-  Order(bool rows_outer_, int64_t rows, int64_t blocks)
-      : rows_outer(rows_outer_),
-        outer(rows_outer_ ? rows : blocks),
-        inner(rows_outer_ ? blocks : rows) {}
-  int64_t row(int64_t i, int64_t j) const { return rows_outer ? i : j; }
-  int64_t block(int64_t i, int64_t j) const { return rows_outer ? j : i; }
-};
-
-// Rows ahead that the NCHW copies prefetch.
+// Rows ahead that the band copies prefetch.
 constexpr int64_t kAhead = 2;
 
 // Fills band with rows [y0, y0 + rows) and cols [x0, x0 + cols) of image n.
@@ -113,12 +101,38 @@ void load_band(const WinogradIn& t, int64_t n, int64_t channels, int64_t h, int6
                int64_t rows, int64_t x0, int64_t cols, float* band) {
   const int64_t* st = t.stride;
   const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + cols, w);
-  // NHWC: row by row, each row's channel blocks in turn, so that a row is
-  // read in one sequential run; else block by block (NCHW: 2-4% faster so).
-  const Order order(t.stride[1] == 1, rows, channels / 16);
-  for (int64_t i = 0; i < order.outer; ++i)
-    for (int64_t j = 0; j < order.inner; ++j) {
-      const int64_t r = order.row(i, j), cb = order.block(i, j);
+  // NHWC: pixel by pixel, all channel blocks of each, so that the rows are
+  // read in order (1-2% faster than block by block on ResNet's 64 channels).
+  if (st[1] == 1) {
+    const int64_t blocks = channels / 16, plane = rows * cols * 16;
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t y = y0 + r;
+      const bool inside = y >= 0 && y < h && xa < xb;
+      for (int64_t cb = 0; cb < blocks; ++cb) {
+        float* row = band + (cb * rows + r) * cols * 16;
+        if (!inside) {
+          std::memset(row, 0, static_cast<size_t>(cols * 16) * sizeof(float));
+          continue;
+        }
+        std::memset(row, 0, static_cast<size_t>((xa - x0) * 16) * sizeof(float));
+        std::memset(row + (xb - x0) * 16, 0,
+                    static_cast<size_t>((x0 + cols - xb) * 16) * sizeof(float));
+      }
+      if (!inside) continue;
+      const float* src = t.data + n * st[0] + y * st[2];
+      if (y + kAhead < h && st[3] == channels)  // a dense row, ahead as NCHW
+        for (int64_t x = xa * channels; x < xb * channels; x += 16)
+          _mm_prefetch(reinterpret_cast<const char*>(src + kAhead * st[2] + x), _MM_HINT_T0);
+      float* to = band + (r * cols - x0) * 16;
+      for (int64_t x = xa; x < xb; ++x)
+        for (int64_t cb = 0; cb < blocks; ++cb)
+          _mm512_storeu_ps(to + cb * plane + x * 16, _mm512_loadu_ps(src + x * st[3] + cb * 16));
+    }
+    return;
+  }
+  // Else block by block (NCHW: 2-4% faster than row by row).
+  for (int64_t cb = 0; cb < channels / 16; ++cb)
+    for (int64_t r = 0; r < rows; ++r) {
       float* row = band + (cb * rows + r) * cols * 16;
       const int64_t y = y0 + r;
       if (y < 0 || y >= h || xa >= xb) {
@@ -130,13 +144,7 @@ void load_band(const WinogradIn& t, int64_t n, int64_t channels, int64_t h, int6
                   static_cast<size_t>((x0 + cols - xb) * 16) * sizeof(float));
       const float* src = t.data + n * st[0] + cb * 16 * st[1] + y * st[2];
       float* to = row - x0 * 16;
-      if (st[1] == 1) {                                      // channels contiguous (NHWC)
-        if (cb == 0 && y + kAhead < h && st[3] == channels)  // a dense row, ahead as NCHW
-          for (int64_t x = xa * channels; x < xb * channels; x += 16)
-            _mm_prefetch(reinterpret_cast<const char*>(src + kAhead * st[2] + x), _MM_HINT_T0);
-        for (int64_t x = xa; x < xb; ++x)
-          _mm512_storeu_ps(to + x * 16, _mm512_loadu_ps(src + x * st[3]));
-      } else if (st[3] == 1) {  // rows contiguous (NCHW): 16 pixels of 16 channels, transposed
+      if (st[3] == 1) {  // rows contiguous (NCHW): 16 pixels of 16 channels, transposed
         // Sixteen rows of one plane each: the hardware prefetcher does not
         // follow that many streams (8% of a Fashion-MNIST convolution).
         if (y + kAhead < h)
@@ -169,19 +177,27 @@ void store_band(const WinogradOut& t, int64_t n, int64_t channels, int64_t h, in
   r1 = std::min(r1, h - y0);
   const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + cols, w);
   if (r0 >= r1 || xa >= xb) return;
-  const Order order(st[1] == 1, r1 - r0, channels / 16);
-  for (int64_t i = 0; i < order.outer; ++i)
-    for (int64_t j = 0; j < order.inner; ++j) {
-      const int64_t r = r0 + order.row(i, j), cb = order.block(i, j), y = y0 + r;
+  if (st[1] == 1) {  // NHWC: pixel by pixel, all blocks, as load_band
+    const int64_t blocks = channels / 16, plane = rows * cols * 16;
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t y = y0 + r;
+      float* dst = t.data + n * st[0] + y * st[2];
+      if (y + kAhead < h && st[3] == channels)  // for writing, as load_band's rows
+        for (int64_t x = xa * channels; x < xb * channels; x += 16)
+          __builtin_prefetch(dst + kAhead * st[2] + x, 1, 3);
+      const float* from = band + (r * cols - x0) * 16;
+      for (int64_t x = xa; x < xb; ++x)
+        for (int64_t cb = 0; cb < blocks; ++cb)
+          _mm512_storeu_ps(dst + x * st[3] + cb * 16, _mm512_loadu_ps(from + cb * plane + x * 16));
+    }
+    return;
+  }
+  for (int64_t cb = 0; cb < channels / 16; ++cb)
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t y = y0 + r;
       const float* from = band + ((cb * rows + r) * cols - x0) * 16;  // indexed by image x
       float* dst = t.data + n * st[0] + cb * 16 * st[1] + y * st[2];
-      if (st[1] == 1) {
-        if (cb == 0 && y + kAhead < h && st[3] == channels)
-          for (int64_t x = xa * channels; x < xb * channels; x += 16)
-            __builtin_prefetch(dst + kAhead * st[2] + x, 1, 3);
-        for (int64_t x = xa; x < xb; ++x)
-          _mm512_storeu_ps(dst + x * st[3], _mm512_loadu_ps(from + x * 16));
-      } else if (st[3] == 1) {
+      if (st[3] == 1) {
         if (y + kAhead < h)  // for writing, as load_band's rows
           for (int c = 0; c < 16; ++c)
             for (int64_t x = xa; x < xb; x += 16)
