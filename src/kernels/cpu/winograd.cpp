@@ -69,10 +69,7 @@ inline void apply(const float (&m)[Rows][Cols], const V16 (&x)[Cols], V16 (&r)[R
   }
 }
 
-inline void input_1d(const V16 (&x)[6], V16 (&r)[6]) { apply(kBT, x, r); }
-inline void output_1d(const V16 (&m)[6], V16 (&y)[4]) { apply(kAT, m, y); }
-inline void grad_1d(const V16 (&y)[4], V16 (&m)[6]) { apply(kA, y, m); }
-// r = B x, the transpose of input_1d: the points' gradients back to the
+// r = B x, the transpose of B^T x: the points' gradients back to the
 // input tile's.
 constexpr float kB[6][6] = {{1, 0, 0, 0, 0, 0},
                             {1.5f, 1, -1, -0.5f, 2, 1},
@@ -87,7 +84,6 @@ constexpr bool transposes(const float (&a)[6][6], const float (&b)[6][6]) {
   return true;
 }
 static_assert(transposes(kB, kBT));
-inline void input_grad_1d(const V16 (&x)[6], V16 (&r)[6]) { apply(kB, x, r); }
 
 // ------------------------------------------------------------------ bands
 // A band: rows x cols pixels of one image as 16-channel vectors,
@@ -220,82 +216,66 @@ void store_band(const WinogradOut& t, int64_t n, int64_t channels, int64_t h, in
 
 // ------------------------------------------------------------------ tiles
 
+// put(a, b, (M X M^T)[a][b]) for the C x C tile X of 16-channel vectors
+// whose element (i, j) x(i, j) returns (each called once): the columns
+// transformed, then the rows.
+template <int R, int C, typename Load, typename Put>
+inline void transform_tile(const float (&m)[R][C], Load x, Put put) {
+  alignas(64) float tmp[R][C][16];
+  for (int j = 0; j < C; ++j) {
+    V16 col[C], r[R];
+    for (int i = 0; i < C; ++i) col[i] = x(i, j);
+    apply(m, col, r);
+    for (int a = 0; a < R; ++a) _mm512_store_ps(tmp[a][j], r[a]);
+  }
+  for (int a = 0; a < R; ++a) {
+    V16 row[C], r[R];
+    for (int j = 0; j < C; ++j) row[j] = _mm512_load_ps(tmp[a][j]);
+    apply(m, row, r);
+    for (int b = 0; b < R; ++b) put(a, b, r[b]);
+  }
+}
+
 // The 6x6 tile of a band (rows `rs` floats apart) transformed into
 // v[p * vstride] for its 36 points.
 void input_tile(const float* tile, int64_t rs, float* v, int64_t vstride) {
-  alignas(64) float tmp[6][6][16];
-  for (int j = 0; j < 6; ++j) {
-    V16 x[6], r[6];
-    for (int i = 0; i < 6; ++i) x[i] = _mm512_loadu_ps(tile + i * rs + j * 16);
-    input_1d(x, r);
-    for (int i = 0; i < 6; ++i) _mm512_store_ps(tmp[i][j], r[i]);
-  }
-  for (int i = 0; i < 6; ++i) {
-    V16 x[6], r[6];
-    for (int j = 0; j < 6; ++j) x[j] = _mm512_load_ps(tmp[i][j]);
-    input_1d(x, r);
-    for (int j = 0; j < 6; ++j) _mm512_storeu_ps(v + (i * 6 + j) * vstride, r[j]);
-  }
+  transform_tile(
+      kBT, [&](int i, int j) { return _mm512_loadu_ps(tile + i * rs + j * 16); },
+      [&](int a, int b, V16 r) { _mm512_storeu_ps(v + (a * 6 + b) * vstride, r); });
 }
 
 // The 36 points m[p * mstride] of one 16-channel block back to a 4x4 tile of
 // a band (rows `rs` floats apart), plus bias.
 void output_tile(const float* m, int64_t mstride, V16 bias, float* tile, int64_t rs) {
-  alignas(64) float tmp[4][6][16];
-  for (int j = 0; j < 6; ++j) {
-    V16 x[6], y[4];
-    for (int i = 0; i < 6; ++i) x[i] = _mm512_loadu_ps(m + (i * 6 + j) * mstride);
-    output_1d(x, y);
-    for (int a = 0; a < 4; ++a) _mm512_store_ps(tmp[a][j], y[a]);
-  }
-  for (int a = 0; a < 4; ++a) {
-    V16 x[6], y[4];
-    for (int j = 0; j < 6; ++j) x[j] = _mm512_load_ps(tmp[a][j]);
-    output_1d(x, y);
-    for (int b = 0; b < 4; ++b) _mm512_storeu_ps(tile + a * rs + b * 16, _mm512_add_ps(y[b], bias));
-  }
+  transform_tile(
+      kAT, [&](int i, int j) { return _mm512_loadu_ps(m + (i * 6 + j) * mstride); },
+      [&](int a, int b, V16 y) {
+        _mm512_storeu_ps(tile + a * rs + b * 16, _mm512_add_ps(y, bias));
+      });
 }
 
 // A 4x4 output-gradient tile of a band (rows `rs` floats apart) as its 36
 // points dm[p * stride]; its values are added to bias_sum.
 void grad_tile(const float* tile, int64_t rs, float* dm, int64_t stride, V16& bias_sum) {
-  alignas(64) float tmp[6][4][16];
-  for (int b = 0; b < 4; ++b) {
-    V16 y[4], m[6];
-    for (int a = 0; a < 4; ++a) {
-      y[a] = _mm512_loadu_ps(tile + a * rs + b * 16);
-      bias_sum = _mm512_add_ps(bias_sum, y[a]);
-    }
-    grad_1d(y, m);
-    for (int i = 0; i < 6; ++i) _mm512_store_ps(tmp[i][b], m[i]);
-  }
-  for (int i = 0; i < 6; ++i) {
-    V16 x[4], m[6];
-    for (int b = 0; b < 4; ++b) x[b] = _mm512_load_ps(tmp[i][b]);
-    grad_1d(x, m);
-    for (int j = 0; j < 6; ++j) _mm512_storeu_ps(dm + (i * 6 + j) * stride, m[j]);
-  }
+  transform_tile(
+      kA,
+      [&](int i, int j) {
+        const V16 y = _mm512_loadu_ps(tile + i * rs + j * 16);
+        bias_sum = _mm512_add_ps(bias_sum, y);
+        return y;
+      },
+      [&](int a, int b, V16 m) { _mm512_storeu_ps(dm + (a * 6 + b) * stride, m); });
 }
 
 // The 36 points dv[p * stride] of an input tile's gradient, d = B dv B^T,
 // added into a band (rows `rs` floats apart): neighbouring tiles overlap.
 void input_grad_tile(const float* dv, int64_t stride, float* tile, int64_t rs) {
-  alignas(64) float tmp[6][6][16];
-  for (int j = 0; j < 6; ++j) {
-    V16 x[6], r[6];
-    for (int i = 0; i < 6; ++i) x[i] = _mm512_loadu_ps(dv + (i * 6 + j) * stride);
-    input_grad_1d(x, r);
-    for (int i = 0; i < 6; ++i) _mm512_store_ps(tmp[i][j], r[i]);
-  }
-  for (int i = 0; i < 6; ++i) {
-    V16 x[6], r[6];
-    for (int j = 0; j < 6; ++j) x[j] = _mm512_load_ps(tmp[i][j]);
-    input_grad_1d(x, r);
-    for (int j = 0; j < 6; ++j) {
-      float* to = tile + i * rs + j * 16;
-      _mm512_storeu_ps(to, _mm512_add_ps(_mm512_loadu_ps(to), r[j]));
-    }
-  }
+  transform_tile(
+      kB, [&](int i, int j) { return _mm512_loadu_ps(dv + (i * 6 + j) * stride); },
+      [&](int a, int b, V16 d) {
+        float* to = tile + a * rs + b * 16;
+        _mm512_storeu_ps(to, _mm512_add_ps(_mm512_loadu_ps(to), d));
+      });
 }
 
 // ------------------------------------------------------------------ GEMM
@@ -369,6 +349,24 @@ void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t ars, int64_t 
       i0 += r;
     }
   }
+}
+
+// The block's 36 products: c[p] (+)= a[p] b[p], each operand's points
+// `*_step` floats apart.
+template <bool Acc>
+void point_products(int64_t m, int64_t n, int64_t k, const float* a, int64_t ars, int64_t aks,
+                    int64_t a_step, const float* b, int64_t ldb, int64_t b_step, float* c,
+                    int64_t ldc, int64_t c_step) {
+  for (int p = 0; p < kP; ++p)
+    gemm<Acc>(m, n, k, a + p * a_step, ars, aks, b + p * b_step, ldb, c + p * c_step, ldc);
+}
+
+// f(t, ty, tx, cb) for the block's tiles t in [0, nt) (band tile t0 + t, at
+// tile row ty and column tx of a band tw tiles wide) and channel blocks cb.
+template <typename F>
+void for_each_tile(int64_t t0, int64_t nt, int64_t tw, int64_t blocks, const F& f) {
+  for (int64_t t = 0; t < nt; ++t)
+    for (int64_t cb = 0; cb < blocks; ++cb) f(t, (t0 + t) / tw, (t0 + t) % tw, cb);
 }
 
 // ------------------------------------------------------------ the passes
@@ -451,12 +449,10 @@ void load_input_band(const Geo& g, const WinogradIn& src, const Band& b, Scratch
 void transform_inputs(const Geo& g, const Band& b, int64_t t0, int64_t nt, Scratch& s) {
   const int64_t br = 4 * b.rows + 2, bw = 4 * g.tw() + 2;
   fit(s.v, kP * nt * g.cin);
-  for (int64_t t = 0; t < nt; ++t) {
-    const int64_t ty = (t0 + t) / g.tw(), tx = (t0 + t) % g.tw();
-    for (int64_t cb = 0; cb < g.cin / 16; ++cb)
-      input_tile(s.band_in.data() + ((cb * br + 4 * ty) * bw + 4 * tx) * 16, bw * 16,
-                 s.v.data() + t * g.cin + cb * 16, nt * g.cin);
-  }
+  for_each_tile(t0, nt, g.tw(), g.cin / 16, [&](int64_t t, int64_t ty, int64_t tx, int64_t cb) {
+    input_tile(s.band_in.data() + ((cb * br + 4 * ty) * bw + 4 * tx) * 16, bw * 16,
+               s.v.data() + t * g.cin + cb * 16, nt * g.cin);
+  });
 }
 
 // dst = conv(src, u) + bias: u holds the transformed weights u[p][cin][cout].
@@ -474,16 +470,13 @@ void conv_bands(const Geo& g, const WinogradIn& src, const float* u, const float
       const int64_t nt = std::min(block, tiles - t0);
       transform_inputs(g, b, t0, nt, s);
       fit(s.m, kP * nt * g.cout);
-      for (int p = 0; p < kP; ++p)
-        gemm<false>(nt, g.cout, g.cin, s.v.data() + p * nt * g.cin, g.cin, 1,
-                    u + p * g.cin * g.cout, g.cout, s.m.data() + p * nt * g.cout, g.cout);
-      for (int64_t t = 0; t < nt; ++t) {
-        const int64_t ty = (t0 + t) / tw, tx = (t0 + t) % tw;
-        for (int64_t cb = 0; cb < g.cout / 16; ++cb)
-          output_tile(s.m.data() + t * g.cout + cb * 16, nt * g.cout,
-                      bias ? _mm512_loadu_ps(bias + cb * 16) : _mm512_setzero_ps(),
-                      s.band_out.data() + ((cb * orow + 4 * ty) * ocol + 4 * tx) * 16, ocol * 16);
-      }
+      point_products<false>(nt, g.cout, g.cin, s.v.data(), g.cin, 1, nt * g.cin, u, g.cout,
+                            g.cin * g.cout, s.m.data(), g.cout, nt * g.cout);
+      for_each_tile(t0, nt, tw, g.cout / 16, [&](int64_t t, int64_t ty, int64_t tx, int64_t cb) {
+        output_tile(s.m.data() + t * g.cout + cb * 16, nt * g.cout,
+                    bias ? _mm512_loadu_ps(bias + cb * 16) : _mm512_setzero_ps(),
+                    s.band_out.data() + ((cb * orow + 4 * ty) * ocol + 4 * tx) * 16, ocol * 16);
+      });
     }
     store_band(dst, b.img, g.cout, g.oh, g.ow, s.band_out.data(), orow, ocol, 4 * b.ty0, 0, 0,
                orow);
@@ -641,20 +634,16 @@ void backward_pass(const WinogradShape& s, const WinogradIn& src, const Winograd
           }
           _mm512_storeu_ps(bias + cb * 16, bsum);
         }
-        for (int p = 0; p < kP; ++p)
-          gemm<true>(g.cin, g.cout, nt, sc.v.data() + p * nt * g.cin, 1, g.cin,
-                     sc.m.data() + p * nt * g.cout, g.cout, acc + p * g.cin * g.cout, g.cout);
+        point_products<true>(g.cin, g.cout, nt, sc.v.data(), 1, g.cin, nt * g.cin, sc.m.data(),
+                             g.cout, nt * g.cout, acc, g.cout, g.cin * g.cout);
         if (!fused) continue;
         fit(sc.dv, kP * nt * g.cin);
-        for (int p = 0; p < kP; ++p)
-          gemm<false>(nt, g.cin, g.cout, sc.m.data() + p * nt * g.cout, g.cout, 1,
-                      ut + p * g.cout * g.cin, g.cin, sc.dv.data() + p * nt * g.cin, g.cin);
-        for (int64_t t = 0; t < nt; ++t) {
-          const int64_t ty = (t0 + t) / tw, tx = (t0 + t) % tw;
-          for (int64_t cb = 0; cb < cbi_n; ++cb)
-            input_grad_tile(sc.dv.data() + t * g.cin + cb * 16, nt * g.cin,
-                            sc.band_d.data() + ((cb * br + 4 * ty) * bw + 4 * tx) * 16, bw * 16);
-        }
+        point_products<false>(nt, g.cin, g.cout, sc.m.data(), g.cout, 1, nt * g.cout, ut, g.cin,
+                              g.cout * g.cin, sc.dv.data(), g.cin, nt * g.cin);
+        for_each_tile(t0, nt, tw, cbi_n, [&](int64_t t, int64_t ty, int64_t tx, int64_t cb) {
+          input_grad_tile(sc.dv.data() + t * g.cin + cb * 16, nt * g.cin,
+                          sc.band_d.data() + ((cb * br + 4 * ty) * bw + 4 * tx) * 16, bw * 16);
+        });
       }
       if (fused) {
         const bool last = b.ty0 + b.rows >= g.th();
