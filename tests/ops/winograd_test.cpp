@@ -130,6 +130,24 @@ TEST(Winograd, ManyBandsAndThreads) {
   check({9, 64, 64, 30, 34, 1}, Layout::NCHW);
 }
 
+// Past 64x64 channels the kernels transform the whole batch's tiles first and
+// take blocks of tiles by 32 output channels, with the weights transformed a
+// chunk of 64 input channels at a time: blocks of several whole images (one
+// tile each on 4x4 planes), bands of tile rows, an output-channel count that
+// leaves a 16-wide last item, several weight chunks with a short last one,
+// and backward-data's turned weights read with unit stride (channels_last).
+TEST(Winograd, ManyChannels) {
+  if (!kernels::winograd_applies({1, 16, 16, 8, 8, 8, 8, 1, 1})) return;  // tested above
+  const std::vector<Case> cases = {
+      {17, 80, 64, 4, 4, 1},   // one tile an image: blocks of 12 images, 5 items' chunks
+      {5, 144, 48, 8, 8, 1},   // 48 outputs: items of 32 and 16; chunks of 64, 64, 16
+      {3, 64, 96, 23, 30, 1},  // bands of tile rows, planes past the last whole tile
+      {2, 96, 80, 9, 7, 2},    // padding 2
+  };
+  for (const Case& k : cases)
+    for (Layout l : {Layout::NCHW, Layout::NHWC, Layout::Strided}) check(k, l);
+}
+
 TEST(Winograd, ShapesItDoesNotTake) {
   EXPECT_FALSE(kernels::winograd_applies({1, 8, 16, 8, 8, 8, 8, 1, 1}));     // 8 channels
   EXPECT_FALSE(kernels::winograd_applies({1, 16, 24, 8, 8, 8, 8, 1, 1}));    // 24 outputs

@@ -268,12 +268,34 @@ dnnl::convolution_forward::primitive_desc forward_pd(dnnl::prop_kind kind, dnnl:
 
 std::atomic<ConvAlgorithm> g_algorithm{ConvAlgorithm::Auto};
 
+// The shape for ember's Winograd kernels (winograd.h) when this build has
+// them and they take the convolution, else nullopt (oneDNN's then).
+std::optional<WinogradShape> own_winograd(const Tensor& input, const Tensor& weight,
+                                          IntArrayRef out_sizes, const ConvParams& p) {
+  const WinogradShape s{input.size(0), input.size(1), weight.size(0), input.size(2), input.size(3),
+                        out_sizes[2],  out_sizes[3],  p.padding_l[0], p.padding_l[1]};
+  if (!winograd_applies(s)) return std::nullopt;
+  return s;
+}
+
+// Whether ember's Winograd kernels, which run the convolution, also compute
+// its weight gradient: past 64x64 channels (winograd.h's many-channel
+// passes), only on planes under 8x8, where oneDNN has no Winograd. Its
+// Winograd weight gradient is the faster beside ours on larger planes, whose
+// many tiles make long products (ResNet-18's 128x128 on 16x16 and 256x256
+// on 8x8: about 1.8 and 2.0 ms to 2.4 and 2.2 ms), and its direct one on
+// smaller (512x512 on 4x4: 6.1 ms to 3.3 ms).
+bool own_weight_grad(const WinogradShape& s) {
+  return s.c * s.oc <= kWinogradBandChannels || s.oh < 8 || s.ow < 8;
+}
+
 // Whether Auto runs this convolution as Winograd F(4x4, 3x3): 2-D, 3x3,
-// stride 1, no dilation or groups, channels in whole vectors (oneDNN's AVX-512
-// kernel), and outputs of at least 8x8 (on smaller planes the 6x6 input tiles
-// waste more than the transforms save; measured on 4x4 and 8x8 planes).
-// Winograd needs oneDNN's blocked activations, so channels_last tensors are
-// reordered, which the fewer multiplications repay.
+// stride 1, no dilation or groups, channels in whole vectors, and outputs of
+// at least 4x4 on ember's own kernels (one tile an image: 36 products for 16
+// outputs where direct convolution has 100 inside the padding), 8x8 on
+// oneDNN's (its 6x6 input tiles waste more than the transforms save on
+// smaller planes; measured on 4x4 and 8x8). oneDNN's needs its blocked
+// activations, so channels_last tensors are reordered for it.
 bool use_winograd(const Tensor& input, const Tensor& weight, IntArrayRef out_sizes,
                   const ConvParams& p) {
   if (g_algorithm.load(std::memory_order_relaxed) != ConvAlgorithm::Auto) return false;
@@ -283,7 +305,8 @@ bool use_winograd(const Tensor& input, const Tensor& weight, IntArrayRef out_siz
     if (p.stride[i] != 1 || p.dilation[i] != 1 || p.padding_l[i] > 1 || p.padding_r[i] > 1)
       return false;
   if (input.size(1) % 16 != 0 || weight.size(0) % 16 != 0) return false;
-  return out_sizes[2] >= 8 && out_sizes[3] >= 8;
+  const int64_t least = own_winograd(input, weight, out_sizes, p) ? 4 : 8;
+  return out_sizes[2] >= least && out_sizes[3] >= least;
 }
 
 // Whether a channels-last 2-D convolution's input and output planes are at
@@ -309,28 +332,6 @@ bool blocked_strided_weight_grad(const Tensor& input, const Tensor& grad_out,
   return strided && p.groups == 1 && input.dim() == 4 &&
          grad_weight.size(2) * grad_weight.size(3) > 1 && input.size(1) % 16 == 0 &&
          grad_out.size(1) % 16 == 0;
-}
-
-// The largest input x output channel product that ember's Winograd kernels
-// (winograd.h) take from oneDNN's: each band's product blocks read all the
-// transformed weights (36 x C x OC floats, 2.4 MB at 128x128 channels), from
-// L2 only for small channel counts. Forward + backward-data +
-// backward-weights beside oneDNN's jit_wino_4x3 with its reorders, run
-// alternately: Fashion-MNIST's 32->64 convolution (batch 64, 26x26) 1.28x-1.32x,
-// ResNet-18's 64->64 (batch 16, 32x32) 1.42x NCHW and 1.41x channels_last;
-// 128->128 on 16x16 0.94x-0.99x, 256->256 on 8x8 0.74x. (Measured before
-// the fused backward pass, winograd_backward, which took Fashion-MNIST's
-// backward 12% further.)
-constexpr int64_t kOwnWinogradChannels = 64 * 64;
-
-// The shape for ember's Winograd kernels when they run a convolution that
-// use_winograd() chose, else nullopt.
-std::optional<WinogradShape> own_winograd(const Tensor& input, const Tensor& weight,
-                                          IntArrayRef out_sizes, const ConvParams& p) {
-  const WinogradShape s{input.size(0), input.size(1), weight.size(0), input.size(2), input.size(3),
-                        out_sizes[2],  out_sizes[3],  p.padding_l[0], p.padding_l[1]};
-  if (s.c * s.oc > kOwnWinogradChannels || !winograd_applies(s)) return std::nullopt;
-  return s;
 }
 
 WinogradIn in_view(const Tensor& t) {
@@ -503,7 +504,8 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   const bool cl = (is_channels_last(grad_out) || is_channels_last(grad_weight)) &&
                   !blocked_strided_weight_grad(input, grad_out, grad_weight, p);
   const bool wino = use_winograd(input, grad_weight, grad_out.sizes(), p);
-  if (const auto s = wino ? own_winograd(input, grad_weight, grad_out.sizes(), p) : std::nullopt) {
+  const auto s = wino ? own_winograd(input, grad_weight, grad_out.sizes(), p) : std::nullopt;
+  if (s && own_weight_grad(*s)) {
     BiasGrad gb(grad_bias);
     winograd_backward_weights(*s, in_view(input), in_view(grad_out), out_view(grad_weight),
                               gb.data());
@@ -576,6 +578,11 @@ bool own_winograd_backward(const Tensor& grad_input, const Tensor& grad_weight,
   if (!use_winograd(input, weight, grad_out.sizes(), p)) return false;
   const auto s = own_winograd(input, weight, grad_out.sizes(), p);
   if (!s) return false;
+  if (!own_weight_grad(*s)) {
+    winograd_backward_data(*s, in_view(grad_out), in_view(weight), out_view(grad_input));
+    dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, nullptr);
+    return true;
+  }
   BiasGrad gb(grad_bias);
   winograd_backward(*s, in_view(input), in_view(grad_out), in_view(weight), out_view(grad_input),
                     out_view(grad_weight), gb.data());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <climits>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -374,7 +375,7 @@ void for_each_tile(int64_t t0, int64_t nt, int64_t tw, int64_t blocks, const F& 
 // Per-thread buffers, kept between calls (the allocator would hand out fresh
 // pages for blocks this large).
 struct Scratch {
-  std::vector<float> band_in, band_out, band_d, carry, v, m, dv;
+  std::vector<float> band_in, band_out, band_d, carry, v, m, dv, u;
 };
 Scratch& scratch() {
   thread_local Scratch s;
@@ -543,6 +544,371 @@ std::vector<float>& call_buffer(int which) {
   return b[which];
 }
 
+// out[a][b] = G^T du G: 16 output channels' weight gradients for one input
+// channel from the 36 points du of their transformed ones.
+void weight_grad(const V16 (&du)[kP], V16 (&out)[3][3]) {
+  V16 t[3][6];
+  for (int a = 0; a < 3; ++a)
+    for (int j = 0; j < 6; ++j) {
+      V16 sum = _mm512_setzero_ps();
+      for (int i = 0; i < 6; ++i)
+        if (kG[i][a] != 0) sum = _mm512_fmadd_ps(splat(kG[i][a]), du[i * 6 + j], sum);
+      t[a][j] = sum;
+    }
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      V16 sum = _mm512_setzero_ps();
+      for (int j = 0; j < 6; ++j)
+        if (kG[j][b] != 0) sum = _mm512_fmadd_ps(t[a][j], splat(kG[j][b]), sum);
+      out[a][b] = sum;
+    }
+}
+
+// dW[co + k][ci] for k < 16 from du (see weight_grad).
+void store_weight_grad(const V16 (&du)[kP], const WinogradOut& dw, int64_t ci, int64_t co) {
+  V16 r[3][3];
+  weight_grad(du, r);
+  alignas(64) float out[3][3][16];
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) _mm512_store_ps(out[a][b], r[a][b]);
+  const int64_t* ws = dw.stride;
+  for (int64_t k = 0; k < 16; ++k) {
+    float* o = dw.data + (co + k) * ws[0] + ci * ws[1];
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b) o[a * ws[2] + b * ws[3]] = out[a][b][k];
+  }
+}
+
+// ------------------------------------------------------ many channels
+// Past 64x64 channels a band's products would read all the transformed
+// weights (36 C OC floats: 2.4 MB at 128x128, 38 MB at 512x512) from L3 or
+// memory, and the late layers' small planes give a band too few tiles to
+// repay that. So the whole batch's tiles are transformed first (v[p][tile]
+// [c]); then each work item takes a block of tiles and 32 output channels,
+// transforms the weights of a chunk of input channels at a time into its L2
+// (the weights are read, never written transformed), sums the 36 points'
+// products over the chunks and transforms its outputs back. The weight
+// gradient likewise sums, per (32 output, 64 input channels) item, the
+// products over all tiles and transforms them back at once.
+
+constexpr int64_t kWideOut = 32;    // output channels per item: gemm()'s register tile
+constexpr int64_t kWideChunk = 64;  // input channels per transformed weight chunk
+constexpr int64_t kWideTiles = 48;  // tiles per block, about
+
+// Weights as (row, col, a, b) at data + row rs + col cs + a as + b bs: the
+// forward's (c, oc) or backward-data's (oc, c) of the kernels turned.
+struct WeightView {
+  const float* data;
+  int64_t rs, cs, as, bs;
+};
+
+WeightView forward_weights(const WinogradIn& w) {
+  const int64_t* ws = w.stride;
+  return {w.data, ws[1], ws[0], ws[2], ws[3]};
+}
+// (oc, c) of the kernels turned by 180 degrees: backward-data's.
+WeightView turned_weights(const WinogradIn& w) {
+  const int64_t* ws = w.stride;
+  return {w.data + 2 * ws[2] + 2 * ws[3], ws[0], ws[1], -ws[2], -ws[3]};
+}
+
+// g[tap][r][ncols] = the weights (r0 + r, c0 + col, tap) for r < nr and col
+// < ncols (multiples of 16): columns contiguous, for the transform's vectors.
+// The weights' columns are output channels 9C floats apart in NCHW: those are
+// read along their unit stride and turned by 16x16 register transposes
+// (gathers across such strides missed the TLB: 3x the whole convolution).
+void pack_chunk(const WeightView& w, int64_t r0, int64_t nr, int64_t c0, int64_t ncols, float* g) {
+  const auto at = [&](int64_t r, int64_t col, int tap) {
+    return w.data + (r0 + r) * w.rs + (c0 + col) * w.cs + tap / 3 * w.as + tap % 3 * w.bs;
+  };
+  const auto to = [&](int64_t r, int64_t col, int tap) { return g + (tap * nr + r) * ncols + col; };
+  if (w.cs == 1) {  // columns contiguous
+    for (int64_t r = 0; r < nr; ++r)
+      for (int tap = 0; tap < 9; ++tap)
+        for (int64_t col = 0; col < ncols; col += 16)
+          _mm512_storeu_ps(to(r, col, tap), _mm512_loadu_ps(at(r, col, tap)));
+  } else if (w.rs == 1) {  // rows contiguous (channels_last forward): 16x16 blocks
+    for (int tap = 0; tap < 9; ++tap)
+      for (int64_t col = 0; col < ncols; col += 16)
+        for (int64_t r = 0; r < nr; r += 16) {
+          __m512 v[16];
+          for (int l = 0; l < 16; ++l) v[l] = _mm512_loadu_ps(at(r, col + l, tap));
+          transpose16(v);
+          for (int i = 0; i < 16; ++i) _mm512_storeu_ps(to(r + i, col, tap), v[i]);
+        }
+  } else if (w.bs == 1 && w.as == 3 && w.rs == 9) {  // (row, tap) contiguous (NCHW forward)
+    for (int64_t col = 0; col < ncols; col += 16)
+      for (int64_t k = 0; k < nr * 9; k += 16) {  // nr * 9 is a multiple of 16
+        __m512 v[16];
+        for (int l = 0; l < 16; ++l) v[l] = _mm512_loadu_ps(at(0, col + l, 0) + k);
+        transpose16(v);
+        for (int i = 0; i < 16; ++i)
+          _mm512_storeu_ps(to((k + i) / 9, col, static_cast<int>((k + i) % 9)), v[i]);
+      }
+  } else {  // gathered (NCHW backward-data: 16 columns 9 floats apart)
+    const bool gather = w.cs > 0 && 15 * w.cs <= INT32_MAX;  // offsets fit in int32
+    const __m512i lanes =
+        _mm512_mullo_epi32(_mm512_set1_epi32(gather ? static_cast<int>(w.cs) : 0),
+                           _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    for (int64_t r = 0; r < nr; ++r)
+      for (int tap = 0; tap < 9; ++tap)
+        for (int64_t col = 0; col < ncols; col += 16) {
+          const float* from = at(r, col, tap);
+          if (gather) {
+            // (The masked form: GCC 12's plain one warns of its undefined source.)
+            _mm512_storeu_ps(to(r, col, tap),
+                             _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xFFFF, lanes, from, 4));
+          } else {
+            for (int64_t l = 0; l < 16; ++l) to(r, col, tap)[l] = from[l * w.cs];
+          }
+        }
+  }
+}
+
+// The inverse of pack_chunk: the weights (r0 + r, c0 + col, tap) of w (a
+// weight gradient: its data is written) = g[tap][r][ncols].
+void unpack_chunk(const float* g, int64_t r0, int64_t nr, int64_t c0, int64_t ncols,
+                  const WeightView& w) {
+  const auto at = [&](int64_t r, int64_t col, int tap) {
+    return const_cast<float*>(w.data) + (r0 + r) * w.rs + (c0 + col) * w.cs + tap / 3 * w.as +
+           tap % 3 * w.bs;
+  };
+  const auto from = [&](int64_t r, int64_t col, int tap) {
+    return g + (tap * nr + r) * ncols + col;
+  };
+  if (w.cs == 1) {
+    for (int64_t r = 0; r < nr; ++r)
+      for (int tap = 0; tap < 9; ++tap)
+        for (int64_t col = 0; col < ncols; col += 16)
+          _mm512_storeu_ps(at(r, col, tap), _mm512_loadu_ps(from(r, col, tap)));
+  } else if (w.rs == 1) {
+    for (int tap = 0; tap < 9; ++tap)
+      for (int64_t col = 0; col < ncols; col += 16)
+        for (int64_t r = 0; r < nr; r += 16) {
+          __m512 v[16];
+          for (int i = 0; i < 16; ++i) v[i] = _mm512_loadu_ps(from(r + i, col, tap));
+          transpose16(v);
+          for (int l = 0; l < 16; ++l) _mm512_storeu_ps(at(r, col + l, tap), v[l]);
+        }
+  } else if (w.bs == 1 && w.as == 3 && w.rs == 9) {
+    for (int64_t col = 0; col < ncols; col += 16)
+      for (int64_t k = 0; k < nr * 9; k += 16) {
+        __m512 v[16];
+        for (int i = 0; i < 16; ++i)
+          v[i] = _mm512_loadu_ps(from((k + i) / 9, col, static_cast<int>((k + i) % 9)));
+        transpose16(v);
+        for (int l = 0; l < 16; ++l) _mm512_storeu_ps(at(0, col + l, 0) + k, v[l]);
+      }
+  } else {
+    for (int64_t r = 0; r < nr; ++r)
+      for (int tap = 0; tap < 9; ++tap)
+        for (int64_t col = 0; col < ncols; ++col) *at(r, col, tap) = *from(r, col, tap);
+  }
+}
+
+// Floats between the points of a transformed weight chunk of nr x ncols: a
+// line more than the chunk, as its 36 stores a vector fell in one L1 set
+// when the chunk is a multiple of 4 KiB (the transform took 70% of a 512x512
+// convolution).
+int64_t chunk_step(int64_t nr, int64_t ncols) { return nr * ncols + 16; }
+
+// u[p * chunk_step][r][ncols] = G g G^T for rows [r0, r0 + nr) and cols
+// [c0, c0 + ncols), through g (the chunk packed).
+void weight_chunk(const WeightView& w, int64_t r0, int64_t nr, int64_t c0, int64_t ncols, float* g,
+                  float* u) {
+  const int64_t step = chunk_step(nr, ncols);
+  pack_chunk(w, r0, nr, c0, ncols, g);
+  for (int64_t r = 0; r < nr; ++r)
+    for (int64_t col = 0; col < ncols; col += 16) {
+      V16 k[3][3], t[6][3];
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b)
+          k[a][b] = _mm512_loadu_ps(g + ((a * 3 + b) * nr + r) * ncols + col);
+      for (int i = 0; i < 6; ++i)
+        for (int b = 0; b < 3; ++b)
+          t[i][b] = _mm512_fmadd_ps(
+              splat(kG[i][0]), k[0][b],
+              _mm512_fmadd_ps(splat(kG[i][1]), k[1][b], _mm512_mul_ps(splat(kG[i][2]), k[2][b])));
+      for (int i = 0; i < 6; ++i)
+        for (int j = 0; j < 6; ++j)
+          _mm512_storeu_ps(
+              u + (i * 6 + j) * step + r * ncols + col,
+              _mm512_fmadd_ps(t[i][0], splat(kG[j][0]),
+                              _mm512_fmadd_ps(t[i][1], splat(kG[j][1]),
+                                              _mm512_mul_ps(t[i][2], splat(kG[j][2])))));
+    }
+}
+
+// The batch's tiles, numbered (image, tile row, tile column), in bands of
+// tile rows of one image, and bands in blocks of about kWideTiles tiles:
+// several whole images a block when images have few tiles (ResNet's 4x4
+// planes have one).
+struct WideTiles {
+  int64_t n, th, tw, rows, per_image, group, blocks;
+  explicit WideTiles(const Geo& g) : n(g.n), th(g.th()), tw(g.tw()) {
+    rows = std::clamp<int64_t>(kWideTiles / tw, 1, th);
+    per_image = (th + rows - 1) / rows;
+    group = per_image == 1 ? std::clamp<int64_t>(kWideTiles / (th * tw), 1, n) : 1;
+    blocks = (n * per_image + group - 1) / group;
+  }
+  int64_t tiles() const { return n * th * tw; }
+  int64_t bands() const { return n * per_image; }
+  Band band(int64_t j) const {
+    const int64_t ty0 = j % per_image * rows;
+    return {j / per_image, ty0, std::min(rows, th - ty0)};
+  }
+  int64_t first_tile(const Band& b) const { return (b.img * th + b.ty0) * tw; }
+  // Bands [j0, j1) of block i, and its tiles [t0, t1).
+  void block(int64_t i, int64_t& j0, int64_t& j1, int64_t& t0, int64_t& t1) const {
+    j0 = i * group;
+    j1 = std::min(bands(), j0 + group);
+    const Band last = band(j1 - 1);
+    t0 = first_tile(band(j0));
+    t1 = first_tile(last) + last.rows * tw;
+  }
+};
+
+// v[p][tile][cin] for every tile of the batch.
+void wide_inputs(const Geo& g, const WideTiles& wt, const WinogradIn& src, float* v) {
+  const int64_t total = wt.tiles(), bw = 4 * wt.tw + 2;
+  for_each_band(wt.bands(), [&](int64_t j, int64_t) {
+    Scratch& s = scratch();
+    const Band b = wt.band(j);
+    load_input_band(g, src, b, s);
+    const int64_t br = 4 * b.rows + 2, first = wt.first_tile(b);
+    for_each_tile(0, b.rows * wt.tw, wt.tw, g.cin / 16,
+                  [&](int64_t t, int64_t ty, int64_t tx, int64_t cb) {
+                    input_tile(s.band_in.data() + ((cb * br + 4 * ty) * bw + 4 * tx) * 16, bw * 16,
+                               v + (first + t) * g.cin + cb * 16, total * g.cin);
+                  });
+  });
+}
+
+// dst = conv(src, w) + bias for many channels (see above).
+void conv_wide(const Geo& g, const WinogradIn& src, const WeightView& w, const float* bias,
+               const WinogradOut& dst) {
+  const WideTiles wt(g);
+  const int64_t total = wt.tiles(), tw = wt.tw;
+  std::vector<float>& v = call_buffer(0);
+  fit(v, kP * total * g.cin);
+  wide_inputs(g, wt, src, v.data());
+  const int64_t outs = (g.cout + kWideOut - 1) / kWideOut;
+  for_each_band(wt.blocks * outs, [&](int64_t item, int64_t) {
+    Scratch& s = scratch();
+    int64_t j0, j1, t0, t1;
+    wt.block(item / outs, j0, j1, t0, t1);
+    const int64_t oc0 = item % outs * kWideOut, nw = std::min(kWideOut, g.cout - oc0);
+    const int64_t nt = t1 - t0;
+    fit(s.m, kP * nt * nw);
+    fit(s.u, kP * chunk_step(kWideChunk, nw));
+    fit(s.dv, 9 * kWideChunk * nw);
+    for (int64_t c0 = 0; c0 < g.cin; c0 += kWideChunk) {
+      const int64_t cc = std::min(kWideChunk, g.cin - c0);
+      weight_chunk(w, c0, cc, oc0, nw, s.dv.data(), s.u.data());
+      for (int p = 0; p < kP; ++p) {
+        const float* a = v.data() + (p * total + t0) * g.cin + c0;
+        const float* b = s.u.data() + p * chunk_step(cc, nw);
+        float* c = s.m.data() + p * nt * nw;
+        if (c0 == 0)
+          gemm<false>(nt, nw, cc, a, g.cin, 1, b, nw, c, nw);
+        else
+          gemm<true>(nt, nw, cc, a, g.cin, 1, b, nw, c, nw);
+      }
+    }
+    const WinogradOut to{dst.data + oc0 * dst.stride[1],
+                         {dst.stride[0], dst.stride[1], dst.stride[2], dst.stride[3]}};
+    for (int64_t j = j0; j < j1; ++j) {
+      const Band b = wt.band(j);
+      const int64_t orow = 4 * b.rows, ocol = 4 * tw, first = wt.first_tile(b) - t0;
+      fit(s.band_out, nw * orow * ocol);
+      for_each_tile(
+          0, b.rows * tw, tw, nw / 16, [&](int64_t t, int64_t ty, int64_t tx, int64_t cb) {
+            output_tile(s.m.data() + (first + t) * nw + cb * 16, nt * nw,
+                        bias ? _mm512_loadu_ps(bias + oc0 + cb * 16) : _mm512_setzero_ps(),
+                        s.band_out.data() + ((cb * orow + 4 * ty) * ocol + 4 * tx) * 16, ocol * 16);
+          });
+      store_band(to, b.img, nw, g.oh, g.ow, s.band_out.data(), orow, ocol, 4 * b.ty0, 0, 0, orow);
+    }
+  });
+}
+
+// diff_weight and diff_bias for many channels: v[p][tile][c] and dm[p][tile]
+// [oc] for the whole batch, then per item dU = sum over tiles of v^T dm.
+void weights_wide(const WinogradShape& s, const WinogradIn& src, const WinogradIn& diff_dst,
+                  const WinogradOut& diff_weight, float* diff_bias) {
+  const Geo g{s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l};
+  const WideTiles wt(g);
+  const int64_t total = wt.tiles(), tw = wt.tw;
+  std::vector<float>& v = call_buffer(0);
+  std::vector<float>& dm = call_buffer(1);
+  fit(v, kP * total * s.c);
+  // dm, then each band's bias sums (added up in band order: the same sums
+  // whatever thread ran a band).
+  fit(dm, kP * total * s.oc + wt.bands() * s.oc);
+  float* bias_sums = dm.data() + kP * total * s.oc;
+  wide_inputs(g, wt, src, v.data());
+  for_each_band(wt.bands(), [&](int64_t j, int64_t) {
+    Scratch& sc = scratch();
+    const Band b = wt.band(j);
+    const int64_t grow = 4 * b.rows, gcol = 4 * tw, first = wt.first_tile(b);
+    fit(sc.band_out, s.oc * grow * gcol);
+    load_band(diff_dst, b.img, s.oc, s.oh, s.ow, 4 * b.ty0, grow, 0, gcol, sc.band_out.data());
+    for (int64_t cb = 0; cb < s.oc / 16; ++cb) {
+      V16 bsum = _mm512_setzero_ps();
+      for (int64_t t = 0; t < b.rows * tw; ++t)
+        grad_tile(sc.band_out.data() + ((cb * grow + 4 * (t / tw)) * gcol + 4 * (t % tw)) * 16,
+                  gcol * 16, dm.data() + (first + t) * s.oc + cb * 16, total * s.oc, bsum);
+      _mm512_storeu_ps(bias_sums + j * s.oc + cb * 16, bsum);
+    }
+  });
+  // Items of an input-channel chunk and a group of output blocks, looping
+  // over the blocks: the chunk's transformed inputs stay in L2 for them (items
+  // of one block each read them from L3 again: 1.9 ms for the products of a
+  // 512x512 convolution on 4x4 planes).
+  const int64_t outs = (s.oc + kWideOut - 1) / kWideOut;
+  const int64_t chunks = (s.c + kWideChunk - 1) / kWideChunk;
+  const int64_t groups = std::min(outs, (2 * get_num_threads() + chunks - 1) / chunks);
+  const int64_t per_group = (outs + groups - 1) / groups;
+  const WeightView dw = forward_weights({diff_weight.data,
+                                         {diff_weight.stride[0], diff_weight.stride[1],
+                                          diff_weight.stride[2], diff_weight.stride[3]}});
+  for_each_band(chunks * groups, [&](int64_t item, int64_t) {
+    Scratch& sc = scratch();
+    const int64_t c0 = item / groups * kWideChunk, cc = std::min(kWideChunk, s.c - c0);
+    const int64_t group = item % groups;
+    for (int64_t ob = group * per_group; ob < std::min(outs, (group + 1) * per_group); ++ob) {
+      const int64_t oc0 = ob * kWideOut, nw = std::min(kWideOut, s.oc - oc0);
+      const int64_t step = chunk_step(cc, nw);
+      fit(sc.m, kP * step);
+      for (int p = 0; p < kP; ++p)
+        gemm<false>(cc, nw, total, v.data() + p * total * s.c + c0, 1, s.c,
+                    dm.data() + p * total * s.oc + oc0, s.oc, sc.m.data() + p * step, nw);
+      // Transformed back into g[tap][ci][co], then written in the weights' layout.
+      fit(sc.dv, 9 * cc * nw);
+      for (int64_t ci = 0; ci < cc; ++ci)
+        for (int64_t co = 0; co < nw; co += 16) {
+          V16 du[kP], out[3][3];
+          for (int p = 0; p < kP; ++p)
+            du[p] = _mm512_loadu_ps(sc.m.data() + p * step + ci * nw + co);
+          weight_grad(du, out);
+          for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b)
+              _mm512_storeu_ps(sc.dv.data() + ((a * 3 + b) * cc + ci) * nw + co, out[a][b]);
+        }
+      unpack_chunk(sc.dv.data(), c0, cc, oc0, nw, dw);
+    }
+  });
+  if (diff_bias)
+    for (int64_t co = 0; co < s.oc; ++co) {
+      float sum = 0;
+      for (int64_t j = 0; j < wt.bands(); ++j) sum += bias_sums[j * s.oc + co];
+      diff_bias[co] = sum;
+    }
+}
+
+// Whether a convolution takes the many-channel passes rather than the bands.
+bool wide(const WinogradShape& s) { return s.c * s.oc > kWinogradBandChannels; }
+
 }  // namespace
 
 bool winograd_applies(const WinogradShape& s) {
@@ -552,20 +918,23 @@ bool winograd_applies(const WinogradShape& s) {
 
 void winograd_forward(const WinogradShape& s, WinogradIn src, WinogradIn weight, const float* bias,
                       WinogradOut dst) {
+  const Geo g{s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l};
+  if (wide(s)) return conv_wide(g, src, forward_weights(weight), bias, dst);
   std::vector<float>& u = call_buffer(0);
   fit(u, kP * s.c * s.oc);
   transform_weights(s, weight, WeightsFor::Forward, u.data());
-  conv_bands({s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l}, src, u.data(), bias, dst);
+  conv_bands(g, src, u.data(), bias, dst);
 }
 
 void winograd_backward_data(const WinogradShape& s, WinogradIn diff_dst, WinogradIn weight,
                             WinogradOut diff_src) {
+  // d src = diff_dst correlated with the turned kernels, padded by 2 - pad.
+  const Geo g{s.n, s.oc, s.c, s.oh, s.ow, s.ih, s.iw, 2 - s.pad_t, 2 - s.pad_l};
+  if (wide(s)) return conv_wide(g, diff_dst, turned_weights(weight), nullptr, diff_src);
   std::vector<float>& u = call_buffer(0);
   fit(u, kP * s.c * s.oc);
   transform_weights(s, weight, WeightsFor::BackwardData, u.data());
-  // d src = diff_dst correlated with the turned kernels, padded by 2 - pad.
-  conv_bands({s.n, s.oc, s.c, s.oh, s.ow, s.ih, s.iw, 2 - s.pad_t, 2 - s.pad_l}, diff_dst, u.data(),
-             nullptr, diff_src);
+  conv_bands(g, diff_dst, u.data(), nullptr, diff_src);
 }
 
 namespace {
@@ -659,7 +1028,6 @@ void backward_pass(const WinogradShape& s, const WinogradIn& src, const Winograd
       }
     }
   });
-  const int64_t* ws = diff_weight.stride;
   // dW = G^T dU G per (input, output) channel pair, 16 output channels at once.
   parallel_for_t(0, s.c, 4, [&](int64_t c0, int64_t c1) {
     for (int64_t ci = c0; ci < c1; ++ci)
@@ -671,27 +1039,7 @@ void backward_pass(const WinogradShape& s, const WinogradIn& src, const Winograd
             du[p] = _mm512_add_ps(du[p], _mm512_loadu_ps(sums.data() + group * group_size +
                                                          (p * s.c + ci) * s.oc + co));
         }
-        V16 t[3][6];
-        for (int a = 0; a < 3; ++a)
-          for (int j = 0; j < 6; ++j) {
-            V16 sum = _mm512_setzero_ps();
-            for (int i = 0; i < 6; ++i)
-              if (kG[i][a] != 0) sum = _mm512_fmadd_ps(splat(kG[i][a]), du[i * 6 + j], sum);
-            t[a][j] = sum;
-          }
-        alignas(64) float out[3][3][16];
-        for (int a = 0; a < 3; ++a)
-          for (int b = 0; b < 3; ++b) {
-            V16 sum = _mm512_setzero_ps();
-            for (int j = 0; j < 6; ++j)
-              if (kG[j][b] != 0) sum = _mm512_fmadd_ps(t[a][j], splat(kG[j][b]), sum);
-            _mm512_store_ps(out[a][b], sum);
-          }
-        for (int64_t k = 0; k < 16; ++k) {
-          float* o = diff_weight.data + (co + k) * ws[0] + ci * ws[1];
-          for (int a = 0; a < 3; ++a)
-            for (int b = 0; b < 3; ++b) o[a * ws[2] + b * ws[3]] = out[a][b][k];
-        }
+        store_weight_grad(du, diff_weight, ci, co);
       }
   });
   if (diff_bias)
@@ -707,12 +1055,17 @@ void backward_pass(const WinogradShape& s, const WinogradIn& src, const Winograd
 
 void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradIn diff_dst,
                                WinogradOut diff_weight, float* diff_bias) {
+  if (wide(s)) return weights_wide(s, src, diff_dst, diff_weight, diff_bias);
   backward_pass(s, src, diff_dst, nullptr, nullptr, diff_weight, diff_bias);
 }
 
 void winograd_backward(const WinogradShape& s, WinogradIn src, WinogradIn diff_dst,
                        WinogradIn weight, WinogradOut diff_src, WinogradOut diff_weight,
                        float* diff_bias) {
+  if (wide(s)) {
+    winograd_backward_data(s, diff_dst, weight, diff_src);
+    return weights_wide(s, src, diff_dst, diff_weight, diff_bias);
+  }
   std::vector<float>& ut = call_buffer(0);
   fit(ut, kP * s.c * s.oc);
   transform_weights(s, weight, WeightsFor::Transposed, ut.data());

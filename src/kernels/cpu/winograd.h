@@ -32,6 +32,12 @@ struct WinogradOut {
   int64_t stride[4];
 };
 
+// The most input x output channels that the kernels run band by band (each
+// thread a band of one image's tile rows, the transformed weights in its L2).
+// Past it they transform the batch's tiles first and split the products by
+// output channels, transforming the weights a chunk at a time.
+constexpr int64_t kWinogradBandChannels = 64 * 64;
+
 // Whether this build has the kernels (AVX-512) and the shape suits them.
 bool winograd_applies(const WinogradShape& s);
 
