@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "ember/core/allocator.h"
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
 
@@ -595,6 +596,20 @@ constexpr int64_t kWideOut = 32;    // output channels per item: gemm()'s regist
 constexpr int64_t kWideChunk = 64;  // input channels per transformed weight chunk
 constexpr int64_t kWideTiles = 48;  // tiles per block, about
 
+// A call's buffer from ember's allocator, which caches large blocks: the
+// batch's transformed tiles are tens of megabytes for large batches, more than
+// a thread should keep between calls.
+class Floats {
+ public:
+  explicit Floats(int64_t n)
+      : p_(cpu_allocator()->allocate(static_cast<size_t>(std::max<int64_t>(n, 1)) *
+                                     sizeof(float))) {}
+  float* data() const { return static_cast<float*>(p_.get()); }
+
+ private:
+  DataPtr p_;
+};
+
 // Weights as (row, col, a, b) at data + row rs + col cs + a as + b bs: the
 // forward's (c, oc) or backward-data's (oc, c) of the kernels turned.
 struct WeightView {
@@ -789,8 +804,7 @@ void conv_wide(const Geo& g, const WinogradIn& src, const WeightView& w, const f
                const WinogradOut& dst) {
   const WideTiles wt(g);
   const int64_t total = wt.tiles(), tw = wt.tw;
-  std::vector<float>& v = call_buffer(0);
-  fit(v, kP * total * g.cin);
+  const Floats v(kP * total * g.cin);
   wide_inputs(g, wt, src, v.data());
   const int64_t outs = (g.cout + kWideOut - 1) / kWideOut;
   for_each_band(wt.blocks * outs, [&](int64_t item, int64_t) {
@@ -839,12 +853,10 @@ void weights_wide(const WinogradShape& s, const WinogradIn& src, const WinogradI
   const Geo g{s.n, s.c, s.oc, s.ih, s.iw, s.oh, s.ow, s.pad_t, s.pad_l};
   const WideTiles wt(g);
   const int64_t total = wt.tiles(), tw = wt.tw;
-  std::vector<float>& v = call_buffer(0);
-  std::vector<float>& dm = call_buffer(1);
-  fit(v, kP * total * s.c);
+  const Floats v(kP * total * s.c);
   // dm, then each band's bias sums (added up in band order: the same sums
   // whatever thread ran a band).
-  fit(dm, kP * total * s.oc + wt.bands() * s.oc);
+  const Floats dm(kP * total * s.oc + wt.bands() * s.oc);
   float* bias_sums = dm.data() + kP * total * s.oc;
   wide_inputs(g, wt, src, v.data());
   for_each_band(wt.bands(), [&](int64_t j, int64_t) {

@@ -12,6 +12,11 @@
 // channel vectors (transposing NCHW in registers), transforms, multiplies and
 // transforms back while the tiles are in its L2 cache. The weight gradient is
 // summed per thread in the transformed domain and transformed back once.
+// Past 64x64 channels (kWinogradBandChannels) the transformed weights no
+// longer fit in L2 beside a band, and late layers' small planes give a band
+// few tiles: the batch's tiles are transformed first, and each thread takes
+// a block of tiles (several images when they are small) by 32 output
+// channels, transforming the weights a 64-channel chunk at a time.
 #include <cstdint>
 
 namespace ember::kernels {
