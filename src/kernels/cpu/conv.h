@@ -10,10 +10,11 @@
 // reordered from and back into the user's layout. Weights always use the
 // format oneDNN asks for (reordered per call: they are small). Primitives are
 // cached by (shapes, strides, parameters) in a small thread-safe LRU.
-// 3x3 stride-1 convolutions with up to 64x64 channels (in 16-blocks) run on
-// ember's own Winograd kernels instead (winograd.h), which read and write the
-// user's layout directly; one input channel runs ember's own loops
-// (conv_one_channel.h).
+// 3x3 stride-1 convolutions with channels in 16-blocks and outputs of 4x4
+// and more run on ember's own Winograd kernels instead (winograd.h), which
+// read and write the user's layout directly (past 64x64 channels on planes of
+// 8x8 and more, oneDNN's Winograd computes their weight gradient); one input
+// channel runs ember's own loops (conv_one_channel.h).
 // float64 (oneDNN has no f64 convolution) runs a reference im2col + GEMM
 // kernel; float16/bfloat16 are computed in float32 and rounded once.
 //

@@ -490,6 +490,25 @@ void conv_bands(const Geo& g, const WinogradIn& src, const float* u, const float
 // degrees; or the forward's transposed, u[p][oc][c].
 enum class WeightsFor { Forward, BackwardData, Transposed };
 
+// u[p * u_step] = (G g G^T)[p] for 16 weights at once, their taps at
+// g[tap * g_step].
+void weight_vector(const float* g, int64_t g_step, float* u, int64_t u_step) {
+  V16 k[3][3], t[6][3];
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) k[a][b] = _mm512_loadu_ps(g + (a * 3 + b) * g_step);
+  for (int i = 0; i < 6; ++i)
+    for (int b = 0; b < 3; ++b)
+      t[i][b] = _mm512_fmadd_ps(
+          splat(kG[i][0]), k[0][b],
+          _mm512_fmadd_ps(splat(kG[i][1]), k[1][b], _mm512_mul_ps(splat(kG[i][2]), k[2][b])));
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j)
+      _mm512_storeu_ps(u + (i * 6 + j) * u_step,
+                       _mm512_fmadd_ps(t[i][0], splat(kG[j][0]),
+                                       _mm512_fmadd_ps(t[i][1], splat(kG[j][1]),
+                                                       _mm512_mul_ps(t[i][2], splat(kG[j][2])))));
+}
+
 // u[p][rows][cols] = G g G^T for each (row, col) weight. The kernels are
 // first gathered into g[tap][rows][cols] so that the transform runs on 16
 // columns at once.
@@ -517,24 +536,8 @@ void transform_weights(const WinogradShape& s, const WinogradIn& w, WeightsFor w
   });
   parallel_for_t(0, rows, 16, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r)
-      for (int64_t col = 0; col < cols; col += 16) {
-        V16 k[3][3], t[6][3];
-        for (int a = 0; a < 3; ++a)
-          for (int b = 0; b < 3; ++b)
-            k[a][b] = _mm512_loadu_ps(g + ((a * 3 + b) * rows + r) * cols + col);
-        for (int i = 0; i < 6; ++i)
-          for (int b = 0; b < 3; ++b)
-            t[i][b] = _mm512_fmadd_ps(
-                splat(kG[i][0]), k[0][b],
-                _mm512_fmadd_ps(splat(kG[i][1]), k[1][b], _mm512_mul_ps(splat(kG[i][2]), k[2][b])));
-        for (int i = 0; i < 6; ++i)
-          for (int j = 0; j < 6; ++j)
-            _mm512_storeu_ps(
-                u + ((i * 6 + j) * rows + r) * cols + col,
-                _mm512_fmadd_ps(t[i][0], splat(kG[j][0]),
-                                _mm512_fmadd_ps(t[i][1], splat(kG[j][1]),
-                                                _mm512_mul_ps(t[i][2], splat(kG[j][2])))));
-      }
+      for (int64_t col = 0; col < cols; col += 16)
+        weight_vector(g + r * cols + col, rows * cols, u + r * cols + col, rows * cols);
   });
 }
 
@@ -734,24 +737,8 @@ void weight_chunk(const WeightView& w, int64_t r0, int64_t nr, int64_t c0, int64
   const int64_t step = chunk_step(nr, ncols);
   pack_chunk(w, r0, nr, c0, ncols, g);
   for (int64_t r = 0; r < nr; ++r)
-    for (int64_t col = 0; col < ncols; col += 16) {
-      V16 k[3][3], t[6][3];
-      for (int a = 0; a < 3; ++a)
-        for (int b = 0; b < 3; ++b)
-          k[a][b] = _mm512_loadu_ps(g + ((a * 3 + b) * nr + r) * ncols + col);
-      for (int i = 0; i < 6; ++i)
-        for (int b = 0; b < 3; ++b)
-          t[i][b] = _mm512_fmadd_ps(
-              splat(kG[i][0]), k[0][b],
-              _mm512_fmadd_ps(splat(kG[i][1]), k[1][b], _mm512_mul_ps(splat(kG[i][2]), k[2][b])));
-      for (int i = 0; i < 6; ++i)
-        for (int j = 0; j < 6; ++j)
-          _mm512_storeu_ps(
-              u + (i * 6 + j) * step + r * ncols + col,
-              _mm512_fmadd_ps(t[i][0], splat(kG[j][0]),
-                              _mm512_fmadd_ps(t[i][1], splat(kG[j][1]),
-                                              _mm512_mul_ps(t[i][2], splat(kG[j][2])))));
-    }
+    for (int64_t col = 0; col < ncols; col += 16)
+      weight_vector(g + r * ncols + col, nr * ncols, u + r * ncols + col, step);
 }
 
 // The batch's tiles, numbered (image, tile row, tile column), in bands of
