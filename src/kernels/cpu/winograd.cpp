@@ -630,97 +630,69 @@ WeightView turned_weights(const WinogradIn& w) {
   return {w.data + 2 * ws[2] + 2 * ws[3], ws[0], ws[1], -ws[2], -ws[3]};
 }
 
-// g[tap][r][ncols] = the weights (r0 + r, c0 + col, tap) for r < nr and col
-// < ncols (multiples of 16): columns contiguous, for the transform's vectors.
-// The weights' columns are output channels 9C floats apart in NCHW: those are
-// read along their unit stride and turned by 16x16 register transposes
+// Pack: g[tap][r][ncols] = the weights (r0 + r, c0 + col, tap) for r < nr
+// and col < ncols (multiples of 16), columns contiguous for the transform's
+// vectors; else the inverse (a weight gradient's data is written). The
+// weights' columns are output channels 9C floats apart in NCHW: those are
+// moved along their unit stride and turned by 16x16 register transposes
 // (gathers across such strides missed the TLB: 3x the whole convolution).
-void pack_chunk(const WeightView& w, int64_t r0, int64_t nr, int64_t c0, int64_t ncols, float* g) {
-  const auto at = [&](int64_t r, int64_t col, int tap) {
-    return w.data + (r0 + r) * w.rs + (c0 + col) * w.cs + tap / 3 * w.as + tap % 3 * w.bs;
-  };
-  const auto to = [&](int64_t r, int64_t col, int tap) { return g + (tap * nr + r) * ncols + col; };
-  if (w.cs == 1) {  // columns contiguous
-    for (int64_t r = 0; r < nr; ++r)
-      for (int tap = 0; tap < 9; ++tap)
-        for (int64_t col = 0; col < ncols; col += 16)
-          _mm512_storeu_ps(to(r, col, tap), _mm512_loadu_ps(at(r, col, tap)));
-  } else if (w.rs == 1) {  // rows contiguous (channels_last forward): 16x16 blocks
-    for (int tap = 0; tap < 9; ++tap)
-      for (int64_t col = 0; col < ncols; col += 16)
-        for (int64_t r = 0; r < nr; r += 16) {
-          __m512 v[16];
-          for (int l = 0; l < 16; ++l) v[l] = _mm512_loadu_ps(at(r, col + l, tap));
-          transpose16(v);
-          for (int i = 0; i < 16; ++i) _mm512_storeu_ps(to(r + i, col, tap), v[i]);
-        }
-  } else if (w.bs == 1 && w.as == 3 && w.rs == 9) {  // (row, tap) contiguous (NCHW forward)
-    for (int64_t col = 0; col < ncols; col += 16)
-      for (int64_t k = 0; k < nr * 9; k += 16) {  // nr * 9 is a multiple of 16
-        __m512 v[16];
-        for (int l = 0; l < 16; ++l) v[l] = _mm512_loadu_ps(at(0, col + l, 0) + k);
-        transpose16(v);
-        for (int i = 0; i < 16; ++i)
-          _mm512_storeu_ps(to((k + i) / 9, col, static_cast<int>((k + i) % 9)), v[i]);
-      }
-  } else {  // gathered (NCHW backward-data: 16 columns 9 floats apart)
-    const bool gather = w.cs > 0 && 15 * w.cs <= INT32_MAX;  // offsets fit in int32
-    const __m512i lanes =
-        _mm512_mullo_epi32(_mm512_set1_epi32(gather ? static_cast<int>(w.cs) : 0),
-                           _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    for (int64_t r = 0; r < nr; ++r)
-      for (int tap = 0; tap < 9; ++tap)
-        for (int64_t col = 0; col < ncols; col += 16) {
-          const float* from = at(r, col, tap);
-          if (gather) {
-            // (The masked form: GCC 12's plain one warns of its undefined source.)
-            _mm512_storeu_ps(to(r, col, tap),
-                             _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xFFFF, lanes, from, 4));
-          } else {
-            for (int64_t l = 0; l < 16; ++l) to(r, col, tap)[l] = from[l * w.cs];
-          }
-        }
-  }
-}
-
-// The inverse of pack_chunk: the weights (r0 + r, c0 + col, tap) of w (a
-// weight gradient: its data is written) = g[tap][r][ncols].
-void unpack_chunk(const float* g, int64_t r0, int64_t nr, int64_t c0, int64_t ncols,
-                  const WeightView& w) {
+template <bool Pack>
+void move_chunk(const WeightView& w, int64_t r0, int64_t nr, int64_t c0, int64_t ncols, float* g) {
   const auto at = [&](int64_t r, int64_t col, int tap) {
     return const_cast<float*>(w.data) + (r0 + r) * w.rs + (c0 + col) * w.cs + tap / 3 * w.as +
            tap % 3 * w.bs;
   };
-  const auto from = [&](int64_t r, int64_t col, int tap) {
-    return g + (tap * nr + r) * ncols + col;
+  const auto to = [&](int64_t r, int64_t col, int tap) { return g + (tap * nr + r) * ncols + col; };
+  // 16 vectors from the weights at wt(l) to g at gt(i), transposed (or back).
+  const auto turn = [&](auto wt, auto gt) {
+    __m512 v[16];
+    for (int i = 0; i < 16; ++i) v[i] = _mm512_loadu_ps(Pack ? wt(i) : gt(i));
+    transpose16(v);
+    for (int i = 0; i < 16; ++i) _mm512_storeu_ps(Pack ? gt(i) : wt(i), v[i]);
   };
-  if (w.cs == 1) {
+  const auto move = [&](float* wp, float* gp) {
+    if (Pack)
+      _mm512_storeu_ps(gp, _mm512_loadu_ps(wp));
+    else
+      _mm512_storeu_ps(wp, _mm512_loadu_ps(gp));
+  };
+  if (w.cs == 1) {  // columns contiguous
+    for (int64_t r = 0; r < nr; ++r)
+      for (int tap = 0; tap < 9; ++tap)
+        for (int64_t col = 0; col < ncols; col += 16) move(at(r, col, tap), to(r, col, tap));
+  } else if (w.rs == 1) {  // rows contiguous (channels_last forward): 16x16 blocks
+    for (int tap = 0; tap < 9; ++tap)
+      for (int64_t col = 0; col < ncols; col += 16)
+        for (int64_t r = 0; r < nr; r += 16)
+          turn([&](int l) { return at(r, col + l, tap); },
+               [&](int i) { return to(r + i, col, tap); });
+  } else if (w.bs == 1 && w.as == 3 && w.rs == 9) {  // (row, tap) contiguous (NCHW forward)
+    for (int64_t col = 0; col < ncols; col += 16)
+      for (int64_t k = 0; k < nr * 9; k += 16)  // nr * 9 is a multiple of 16
+        turn([&](int l) { return at(0, col + l, 0) + k; },
+             [&](int i) { return to((k + i) / 9, col, static_cast<int>((k + i) % 9)); });
+  } else if (Pack && w.cs > 0 && 15 * w.cs <= INT32_MAX) {
+    // Gathered (NCHW backward-data: 16 columns 9 floats apart, in L1).
+    const __m512i lanes =
+        _mm512_mullo_epi32(_mm512_set1_epi32(static_cast<int>(w.cs)),
+                           _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
     for (int64_t r = 0; r < nr; ++r)
       for (int tap = 0; tap < 9; ++tap)
         for (int64_t col = 0; col < ncols; col += 16)
-          _mm512_storeu_ps(at(r, col, tap), _mm512_loadu_ps(from(r, col, tap)));
-  } else if (w.rs == 1) {
-    for (int tap = 0; tap < 9; ++tap)
-      for (int64_t col = 0; col < ncols; col += 16)
-        for (int64_t r = 0; r < nr; r += 16) {
-          __m512 v[16];
-          for (int i = 0; i < 16; ++i) v[i] = _mm512_loadu_ps(from(r + i, col, tap));
-          transpose16(v);
-          for (int l = 0; l < 16; ++l) _mm512_storeu_ps(at(r, col + l, tap), v[l]);
-        }
-  } else if (w.bs == 1 && w.as == 3 && w.rs == 9) {
-    for (int64_t col = 0; col < ncols; col += 16)
-      for (int64_t k = 0; k < nr * 9; k += 16) {
-        __m512 v[16];
-        for (int i = 0; i < 16; ++i)
-          v[i] = _mm512_loadu_ps(from((k + i) / 9, col, static_cast<int>((k + i) % 9)));
-        transpose16(v);
-        for (int l = 0; l < 16; ++l) _mm512_storeu_ps(at(0, col + l, 0) + k, v[l]);
-      }
+          // (The masked form: GCC 12's plain one warns of its undefined source.)
+          _mm512_storeu_ps(to(r, col, tap), _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xFFFF,
+                                                                     lanes, at(r, col, tap), 4));
   } else {
     for (int64_t r = 0; r < nr; ++r)
       for (int tap = 0; tap < 9; ++tap)
-        for (int64_t col = 0; col < ncols; ++col) *at(r, col, tap) = *from(r, col, tap);
+        for (int64_t col = 0; col < ncols; ++col) {
+          float* wp = at(r, col, tap);
+          float* gp = to(r, col, tap);
+          if (Pack)
+            *gp = *wp;
+          else
+            *wp = *gp;
+        }
   }
 }
 
@@ -735,7 +707,7 @@ int64_t chunk_step(int64_t nr, int64_t ncols) { return nr * ncols + 16; }
 void weight_chunk(const WeightView& w, int64_t r0, int64_t nr, int64_t c0, int64_t ncols, float* g,
                   float* u) {
   const int64_t step = chunk_step(nr, ncols);
-  pack_chunk(w, r0, nr, c0, ncols, g);
+  move_chunk<true>(w, r0, nr, c0, ncols, g);
   for (int64_t r = 0; r < nr; ++r)
     for (int64_t col = 0; col < ncols; col += 16)
       weight_vector(g + r * ncols + col, nr * ncols, u + r * ncols + col, step);
@@ -894,7 +866,7 @@ void weights_wide(const WinogradShape& s, const WinogradIn& src, const WinogradI
             for (int b = 0; b < 3; ++b)
               _mm512_storeu_ps(sc.dv.data() + ((a * 3 + b) * cc + ci) * nw + co, out[a][b]);
         }
-      unpack_chunk(sc.dv.data(), c0, cc, oc0, nw, dw);
+      move_chunk<false>(dw, c0, cc, oc0, nw, sc.dv.data());
     }
   });
   if (diff_bias)
