@@ -509,110 +509,6 @@ void weight_vector(const float* g, int64_t g_step, float* u, int64_t u_step) {
                                                        _mm512_mul_ps(t[i][2], splat(kG[j][2])))));
 }
 
-// u[p][rows][cols] = G g G^T for each (row, col) weight. The kernels are
-// first gathered into g[tap][rows][cols] so that the transform runs on 16
-// columns at once.
-void transform_weights(const WinogradShape& s, const WinogradIn& w, WeightsFor what, float* u) {
-  const bool forward = what == WeightsFor::Forward, turned = what == WeightsFor::BackwardData;
-  const int64_t rows = forward ? s.c : s.oc, cols = forward ? s.oc : s.c;
-  const int64_t* ws = w.stride;
-  thread_local std::vector<float> gathered;
-  fit(gathered, 9 * rows * cols);
-  float* g = gathered.data();
-  parallel_for_t(0, rows, 16, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r)
-      for (int a = 0; a < 3; ++a)
-        for (int b = 0; b < 3; ++b) {
-          float* to = g + ((a * 3 + b) * rows + r) * cols;
-          if (forward) {
-            const float* from = w.data + r * ws[1] + a * ws[2] + b * ws[3];
-            for (int64_t col = 0; col < cols; ++col) to[col] = from[col * ws[0]];
-          } else {
-            const int64_t ka = turned ? 2 - a : a, kb = turned ? 2 - b : b;
-            const float* from = w.data + r * ws[0] + ka * ws[2] + kb * ws[3];
-            for (int64_t col = 0; col < cols; ++col) to[col] = from[col * ws[1]];
-          }
-        }
-  });
-  parallel_for_t(0, rows, 16, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r)
-      for (int64_t col = 0; col < cols; col += 16)
-        weight_vector(g + r * cols + col, rows * cols, u + r * cols + col, rows * cols);
-  });
-}
-
-// The calling thread's buffer for what a call shares between its threads:
-// the transformed weights, or the weight gradient's per-group sums.
-std::vector<float>& call_buffer(int which) {
-  thread_local std::vector<float> b[2];
-  return b[which];
-}
-
-// out[a][b] = G^T du G: 16 output channels' weight gradients for one input
-// channel from the 36 points du of their transformed ones.
-void weight_grad(const V16 (&du)[kP], V16 (&out)[3][3]) {
-  V16 t[3][6];
-  for (int a = 0; a < 3; ++a)
-    for (int j = 0; j < 6; ++j) {
-      V16 sum = _mm512_setzero_ps();
-      for (int i = 0; i < 6; ++i)
-        if (kG[i][a] != 0) sum = _mm512_fmadd_ps(splat(kG[i][a]), du[i * 6 + j], sum);
-      t[a][j] = sum;
-    }
-  for (int a = 0; a < 3; ++a)
-    for (int b = 0; b < 3; ++b) {
-      V16 sum = _mm512_setzero_ps();
-      for (int j = 0; j < 6; ++j)
-        if (kG[j][b] != 0) sum = _mm512_fmadd_ps(t[a][j], splat(kG[j][b]), sum);
-      out[a][b] = sum;
-    }
-}
-
-// dW[co + k][ci] for k < 16 from du (see weight_grad).
-void store_weight_grad(const V16 (&du)[kP], const WinogradOut& dw, int64_t ci, int64_t co) {
-  V16 r[3][3];
-  weight_grad(du, r);
-  alignas(64) float out[3][3][16];
-  for (int a = 0; a < 3; ++a)
-    for (int b = 0; b < 3; ++b) _mm512_store_ps(out[a][b], r[a][b]);
-  const int64_t* ws = dw.stride;
-  for (int64_t k = 0; k < 16; ++k) {
-    float* o = dw.data + (co + k) * ws[0] + ci * ws[1];
-    for (int a = 0; a < 3; ++a)
-      for (int b = 0; b < 3; ++b) o[a * ws[2] + b * ws[3]] = out[a][b][k];
-  }
-}
-
-// ------------------------------------------------------ many channels
-// Past 64x64 channels a band's products would read all the transformed
-// weights (36 C OC floats: 2.4 MB at 128x128, 38 MB at 512x512) from L3 or
-// memory, and the late layers' small planes give a band too few tiles to
-// repay that. So the whole batch's tiles are transformed first (v[p][tile]
-// [c]); then each work item takes a block of tiles and 32 output channels,
-// transforms the weights of a chunk of input channels at a time into its L2
-// (the weights are read, never written transformed), sums the 36 points'
-// products over the chunks and transforms its outputs back. The weight
-// gradient likewise sums, per (32 output, 64 input channels) item, the
-// products over all tiles and transforms them back at once.
-
-constexpr int64_t kWideOut = 32;    // output channels per item: gemm()'s register tile
-constexpr int64_t kWideChunk = 64;  // input channels per transformed weight chunk
-constexpr int64_t kWideTiles = 48;  // tiles per block, about
-
-// A call's buffer from ember's allocator, which caches large blocks: the
-// batch's transformed tiles are tens of megabytes for large batches, more than
-// a thread should keep between calls.
-class Floats {
- public:
-  explicit Floats(int64_t n)
-      : p_(cpu_allocator()->allocate(static_cast<size_t>(std::max<int64_t>(n, 1)) *
-                                     sizeof(float))) {}
-  float* data() const { return static_cast<float*>(p_.get()); }
-
- private:
-  DataPtr p_;
-};
-
 // Weights as (row, col, a, b) at data + row rs + col cs + a as + b bs: the
 // forward's (c, oc) or backward-data's (oc, c) of the kernels turned.
 struct WeightView {
@@ -695,6 +591,101 @@ void move_chunk(const WeightView& w, int64_t r0, int64_t nr, int64_t c0, int64_t
         }
   }
 }
+
+// u[p][rows][cols] = G g G^T for each (row, col) weight: 16 rows at a time
+// packed (move_chunk) so that the transform runs on 16 columns at once.
+void transform_weights(const WinogradShape& s, const WinogradIn& w, WeightsFor what, float* u) {
+  const bool forward = what == WeightsFor::Forward;
+  const int64_t rows = forward ? s.c : s.oc, cols = forward ? s.oc : s.c;
+  const int64_t* ws = w.stride;
+  const WeightView view = forward ? forward_weights(w)
+                          : what == WeightsFor::BackwardData
+                              ? turned_weights(w)
+                              : WeightView{w.data, ws[0], ws[1], ws[2], ws[3]};
+  parallel_for_t(0, rows / 16, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float>& g = scratch().u;
+    fit(g, 9 * 16 * cols);
+    for (int64_t r0 = 16 * b0; r0 < 16 * b1; r0 += 16) {
+      move_chunk<true>(view, r0, 16, 0, cols, g.data());
+      for (int64_t r = 0; r < 16; ++r)
+        for (int64_t col = 0; col < cols; col += 16)
+          weight_vector(g.data() + r * cols + col, 16 * cols, u + (r0 + r) * cols + col,
+                        rows * cols);
+    }
+  });
+}
+
+// The calling thread's buffer for what a call shares between its threads:
+// the transformed weights, or the weight gradient's per-group sums.
+std::vector<float>& call_buffer(int which) {
+  thread_local std::vector<float> b[2];
+  return b[which];
+}
+
+// out[a][b] = G^T du G: 16 output channels' weight gradients for one input
+// channel from the 36 points du of their transformed ones.
+void weight_grad(const V16 (&du)[kP], V16 (&out)[3][3]) {
+  V16 t[3][6];
+  for (int a = 0; a < 3; ++a)
+    for (int j = 0; j < 6; ++j) {
+      V16 sum = _mm512_setzero_ps();
+      for (int i = 0; i < 6; ++i)
+        if (kG[i][a] != 0) sum = _mm512_fmadd_ps(splat(kG[i][a]), du[i * 6 + j], sum);
+      t[a][j] = sum;
+    }
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      V16 sum = _mm512_setzero_ps();
+      for (int j = 0; j < 6; ++j)
+        if (kG[j][b] != 0) sum = _mm512_fmadd_ps(t[a][j], splat(kG[j][b]), sum);
+      out[a][b] = sum;
+    }
+}
+
+// dW[co + k][ci] for k < 16 from du (see weight_grad).
+void store_weight_grad(const V16 (&du)[kP], const WinogradOut& dw, int64_t ci, int64_t co) {
+  V16 r[3][3];
+  weight_grad(du, r);
+  alignas(64) float out[3][3][16];
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) _mm512_store_ps(out[a][b], r[a][b]);
+  const int64_t* ws = dw.stride;
+  for (int64_t k = 0; k < 16; ++k) {
+    float* o = dw.data + (co + k) * ws[0] + ci * ws[1];
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b) o[a * ws[2] + b * ws[3]] = out[a][b][k];
+  }
+}
+
+// ------------------------------------------------------ many channels
+// Past 64x64 channels a band's products would read all the transformed
+// weights (36 C OC floats: 2.4 MB at 128x128, 38 MB at 512x512) from L3 or
+// memory, and the late layers' small planes give a band too few tiles to
+// repay that. So the whole batch's tiles are transformed first (v[p][tile]
+// [c]); then each work item takes a block of tiles and 32 output channels,
+// transforms the weights of a chunk of input channels at a time into its L2
+// (the weights are read, never written transformed), sums the 36 points'
+// products over the chunks and transforms its outputs back. The weight
+// gradient likewise sums, per (32 output, 64 input channels) item, the
+// products over all tiles and transforms them back at once.
+
+constexpr int64_t kWideOut = 32;    // output channels per item: gemm()'s register tile
+constexpr int64_t kWideChunk = 64;  // input channels per transformed weight chunk
+constexpr int64_t kWideTiles = 48;  // tiles per block, about
+
+// A call's buffer from ember's allocator, which caches large blocks: the
+// batch's transformed tiles are tens of megabytes for large batches, more than
+// a thread should keep between calls.
+class Floats {
+ public:
+  explicit Floats(int64_t n)
+      : p_(cpu_allocator()->allocate(static_cast<size_t>(std::max<int64_t>(n, 1)) *
+                                     sizeof(float))) {}
+  float* data() const { return static_cast<float*>(p_.get()); }
+
+ private:
+  DataPtr p_;
+};
 
 // Floats between the points of a transformed weight chunk of nr x ncols: a
 // line more than the chunk, as its 36 stores a vector fell in one L1 set
