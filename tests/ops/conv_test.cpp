@@ -110,6 +110,81 @@ TEST(Conv, OneChannelLoopsMatchReference) {
       y, conv2d(x.to(kFloat64), w.to(kFloat64), std::nullopt, 1, "same").to(kFloat32), 1e-5, 1e-5));
 }
 
+// Two to four input channels, stride 1: ember's own forward (NCHW output) and
+// backward-data loops (kernels/cpu/conv_few_channels) in every layout: the
+// RGB stem; channel blocks of 4 with 1 and 2 left over; rows ending inside a
+// vector; kernels other than 3x3, padding beyond the kernel (the backward
+// pass then crops) and asymmetric 'same' padding; channels_last output
+// gradients turned 16 channels at a time with channels left over; bands of
+// rows (one image, and rows too wide for one band).
+TEST(Conv, FewChannelLoopsMatchReference) {
+  for (bool x_cl : {false, true})
+    for (bool w_cl : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "x_cl " << x_cl << " w_cl " << w_cl);
+      check_f32({2, 2, 7, 40}, {5, 2, 3, 5}, {.padding = {1, 2}}, x_cl, w_cl, false);
+      check_f32({1, 4, 9, 13}, {6, 4, 2, 2}, {.padding = {1}}, x_cl, w_cl);
+      check_f32({2, 3, 6, 5}, {3, 3, 3, 3}, {.padding = {3}}, x_cl, w_cl);
+      check_f32({1, 3, 21, 19}, {24, 3, 5, 5}, {.padding = {2}}, x_cl, w_cl);
+      // Larger planes: the output and the input gradient only (the weight
+      // gradient, oneDNN's, sums thousands of terms past these tolerances).
+      for (auto [xs, ws] :
+           std::vector<std::pair<DimVector, DimVector>>{{{2, 3, 32, 32}, {64, 3, 3, 3}},
+                                                        {{1, 3, 40, 17}, {20, 3, 7, 7}},
+                                                        {{1, 3, 30, 200}, {64, 3, 3, 3}}}) {
+        Tensor x = frand(xs, 1), w = frand(ws, 2), b = frand({ws[0]}, 3);
+        if (x_cl) x = x.contiguous(kChannelsLast);
+        if (w_cl) w = w.contiguous(kChannelsLast);
+        x.requires_grad_();
+        const int64_t pad = ws[2] / 2;
+        Tensor y = conv2d(x, w, b, 1, pad);
+        const Tensor gy = frand(y.sizes(), 4);
+        y.backward(gy);
+        Tensor xd = x.detach().to(kFloat64).requires_grad_();
+        Tensor yd = conv2d(xd, w.to(kFloat64), b.to(kFloat64), 1, pad);
+        yd.backward(gy.to(kFloat64));
+        EXPECT_TRUE(allclose(y.detach().to(kFloat64), yd.detach(), 1e-4, 1e-4));
+        EXPECT_TRUE(allclose(x.grad().to(kFloat64), xd.grad(), 1e-4, 1e-4));
+      }
+    }
+  Tensor x = frand({2, 3, 9, 20}, 5).requires_grad_(), w = frand({4, 3, 4, 2}, 6);
+  Tensor y = conv2d(x, w, std::nullopt, 1, "same");
+  EXPECT_TRUE(allclose(
+      y, conv2d(x.to(kFloat64), w.to(kFloat64), std::nullopt, 1, "same").to(kFloat32), 1e-5, 1e-5));
+  y.backward(ones_like(y));
+  Tensor xd = x.detach().to(kFloat64).requires_grad_();
+  conv2d(xd, w.to(kFloat64), std::nullopt, 1, "same").sum().backward();
+  EXPECT_TRUE(allclose(x.grad(), xd.grad().to(kFloat32), 1e-5, 1e-5));
+  // Views with neither unit-stride columns nor channels: the loops read and
+  // write through the strides.
+  Tensor base = frand({2, 3, 11, 12}, 7).requires_grad_();
+  Tensor xt = base.transpose(2, 3);
+  Tensor wt = frand({5, 3, 3, 3}, 8);
+  Tensor yt = conv2d(xt, wt, std::nullopt, 1, 1);
+  Tensor gt = frand(yt.sizes(), 9).transpose(2, 3).contiguous().transpose(2, 3);
+  yt.backward(gt);
+  Tensor bd = base.detach().to(kFloat64).requires_grad_();
+  Tensor yd = conv2d(bd.transpose(2, 3), wt.to(kFloat64), std::nullopt, 1, 1);
+  yd.backward(gt.to(kFloat64));
+  EXPECT_TRUE(allclose(yt.detach(), yd.detach().to(kFloat32), 1e-4, 1e-4));
+  EXPECT_TRUE(allclose(base.grad(), bd.grad().to(kFloat32), 1e-4, 1e-4));
+  // The backward-data kernel on output gradients of 24 channels, channels_last
+  // ones turned 16 channels at a time and 8 one by one.
+  for (bool cl : {false, true}) {
+    SCOPED_TRACE(::testing::Message() << "cl " << cl);
+    const kernels::ConvParams kp{{1, 1}, {1, 1}, {1, 1}, {1, 1}, 1};
+    Tensor go = frand({2, 24, 10, 21}, 10), wk = frand({24, 3, 3, 3}, 11);
+    Tensor gi = empty({2, 3, 10, 21});
+    if (cl) {
+      go = go.contiguous(kChannelsLast);
+      gi = gi.contiguous(kChannelsLast);
+    }
+    kernels::conv_backward_input_kernel(gi, go, wk, kp);
+    const Tensor ge = empty({2, 3, 10, 21}, {.dtype = kFloat64});
+    kernels::conv_backward_input_kernel(ge, go.to(kFloat64), wk.to(kFloat64), kp);
+    EXPECT_TRUE(allclose(gi.to(kFloat64), ge, 1e-4, 1e-4));
+  }
+}
+
 // 3x3 stride-1 convolutions with 16k channels run as Winograd under Auto (the
 // default): the same values as the reference to float32 rounding, in both
 // formats; Direct gives the direct convolution's (other) roundings.

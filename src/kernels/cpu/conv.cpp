@@ -14,6 +14,7 @@
 #include "ember/core/parallel.h"
 #include "ember/ops/factory.h"
 #include "kernels/cpu/channel_block_reorder.h"
+#include "kernels/cpu/conv_few_channels.h"
 #include "kernels/cpu/conv_one_channel.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/winograd.h"
@@ -739,6 +740,8 @@ void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& w
         return ref_forward<float>(out, input, weight, bias, p);
       if (one_channel_conv_applies(out, input, weight, p))
         return one_channel_conv_forward(out, input, weight, bias, p);
+      if (few_channel_forward_applies(out, input, weight, p))
+        return few_channel_conv_forward(out, input, weight, bias, p);
       return dnnl_forward(out, input, weight, bias, p, keep);
     case DType::Float64:
       return ref_forward<double>(out, input, weight, bias, p);
@@ -757,6 +760,8 @@ void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out
     case DType::Float32:
       if (has_zero_dim(grad_out) || has_zero_dim(weight))
         return ref_backward_input<float>(grad_input, grad_out, weight, p);
+      if (few_channel_backward_input_applies(grad_input, grad_out, weight, p))
+        return few_channel_conv_backward_input(grad_input, grad_out, weight, p);
       dnnl_backward_input(grad_input, grad_out, weight, p);
       return;
     case DType::Float64:
@@ -774,7 +779,8 @@ void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
                           const Tensor& weight, const ConvParams& p, const ConvSourcePtr& kept) {
   const bool dnnl = grad_weight.dtype() == DType::Float32 && grad_input.numel() > 0 &&
                     !has_zero_dim(grad_out) && !has_zero_dim(weight) && !has_zero_dim(input);
-  if (!dnnl || one_channel_weight_grad(grad_weight, grad_out, input, p)) {
+  if (!dnnl || one_channel_weight_grad(grad_weight, grad_out, input, p) ||
+      few_channel_backward_input_applies(grad_input, grad_out, weight, p)) {
     conv_backward_input_kernel(grad_input, grad_out, weight, p);
     conv_backward_weight_kernel(grad_weight, grad_bias, grad_out, input, p, kept);
     return;

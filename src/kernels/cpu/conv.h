@@ -14,7 +14,8 @@
 // and more run on ember's own Winograd kernels instead (winograd.h), which
 // read and write the user's layout directly (past 64x64 channels on planes of
 // 8x8 and more, oneDNN's Winograd computes their weight gradient); one input
-// channel runs ember's own loops (conv_one_channel.h).
+// channel runs ember's own loops (conv_one_channel.h), and so do the forward
+// into NCHW and the backward-data pass of two to four (conv_few_channels.h).
 // float64 (oneDNN has no f64 convolution) runs a reference im2col + GEMM
 // kernel; float16/bfloat16 are computed in float32 and rounded once.
 //
