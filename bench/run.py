@@ -504,11 +504,14 @@ def torch_conv_case(kind, ci, co, h, k, s, cl):
     return fwd_bwd
 
 
-def run_conv_bench(exe, threads, reps):
-    """{(kind, args tuple): median seconds} of bench/conv_bench."""
+def run_conv_bench(exe, threads, reps, case=None):
+    """{(kind, args tuple): median seconds} of bench/conv_bench (of one case if
+    `case`, a (kind, args tuple) key, is given)."""
     env = dict(os.environ, EMBER_BENCH_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     args = [exe, "--benchmark_format=json", f"--benchmark_repetitions={reps}",
             "--benchmark_report_aggregates_only=true", "--benchmark_min_time=0.05"]
+    if case:
+        args.append(f"--benchmark_filter=^BM_conv2d_{case[0]}/{'/'.join(map(str, case[1]))}$")
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
     res = {}
     for b in json.loads(out)["benchmarks"]:
@@ -522,8 +525,10 @@ def run_conv_bench(exe, threads, reps):
 
 
 def conv_suite(args):
-    """ember's whole conv_bench and then every PyTorch case, args.rounds times;
-    medians across rounds."""
+    """Each case in ember (bench/conv_bench filtered to it) and then in PyTorch,
+    case after case, args.rounds times; medians across rounds. Interleaving by
+    case keeps the neighbours' load, which moves by 2x here within a minute,
+    about the same for both sides of a ratio."""
     exe = os.path.join(args.build, "bench", "conv_bench")
     cases = [(kind, (*shape, cl)) for kind in ("forward", "forward_backward")
              for cl in (0, 1) for shape in CONV_SHAPES]
@@ -531,11 +536,9 @@ def conv_suite(args):
     ember_s = {c: [] for c in cases}
     torch_s = {c: [] for c in cases}
     for r in range(args.rounds):
-        res = run_conv_bench(exe, args.threads, args.reps)
         for c in cases:
-            ember_s[c].append(res[c])
-        for kind, a in cases:
-            torch_s[kind, a].append(time_torch(torch_conv_case(kind, *a), args.reps, min_time=0.1))
+            ember_s[c].append(run_conv_bench(exe, args.threads, args.reps, c)[c])
+            torch_s[c].append(time_torch(torch_conv_case(c[0], *c[1]), args.reps, min_time=0.1))
         print(f"  conv round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
     print(f"\nconv2d, batch 16, ResNet-18 (CIFAR) shapes; load average {load_before:.2f} before, "
           f"{os.getloadavg()[0]:.2f} after\n")
