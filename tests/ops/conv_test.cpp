@@ -167,6 +167,22 @@ TEST(Conv, FewChannelLoopsMatchReference) {
   yd.backward(gt.to(kFloat64));
   EXPECT_TRUE(allclose(yt.detach(), yd.detach().to(kFloat32), 1e-4, 1e-4));
   EXPECT_TRUE(allclose(base.grad(), bd.grad().to(kFloat32), 1e-4, 1e-4));
+  // A stride-1 transposed convolution into 3 channels runs the backward-data
+  // loops forward and the forward loops backward.
+  for (bool cl : {false, true}) {
+    SCOPED_TRACE(::testing::Message() << "transposed, cl " << cl);
+    Tensor xs = frand({2, 16, 9, 10}, 12);
+    if (cl) xs = xs.contiguous(kChannelsLast);
+    xs.requires_grad_();
+    const Tensor ws = frand({16, 3, 3, 3}, 13), bs = frand({3}, 14);
+    Tensor ys = conv_transpose2d(xs, ws, bs, 1, 2);
+    ys.backward(frand(ys.sizes(), 15));
+    Tensor xe = xs.detach().to(kFloat64).requires_grad_();
+    Tensor ye = conv_transpose2d(xe, ws.to(kFloat64), bs.to(kFloat64), 1, 2);
+    ye.backward(frand(ys.sizes(), 15).to(kFloat64));
+    EXPECT_TRUE(allclose(ys.detach().to(kFloat64), ye.detach(), 1e-4, 1e-4));
+    EXPECT_TRUE(allclose(xs.grad().to(kFloat64), xe.grad(), 1e-4, 1e-4));
+  }
   // The backward-data kernel on output gradients of 24 channels, channels_last
   // ones turned 16 channels at a time and 8 one by one.
   for (bool cl : {false, true}) {
