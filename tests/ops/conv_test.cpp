@@ -4,6 +4,9 @@
 // cache, and the bad inputs. Values against PyTorch: tests/parity/nn_conv_test.cpp.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "ember/ember.h"
@@ -272,13 +275,52 @@ TEST(Conv, SameValidAndUnbatched) {
   EXPECT_EQ(DimVector(conv1d(frand({2, 5}, 3), frand({4, 2, 3}, 4)).sizes()), (DimVector{4, 3}));
 }
 
-TEST(Conv, HalfAndBFloat16ComputeInFloat32) {
+// float16 is computed in float32; bfloat16 too where oneDNN has no native
+// kernels (below). Either way the products of the rounded values, summed.
+TEST(Conv, HalfAndBFloat16) {
   Tensor x = frand({1, 2, 5, 5}, 1), w = frand({3, 2, 3, 3}, 2);
   for (DType dt : {kFloat16, kBFloat16}) {
     Tensor y = conv2d(x.to(dt), w.to(dt));
     EXPECT_EQ(y.dtype(), dt);
     EXPECT_TRUE(
         allclose(y.to(kFloat32), conv2d(x.to(dt).to(kFloat32), w.to(dt).to(kFloat32)), 2e-2, 2e-2));
+  }
+}
+
+// bfloat16 runs on oneDNN's native kernels where the CPU has them (its
+// primitive cache grows, where float32 runs ember's own loops), in both
+// layouts, with all three gradients in bfloat16.
+TEST(Conv, BFloat16NativeWhereTheCpuHasIt) {
+  std::ifstream info("/proc/cpuinfo");
+  const std::string cpu((std::istreambuf_iterator<char>(info)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kernels::conv_bf16_native(), cpu.find(" avx512_bf16") != std::string::npos);
+  for (bool cl : {false, true}) {
+    SCOPED_TRACE(::testing::Message() << "cl " << cl);
+    Tensor x = frand({2, 3, 10, 11}, 1).to(kBFloat16), w = frand({8, 3, 3, 3}, 2).to(kBFloat16);
+    Tensor b = frand({8}, 3).to(kBFloat16);
+    if (cl) x = x.contiguous(kChannelsLast);
+    x.requires_grad_();
+    w.requires_grad_();
+    b.requires_grad_();
+    const size_t cached = kernels::conv_cache_size();
+    Tensor y = conv2d(x, w, b, 1, 1);
+    EXPECT_EQ(kernels::conv_cache_size() > cached, kernels::conv_bf16_native());
+    EXPECT_EQ(y.dtype(), kBFloat16);
+    EXPECT_EQ(y.is_contiguous(kChannelsLast), cl);
+    const Tensor gy = frand(y.sizes(), 4).to(kBFloat16);
+    y.backward(gy);
+    Tensor xf = x.detach().to(kFloat32).requires_grad_(), wf = w.detach().to(kFloat32);
+    Tensor bf = b.detach().to(kFloat32);
+    wf.requires_grad_();
+    bf.requires_grad_();
+    Tensor yf = conv2d(xf, wf, bf, 1, 1);
+    yf.backward(gy.to(kFloat32));
+    // One rounding to bfloat16 (8 bits) of float32 sums.
+    for (auto [a, e] : {std::pair{y.detach(), yf.detach()}, std::pair{x.grad(), xf.grad()},
+                        std::pair{w.grad(), wf.grad()}, std::pair{b.grad(), bf.grad()}}) {
+      EXPECT_EQ(a.dtype(), kBFloat16);
+      EXPECT_TRUE(allclose(a.to(kFloat32), e, 8e-3, 1e-2));
+    }
   }
 }
 

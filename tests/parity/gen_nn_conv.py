@@ -1,6 +1,6 @@
 """Convolution and pooling parity (tests/parity/nn_conv_test.cpp): conv1d/2d/3d
-forward and input/weight/bias gradients in float32 with NCHW and channels_last
-inputs and weights, output strides, pooling forward/backward in both memory
+forward and input/weight/bias gradients in float32 (conv2d in bfloat16 too) with
+NCHW and channels_last inputs and weights, output strides, pooling forward/backward in both memory
 formats, and error messages (stored as text).
 
 Each conv case's inputs: x, w, b, gy and an int64 vector
@@ -19,11 +19,12 @@ def cl_of(nd):
     return torch.channels_last if nd == 2 else torch.channels_last_3d
 
 
-def conv_case(cases, name, xs, ws, stride, padding, dilation, groups, x_cl, w_cl):
+def conv_case(cases, name, xs, ws, stride, padding, dilation, groups, x_cl, w_cl,
+              dtype=torch.float32):
     nd = len(xs) - 2
-    x = torch.randn(*xs)
-    w = torch.randn(*ws)
-    b = torch.randn(ws[0])
+    x = torch.randn(*xs).to(dtype)
+    w = torch.randn(*ws).to(dtype)
+    b = torch.randn(ws[0]).to(dtype)
     xr, wr = x.clone(), w.clone()
     if x_cl:
         xr = xr.to(memory_format=cl_of(nd))
@@ -33,7 +34,7 @@ def conv_case(cases, name, xs, ws, stride, padding, dilation, groups, x_cl, w_cl
     wr.requires_grad_(True)
     br = b.clone().requires_grad_(True)
     y = conv_fn(nd)(xr, wr, br, stride, padding, dilation, groups)
-    gy = torch.randn(*y.shape)
+    gy = torch.randn(*y.shape).to(dtype)
     y.backward(gy)
     params = torch.tensor(list(stride) + list(padding) + list(dilation) + [groups, int(x_cl), int(w_cl)],
                           dtype=torch.int64)
@@ -75,6 +76,12 @@ def generate(cases):
             conv_case(cases, "conv2d_groups" + sfx, (2, 4, 9, 8), (6, 2, 3, 2), (2, 1), (1, 2), (1, 1), 2, x_cl, w_cl)
             conv_case(cases, "conv2d_depthwise" + sfx, (1, 6, 10, 11), (6, 1, 3, 3), (2, 2), (2, 2), (2, 2), 6, x_cl, w_cl)
             conv_case(cases, "conv2d_1x1" + sfx, (2, 16, 5, 5), (32, 16, 1, 1), (2, 2), (0, 0), (1, 1), 1, x_cl, w_cl)
+    # bfloat16: oneDNN's native kernels where the CPU has them, in both libraries.
+    for cl in (False, True):
+        conv_case(cases, f"conv2d_bf16_s2_cl{int(cl)}", (2, 16, 9, 8), (32, 16, 3, 3), (2, 2), (1, 1), (1, 1), 1,
+                  cl, cl, torch.bfloat16)
+        conv_case(cases, f"conv2d_bf16_s1_cl{int(cl)}", (2, 16, 8, 8), (16, 16, 3, 3), (1, 1), (1, 1), (1, 1), 1,
+                  cl, cl, torch.bfloat16)
     conv_case(cases, "conv1d", (2, 4, 11), (6, 2, 3), (2,), (1,), (2,), 2, False, False)
     conv_case(cases, "conv3d", (2, 3, 5, 6, 7), (4, 3, 2, 3, 2), (1, 2, 1), (1, 1, 1), (1, 1, 1), 1, False, False)
     conv_case(cases, "conv3d_cl", (2, 3, 5, 6, 7), (4, 3, 2, 3, 2), (1, 2, 1), (1, 1, 1), (1, 1, 1), 1, True, False)

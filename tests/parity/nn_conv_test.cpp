@@ -1,6 +1,6 @@
 // Convolution and pooling against torch (tests/parity/gen_nn_conv.py):
-// conv1d/2d/3d forward and input/weight/bias gradients in float32 with NCHW
-// and channels_last inputs and weights, output strides, pooling forward and
+// conv1d/2d/3d forward and input/weight/bias gradients in float32 (conv2d in
+// bfloat16 too) with NCHW and channels_last inputs and weights, output strides, pooling forward and
 // backward in both memory formats, indices, and error messages.
 #include <gtest/gtest.h>
 
@@ -73,6 +73,15 @@ TEST(NnConvParity, Values) {
     cases[c] = {[](const std::vector<Tensor>& in) { return run_conv(in, true); }, {.tol = tol}};
     cases[c + "_strides"] = {[](const std::vector<Tensor>& in) { return run_conv(in, false); },
                              {.tol = tol, .check_strides = true}};
+  }
+  // bfloat16 inputs and results, to bfloat16's tolerance (one or two units in
+  // the last place of these sums).
+  for (const char* c :
+       {"conv2d_bf16_s2_cl0", "conv2d_bf16_s2_cl1", "conv2d_bf16_s1_cl0", "conv2d_bf16_s1_cl1"}) {
+    cases[c] = {[](const std::vector<Tensor>& in) { return run_conv(in, true); }};
+    cases[std::string(c) + "_strides"] = {
+        [](const std::vector<Tensor>& in) { return run_conv(in, false); },
+        {.tol = std::nullopt, .check_strides = true}};
   }
   cases["conv2d_same"] = {
       [](const std::vector<Tensor>& in) {

@@ -40,9 +40,14 @@ dnnl::stream& stream() {
 
 memory::dims to_dims(IntArrayRef v) { return memory::dims(v.begin(), v.end()); }
 
+// float32, or bfloat16 where oneDNN runs it natively (native_bf16()).
+memory::data_type dt_of(const Tensor& t) {
+  return t.dtype() == DType::BFloat16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+
 // The tensor as oneDNN sees it: its sizes and its real strides.
 memory::desc user_md(const Tensor& t) {
-  return memory::desc(to_dims(t.sizes()), memory::data_type::f32, to_dims(t.strides()));
+  return memory::desc(to_dims(t.sizes()), dt_of(t), to_dims(t.strides()));
 }
 
 // A weight (OC, C/G, *K) with groups: (G, OC/G, C/G, *K) over the same strides.
@@ -54,24 +59,25 @@ memory::desc user_weight_md(const Tensor& w, int64_t groups) {
     dims.push_back(w.size(d));
     strides.push_back(w.stride(d));
   }
-  return memory::desc(dims, memory::data_type::f32, strides);
+  return memory::desc(dims, dt_of(w), strides);
 }
 
-memory::desc any_md(IntArrayRef sizes) {
-  return memory::desc(to_dims(sizes), memory::data_type::f32, tag::any);
+memory::desc any_md(IntArrayRef sizes, memory::data_type dt) {
+  return memory::desc(to_dims(sizes), dt, tag::any);
 }
+memory::desc any_md(const Tensor& t) { return any_md(t.sizes(), dt_of(t)); }
 memory::desc any_weight_md(const Tensor& w, int64_t groups) {
-  if (groups == 1) return any_md(w.sizes());
+  if (groups == 1) return any_md(w);
   memory::dims dims{groups, w.size(0) / groups};
   for (int64_t d = 1; d < w.dim(); ++d) dims.push_back(w.size(d));
-  return memory::desc(dims, memory::data_type::f32, tag::any);
+  return memory::desc(dims, dt_of(w), tag::any);
 }
 
 // Dense channels-last strides for an activation of these sizes (NWC, NHWC, NDHWC).
-memory::desc channels_last_md(IntArrayRef sizes) {
+memory::desc channels_last_md(IntArrayRef sizes, memory::data_type dt) {
   const size_t nd = sizes.size();
   const tag t = nd == 3 ? tag::nwc : nd == 4 ? tag::nhwc : tag::ndhwc;
-  return memory::desc(to_dims(sizes), memory::data_type::f32, t);
+  return memory::desc(to_dims(sizes), dt, t);
 }
 
 bool is_channels_last(const Tensor& t) {
@@ -206,6 +212,7 @@ struct Key {
   }
   void add(const Tensor& t) {
     if (!t.defined()) return add(-1);
+    add(static_cast<int64_t>(t.dtype()));
     add(t.sizes());
     add(t.strides());
   }
@@ -232,9 +239,10 @@ struct Geometry {
 struct ActivationMds {
   memory::desc src, dst;
 };
-ActivationMds activation_mds(IntArrayRef src_sizes, IntArrayRef dst_sizes, bool channels_last) {
-  if (channels_last) return {channels_last_md(src_sizes), channels_last_md(dst_sizes)};
-  return {any_md(src_sizes), any_md(dst_sizes)};
+ActivationMds activation_mds(IntArrayRef src_sizes, IntArrayRef dst_sizes, bool channels_last,
+                             memory::data_type dt) {
+  if (channels_last) return {channels_last_md(src_sizes, dt), channels_last_md(dst_sizes, dt)};
+  return {any_md(src_sizes, dt), any_md(dst_sizes, dt)};
 }
 
 // Primitives take their scratchpad from the caller (execute() below), from
@@ -300,6 +308,7 @@ bool own_weight_grad(const WinogradShape& s) {
 bool use_winograd(const Tensor& input, const Tensor& weight, IntArrayRef out_sizes,
                   const ConvParams& p) {
   if (g_algorithm.load(std::memory_order_relaxed) != ConvAlgorithm::Auto) return false;
+  if (input.dtype() != DType::Float32) return false;  // ember's and oneDNN's Winograd: float32
   if (weight.dim() != 4 || p.groups != 1) return false;
   if (weight.size(2) != 3 || weight.size(3) != 3) return false;
   for (size_t i = 0; i < 2; ++i)
@@ -399,7 +408,16 @@ Lru<BwdWeightsEntry>& bwd_weights_cache() {
   return c;
 }
 
-void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
+// Whether a bfloat16 primitive is one of oneDNN's native kernels (else the
+// convolution is computed in float32: its reference kernels are loops).
+template <typename Pd>
+bool native(const Pd& pd) {
+  return std::string(pd.impl_info_str()).rfind("ref", 0) != 0;
+}
+
+// Runs the convolution and returns true, or returns false, doing nothing,
+// when it is bfloat16 and oneDNN has only a reference kernel for it.
+bool dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, const Tensor& bias,
                   const ConvParams& p, ConvSourcePtr* keep) {
   const bool cl = is_channels_last(out) && !tiny_planes(input.sizes(), out.sizes());
   const bool wino = use_winograd(input, weight, out.sizes(), p);
@@ -407,7 +425,7 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
     const Tensor b = bias.defined() ? bias.contiguous() : bias;
     winograd_forward(*s, in_view(input), in_view(weight),
                      b.defined() ? b.data_ptr<float>() : nullptr, out_view(out));
-    return;
+    return true;
   }
   Key key(0, p);
   key.add(out);
@@ -417,17 +435,19 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
   key.add(wino);
   auto e = fwd_cache().get(key.s, [&] {
     const Geometry g(p);
-    const memory::desc b = bias.defined() ? any_md(bias.sizes()) : memory::desc();
+    const memory::desc b = bias.defined() ? any_md(bias) : memory::desc();
     const memory::desc w = any_weight_md(weight, p.groups);
     // forward_training, as PyTorch asks: for inference oneDNN picks other
     // kernels (for NCHW its NHWC brgconv, up to 2x slower on small planes) and
     // wants Winograd weights pre-transformed (a reorder per call here).
     return winograd_or_direct(wino, [&](bool winograd) {
-      auto pd = forward_pd(dnnl::prop_kind::forward_training, algorithm_of(winograd),
-                           activation_mds(input.sizes(), out.sizes(), cl && !winograd), w, b, g);
+      auto pd = forward_pd(
+          dnnl::prop_kind::forward_training, algorithm_of(winograd),
+          activation_mds(input.sizes(), out.sizes(), cl && !winograd, dt_of(input)), w, b, g);
       return FwdEntry{pd, dnnl::convolution_forward(pd)};
     });
   });
+  if (input.dtype() != DType::Float32 && !native(e->pd)) return false;
   const Buf src = source_memory(e->pd.src_desc(), user_md(input), input.data_ptr());
   if (keep && src.owner) *keep = std::make_shared<const ConvSource>(ConvSource{src});
   const Buf wei =
@@ -443,6 +463,7 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
   execute(*e, std::move(args));
   dst.finish();
   stream().wait();
+  return true;
 }
 
 // What the backward-data pass read and wrote: grad_out in the primitive's
@@ -450,6 +471,7 @@ void dnnl_forward(const Tensor& out, const Tensor& input, const Tensor& weight, 
 struct BwdDataLayouts {
   Buf diff_dst;
   memory::desc diff_src;
+  bool ran = true;  // false: bfloat16 with only a reference kernel, nothing done
 };
 
 BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_out,
@@ -472,7 +494,8 @@ BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_
     const Geometry g(p);
     const memory::desc w = any_weight_md(weight, p.groups);
     return winograd_or_direct(wino, [&](bool winograd) {
-      const ActivationMds a = activation_mds(grad_input.sizes(), grad_out.sizes(), cl && !winograd);
+      const ActivationMds a =
+          activation_mds(grad_input.sizes(), grad_out.sizes(), cl && !winograd, dt_of(grad_out));
       const dnnl::algorithm alg = algorithm_of(winograd);
       auto hint = forward_pd(dnnl::prop_kind::forward_training, alg, a, w, memory::desc(), g);
       dnnl::convolution_backward_data::desc d(alg, a.src, w, a.dst, g.strides, g.dilates, g.pad_l,
@@ -481,6 +504,7 @@ BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_
       return BwdDataEntry{pd, dnnl::convolution_backward_data(pd)};
     });
   });
+  if (grad_out.dtype() != DType::Float32 && !native(e->pd)) return {Buf{}, memory::desc(), false};
   Buf diff_dst = source_memory(e->pd.diff_dst_desc(), user_md(grad_out), grad_out.data_ptr());
   const Buf wei =
       source_memory(e->pd.weights_desc(), user_weight_md(weight, p.groups), weight.data_ptr());
@@ -496,7 +520,8 @@ BwdDataLayouts dnnl_backward_input(const Tensor& grad_input, const Tensor& grad_
 // shared: grad_out already reordered by the backward-data pass (its layout
 // is then imposed on diff_dst, so that both passes read one copy); the cache
 // key's `shared_key` tells such entries apart.
-void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
+// Returns false, doing nothing, when bfloat16 has only a reference kernel.
+bool dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
                           const Tensor& grad_out, const Tensor& input, const ConvParams& p,
                           const ConvSource* kept, const BwdDataLayouts* shared = nullptr,
                           const std::string& shared_key = {}) {
@@ -511,7 +536,7 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
     winograd_backward_weights(*s, in_view(input), in_view(grad_out), out_view(grad_weight),
                               gb.data());
     gb.finish();
-    return;
+    return true;
   }
   Key key(2, p);
   key.add(grad_weight);
@@ -524,7 +549,7 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   auto e = bwd_weights_cache().get(key.s, [&] {
     const Geometry g(p);
     const memory::desc w = any_weight_md(grad_weight, p.groups);
-    const memory::desc b = grad_bias.defined() ? any_md(grad_bias.sizes()) : memory::desc();
+    const memory::desc b = grad_bias.defined() ? any_md(grad_bias) : memory::desc();
     auto make_pd = [&](const ActivationMds& a, bool winograd) {
       const dnnl::algorithm alg = algorithm_of(winograd);
       auto hint = forward_pd(dnnl::prop_kind::forward_training, alg, a, w, b, g);
@@ -544,10 +569,12 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
         } catch (const dnnl::error&) {
         }
       }
-      auto pd = make_pd(activation_mds(input.sizes(), grad_out.sizes(), cl && !winograd), winograd);
+      auto pd = make_pd(
+          activation_mds(input.sizes(), grad_out.sizes(), cl && !winograd, dt_of(input)), winograd);
       return BwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
     });
   });
+  if (input.dtype() != DType::Float32 && !native(e->pd)) return false;
   // The forward's reordered input when it has the layout this pass reads.
   const Buf src = kept && kept->buf.m.get_desc() == e->pd.src_desc()
                       ? kept->buf
@@ -569,6 +596,7 @@ void dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   diff_w.finish();
   if (diff_b) diff_b->finish();
   stream().wait();
+  return true;
 }
 
 // All three gradients in one pass of ember's Winograd kernels, when they run
@@ -725,7 +753,36 @@ bool one_channel_weight_grad(const Tensor& grad_weight, const Tensor& grad_out, 
          one_channel_conv_applies(grad_out, input, grad_weight, p);
 }
 
-// float16/bfloat16: computed in float32, rounded once into the outputs.
+// Whether oneDNN has native bfloat16 convolutions on this CPU (avx512_core_bf16
+// and later): probed once with a small forward primitive.
+bool bf16_on_this_cpu() {
+  static const bool yes = [] {
+    try {
+      const memory::dims x{1, 16, 8, 8}, w{16, 16, 3, 3};
+      const auto bf16 = memory::data_type::bf16;
+      dnnl::convolution_forward::desc d(
+          dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+          memory::desc(x, bf16, tag::any), memory::desc(w, bf16, tag::any), memory::desc(),
+          memory::desc(x, bf16, tag::any), {1, 1}, {1, 1}, {1, 1});
+      return native(dnnl::convolution_forward::primitive_desc(d, engine()));
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  }();
+  return yes;
+}
+
+// Whether the convolution runs on oneDNN's native bfloat16 kernels: every
+// tensor bfloat16 and none empty. (oneDNN 2.6 has no float16 convolutions on
+// CPUs without avx512_core_fp16, which ember's build does not target.)
+bool native_bf16(std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->defined() && (t->dtype() != DType::BFloat16 || t->numel() == 0)) return false;
+  return bf16_on_this_cpu();
+}
+
+// float16, and bfloat16 without native kernels: computed in float32, rounded
+// once into the outputs.
 Tensor as_f32(const Tensor& t) { return t.defined() ? t.to(kFloat32) : t; }
 Tensor f32_like(const Tensor& t) { return t.defined() ? empty_like(t, {.dtype = kFloat32}) : t; }
 
@@ -742,10 +799,14 @@ void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& w
         return one_channel_conv_forward(out, input, weight, bias, p);
       if (few_channel_forward_applies(out, input, weight, p))
         return few_channel_conv_forward(out, input, weight, bias, p);
-      return dnnl_forward(out, input, weight, bias, p, keep);
+      dnnl_forward(out, input, weight, bias, p, keep);
+      return;
     case DType::Float64:
       return ref_forward<double>(out, input, weight, bias, p);
     default: {
+      if (native_bf16({&out, &input, &weight, &bias}) &&
+          dnnl_forward(out, input, weight, bias, p, keep))
+        return;
       const Tensor o = f32_like(out);
       conv_forward_kernel(o, as_f32(input), as_f32(weight), as_f32(bias), p);
       write(out, o);
@@ -767,6 +828,9 @@ void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out
     case DType::Float64:
       return ref_backward_input<double>(grad_input, grad_out, weight, p);
     default: {
+      if (native_bf16({&grad_input, &grad_out, &weight}) &&
+          dnnl_backward_input(grad_input, grad_out, weight, p).ran)
+        return;
       const Tensor gi = f32_like(grad_input);
       conv_backward_input_kernel(gi, as_f32(grad_out), as_f32(weight), p);
       write(grad_input, gi);
@@ -807,10 +871,14 @@ void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_b
         return ref_backward_weight<float>(grad_weight, grad_bias, grad_out, input, p);
       if (one_channel_weight_grad(grad_weight, grad_out, input, p))
         return one_channel_conv_backward_weight(grad_weight, grad_bias, grad_out, input, p);
-      return dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get());
+      dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get());
+      return;
     case DType::Float64:
       return ref_backward_weight<double>(grad_weight, grad_bias, grad_out, input, p);
     default: {
+      if (native_bf16({&grad_weight, &grad_bias, &grad_out, &input}) &&
+          dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get()))
+        return;
       const Tensor gw = f32_like(grad_weight), gb = f32_like(grad_bias);
       conv_backward_weight_kernel(gw, gb, as_f32(grad_out), as_f32(input), p);
       write(grad_weight, gw);
@@ -844,6 +912,8 @@ MemoryFormat torch_suggest_memory_format(const Tensor& t) {
 
 void set_conv_algorithm(ConvAlgorithm a) { g_algorithm.store(a); }
 ConvAlgorithm conv_algorithm() { return g_algorithm.load(); }
+
+bool conv_bf16_native() { return bf16_on_this_cpu(); }
 
 size_t conv_cache_size() {
   return fwd_cache().size() + bwd_data_cache().size() + bwd_weights_cache().size();

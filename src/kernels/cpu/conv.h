@@ -17,7 +17,10 @@
 // channel runs ember's own loops (conv_one_channel.h), and so do the forward
 // into NCHW and the backward-data pass of two to four (conv_few_channels.h).
 // float64 (oneDNN has no f64 convolution) runs a reference im2col + GEMM
-// kernel; float16/bfloat16 are computed in float32 and rounded once.
+// kernel. bfloat16 runs on oneDNN's native kernels where the CPU has them
+// (avx512_core_bf16: products of bfloat16 values summed in float32, as
+// PyTorch's); float16, and bfloat16 elsewhere, are computed in float32 and
+// rounded once.
 //
 // The ops layer (ops/conv.cpp) checks the arguments and allocates the outputs.
 #include <memory>
@@ -71,6 +74,9 @@ MemoryFormat torch_suggest_memory_format(const Tensor& t);
 // ember::set_conv_algorithm / conv_algorithm (ops/conv.h).
 void set_conv_algorithm(ConvAlgorithm a);
 ConvAlgorithm conv_algorithm();
+
+// Whether bfloat16 convolutions run on oneDNN's native kernels on this CPU.
+bool conv_bf16_native();
 
 // Number of oneDNN primitives in the cache (for tests) and its capacity.
 size_t conv_cache_size();
