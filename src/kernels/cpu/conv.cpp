@@ -758,13 +758,11 @@ bool one_channel_weight_grad(const Tensor& grad_weight, const Tensor& grad_out, 
 bool bf16_on_this_cpu() {
   static const bool yes = [] {
     try {
-      const memory::dims x{1, 16, 8, 8}, w{16, 16, 3, 3};
       const auto bf16 = memory::data_type::bf16;
-      dnnl::convolution_forward::desc d(
+      return native(forward_pd(
           dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-          memory::desc(x, bf16, tag::any), memory::desc(w, bf16, tag::any), memory::desc(),
-          memory::desc(x, bf16, tag::any), {1, 1}, {1, 1}, {1, 1});
-      return native(dnnl::convolution_forward::primitive_desc(d, engine()));
+          activation_mds({1, 16, 8, 8}, {1, 16, 8, 8}, false, bf16), any_md({16, 16, 3, 3}, bf16),
+          memory::desc(), Geometry(ConvParams{{1, 1}, {1, 1}, {1, 1}, {1, 1}, 1})));
     } catch (const dnnl::error&) {
       return false;
     }
@@ -773,8 +771,7 @@ bool bf16_on_this_cpu() {
 }
 
 // Whether the convolution runs on oneDNN's native bfloat16 kernels: every
-// tensor bfloat16 and none empty. (oneDNN 2.6 has no float16 convolutions on
-// CPUs without avx512_core_fp16, which ember's build does not target.)
+// tensor bfloat16 and none empty. (float16 is computed in float32.)
 bool native_bf16(std::initializer_list<const Tensor*> ts) {
   for (const Tensor* t : ts)
     if (t->defined() && (t->dtype() != DType::BFloat16 || t->numel() == 0)) return false;
