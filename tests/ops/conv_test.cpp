@@ -288,16 +288,17 @@ TEST(Conv, HalfAndBFloat16) {
 }
 
 // bfloat16 runs on oneDNN's native kernels where the CPU has them (its
-// primitive cache grows, where float32 runs ember's own loops), in both
-// layouts, with all three gradients in bfloat16.
+// primitive cache grows, where float32 runs ember's own Winograd kernels),
+// in both layouts, with all three gradients in bfloat16. A few-channel
+// convolution is computed in float32 instead, where ember's loops run.
 TEST(Conv, BFloat16NativeWhereTheCpuHasIt) {
   std::ifstream info("/proc/cpuinfo");
   const std::string cpu((std::istreambuf_iterator<char>(info)), std::istreambuf_iterator<char>());
   EXPECT_EQ(kernels::conv_bf16_native(), cpu.find(" avx512_bf16") != std::string::npos);
   for (bool cl : {false, true}) {
     SCOPED_TRACE(::testing::Message() << "cl " << cl);
-    Tensor x = frand({2, 3, 10, 11}, 1).to(kBFloat16), w = frand({8, 3, 3, 3}, 2).to(kBFloat16);
-    Tensor b = frand({8}, 3).to(kBFloat16);
+    Tensor x = frand({2, 16, 10, 11}, 1).to(kBFloat16), w = frand({16, 16, 3, 3}, 2).to(kBFloat16);
+    Tensor b = frand({16}, 3).to(kBFloat16);
     if (cl) x = x.contiguous(kChannelsLast);
     x.requires_grad_();
     w.requires_grad_();
@@ -322,6 +323,15 @@ TEST(Conv, BFloat16NativeWhereTheCpuHasIt) {
       EXPECT_TRUE(allclose(a.to(kFloat32), e, 8e-3, 1e-2));
     }
   }
+  const Tensor x = frand({2, 3, 10, 11}, 5).to(kBFloat16), w = frand({8, 3, 3, 3}, 6);
+  const size_t cached = kernels::conv_cache_size();
+  const Tensor y = conv2d(x, w.to(kBFloat16), std::nullopt, 1, 1);
+  EXPECT_EQ(kernels::conv_cache_size(), cached);
+  EXPECT_EQ(y.dtype(), kBFloat16);
+  EXPECT_TRUE(allclose(y.to(kFloat32),
+                       conv2d(x.to(kFloat32), w.to(kBFloat16).to(kFloat32), std::nullopt, 1, 1)
+                           .to(kBFloat16)
+                           .to(kFloat32)));
 }
 
 TEST(Conv, EmptyBatch) {

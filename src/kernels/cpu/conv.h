@@ -19,8 +19,8 @@
 // float64 (oneDNN has no f64 convolution) runs a reference im2col + GEMM
 // kernel. bfloat16 runs on oneDNN's native kernels where the CPU has them
 // (avx512_core_bf16: products of bfloat16 values summed in float32, as
-// PyTorch's); float16, and bfloat16 elsewhere, are computed in float32 and
-// rounded once.
+// PyTorch's) except in the shapes of the few-channel loops; float16, and
+// bfloat16 elsewhere, are computed in float32 and rounded once.
 //
 // The ops layer (ops/conv.cpp) checks the arguments and allocates the outputs.
 #include <memory>

@@ -24,7 +24,7 @@ bool shape_applies(const Tensor& x, const Tensor& y, const Tensor& weight, const
 #if defined(__AVX512F__)
   if (x.dim() != 4 || y.dim() != 4 || weight.dim() != 4 || p.groups != 1) return false;
   for (const Tensor* t : {&x, &y, &weight})
-    if (t->dtype() != DType::Float32 || t->numel() == 0) return false;
+    if (t->numel() == 0) return false;
   if (weight.size(1) > kFewChannels || weight.size(2) > kMaxKernel || weight.size(3) > kMaxKernel)
     return false;
   for (size_t i = 0; i < 2; ++i)

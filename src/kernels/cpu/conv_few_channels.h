@@ -19,8 +19,9 @@ inline constexpr int64_t kFewChannels = 4;
 
 // Whether the forward here takes this convolution: input (N, C <= 4, H, W)
 // with output (N, OC, OH, OW) in NCHW (oneDNN's NHWC forward is as fast),
-// float32, groups 1, stride 1, dilation 1, kernel of at most 7x7, and a build
-// with AVX-512.
+// groups 1, stride 1, dilation 1, kernel of at most 7x7, and a build with
+// AVX-512. Shapes only: the loops take float32 (bfloat16 and float16
+// convolutions of these shapes are computed in float32 to run them).
 bool few_channel_forward_applies(const Tensor& out, const Tensor& input, const Tensor& weight,
                                  const ConvParams& p);
 // Whether the backward-data pass here takes it: the same shapes, any layout.
