@@ -6,8 +6,8 @@
 //
 // float32 runs on oneDNN, reading NCHW and channels_last tensors in place;
 // float64 on a reference kernel (for gradcheck); bfloat16 on oneDNN's native
-// kernels where the CPU has them (avx512_core_bf16; one to four input
-// channels excepted), else, and float16, in float32 rounded once.
+// kernels where the CPU has them (avx512_core_bf16; stride-1 layers of one
+// to four input channels excepted), else, and float16, in float32 rounded once.
 // The output is channels_last when the input or the weight suggests it
 // (PyTorch's rule), else contiguous. Differentiable w.r.t. input, weight and
 // bias ("ConvolutionBackward0"; only the gradients the backward needs are
