@@ -114,10 +114,11 @@ TEST(Conv, OneChannelLoopsMatchReference) {
 }
 
 // Two to four input channels, stride 1: ember's own forward (NCHW output) and
-// backward-data loops (kernels/cpu/conv_few_channels) in every layout: the
-// RGB stem; channel blocks of 4 with 1 and 2 left over; rows ending inside a
-// vector; kernels other than 3x3, padding beyond the kernel (the backward
-// pass then crops) and asymmetric 'same' padding; channels_last output
+// backward-data loops (kernels/cpu/conv_few_channels) in every layout (and
+// the backward-data loops for one channel): the RGB stem; channel blocks of 4
+// with 1 and 2 left over; rows ending inside a vector; kernels from 1x1 to
+// 7x7, padding beyond the kernel (the backward pass then crops) and
+// asymmetric 'same' padding; channels_last output
 // gradients turned 16 channels at a time with channels left over; bands of
 // rows (one image, and rows too wide for one band).
 TEST(Conv, FewChannelLoopsMatchReference) {
@@ -128,6 +129,8 @@ TEST(Conv, FewChannelLoopsMatchReference) {
       check_f32({1, 4, 9, 13}, {6, 4, 2, 2}, {.padding = {1}}, x_cl, w_cl);
       check_f32({2, 3, 6, 5}, {3, 3, 3, 3}, {.padding = {3}}, x_cl, w_cl);
       check_f32({1, 3, 21, 19}, {24, 3, 5, 5}, {.padding = {2}}, x_cl, w_cl);
+      check_f32({2, 3, 5, 7}, {8, 3, 1, 1}, {}, x_cl, w_cl);
+      check_f32({2, 1, 5, 7}, {8, 1, 1, 1}, {}, x_cl, w_cl);
       // Larger planes: the output and the input gradient only (the weight
       // gradient, oneDNN's, sums thousands of terms past these tolerances).
       for (auto [xs, ws] :
