@@ -595,3 +595,43 @@ TEST(linalg, LongContractionsSplitAcrossThreads) {
   }
   set_num_threads(saved);
 }
+
+TEST(linalg, FewRowsTimesTransposedOperand) {
+  // A few rows times a transposed operand (a Linear layer's x @ W^T on a small
+  // batch) runs as C^T = W x^T turned into C (kernels/cpu/gemm.cpp): rows in
+  // and out of whole 16-blocks, columns with a partial block, both layouts of
+  // x, beta 0 over NaN, beta and alpha kept, column-major and strided outputs,
+  // one and two threads (the turn split between them), and inside the batch
+  // loop's parallel region.
+  const int saved = get_num_threads();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int threads : {2, 1}) {
+    set_num_threads(threads);
+    for (int64_t m : {16, 40, 128})
+      for (int64_t n : {512, 530}) {
+        SCOPED_TRACE(::testing::Message() << "threads " << threads << " m " << m << " n " << n);
+        Tensor x = ints({m, 260}, kFloat32, 9), w = ints({n, 260}, kFloat32, 10);
+        const auto prod = ref_mm(x, w.t());
+        for (const Tensor& a : {x, x.t().contiguous().t()}) {
+          Tensor out = full({m, n}, nan);
+          kernels::addmm_kernel(out, a, w.t(), 0, 1);
+          expect_values(out, prod);
+          Tensor acc = one({m, n});
+          kernels::addmm_kernel(acc, a, w.t(), 2, -1);
+          std::vector<double> want(prod);
+          for (auto& v : want) v = 2 - v;
+          expect_values(acc, want);
+        }
+        Tensor col = one({n, m}).t();
+        kernels::addmm_kernel(col, x, w.t(), 0, 1);
+        expect_values(col, prod);
+        Tensor strided = one({m, 2 * n}).slice(1, 0, 2 * n, 2);
+        kernels::addmm_kernel(strided, x, w.t(), 0, 1);
+        expect_values(strided, prod);
+      }
+    Tensor xb = ints({4, 16, 256}, kFloat32, 11), wb = ints({512, 256}, kFloat32, 12);
+    Tensor z = matmul(xb, wb.t());
+    for (int64_t i : {0, 3}) expect_values(z.select(0, i), ref_mm(xb.select(0, i), wb.t()));
+  }
+  set_num_threads(saved);
+}
