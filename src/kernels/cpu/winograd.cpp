@@ -526,6 +526,30 @@ WeightView turned_weights(const WinogradIn& w) {
   return {w.data + 2 * ws[2] + 2 * ws[3], ws[0], ws[1], -ws[2], -ws[3]};
 }
 
+// Lane j of tap e's vector is float 9j + e of 144 (16 columns' 9 taps):
+// float f lies in register pair q = f / 32 at f % 32.
+struct TapPicks {
+  __m512i idx[9][5];
+  __mmask16 mask[9][5];
+  TapPicks() {
+    for (int e = 0; e < 9; ++e)
+      for (int q = 0; q < 5; ++q) {
+        alignas(64) int32_t lanes[16];
+        mask[e][q] = 0;
+        for (int j = 0; j < 16; ++j) {
+          const int f = 9 * j + e;
+          lanes[j] = f % 32;
+          if (f / 32 == q) mask[e][q] = static_cast<__mmask16>(mask[e][q] | (1u << j));
+        }
+        idx[e][q] = _mm512_load_si512(lanes);
+      }
+  }
+};
+const TapPicks& tap_picks() {
+  static const TapPicks t;
+  return t;
+}
+
 // Pack: g[tap][r][ncols] = the weights (r0 + r, c0 + col, tap) for r < nr
 // and col < ncols (multiples of 16), columns contiguous for the transform's
 // vectors; else the inverse (a weight gradient's data is written). The
@@ -552,23 +576,57 @@ void move_chunk(const WeightView& w, int64_t r0, int64_t nr, int64_t c0, int64_t
     else
       _mm512_storeu_ps(wp, _mm512_loadu_ps(gp));
   };
+  // The chunk's rows are short pieces (a few lines) far apart, which the
+  // hardware prefetchers do not fetch ahead: the two channels_last packs
+  // prefetch the pieces they read next (a 512x512 backward-data pass on 4x4
+  // planes took 1.6x as long without; the forward 1.05x).
   if (w.cs == 1) {  // columns contiguous
     for (int64_t r = 0; r < nr; ++r)
-      for (int tap = 0; tap < 9; ++tap)
+      for (int tap = 0; tap < 9; ++tap) {
+        if (Pack && r + 4 < nr)
+          for (int64_t col = 0; col < ncols; col += 16)
+            _mm_prefetch(reinterpret_cast<const char*>(at(r + 4, col, tap)), _MM_HINT_T0);
         for (int64_t col = 0; col < ncols; col += 16) move(at(r, col, tap), to(r, col, tap));
+      }
   } else if (w.rs == 1) {  // rows contiguous (channels_last forward): 16x16 blocks
-    for (int tap = 0; tap < 9; ++tap)
-      for (int64_t col = 0; col < ncols; col += 16)
+    for (int64_t col = 0; col < ncols; col += 16)
+      for (int tap = 0; tap < 9; ++tap) {
+        if (Pack && tap < 8)
+          for (int l = 0; l < 16; ++l)
+            for (int64_t r = 0; r < nr; r += 16)
+              _mm_prefetch(reinterpret_cast<const char*>(at(r, col + l, tap + 1)), _MM_HINT_T0);
         for (int64_t r = 0; r < nr; r += 16)
           turn([&](int l) { return at(r, col + l, tap); },
                [&](int i) { return to(r + i, col, tap); });
+      }
   } else if (w.bs == 1 && w.as == 3 && w.rs == 9) {  // (row, tap) contiguous (NCHW forward)
     for (int64_t col = 0; col < ncols; col += 16)
       for (int64_t k = 0; k < nr * 9; k += 16)  // nr * 9 is a multiple of 16
         turn([&](int l) { return at(0, col + l, 0) + k; },
              [&](int i) { return to((k + i) / 9, col, static_cast<int>((k + i) % 9)); });
+  } else if (Pack && w.cs == 9 && (w.as == 3 || w.as == -3) && w.bs * 3 == w.as) {
+    // (col, tap) contiguous (NCHW backward-data): 16 columns' 9 taps are 144
+    // floats, read as 9 vectors and each tap's picked out by permutes (their
+    // gathers, 16 floats 9 apart, took 40% of a 512x512 pass on 4x4 planes).
+    const TapPicks& t = tap_picks();
+    const bool turned = w.bs < 0;
+    for (int64_t r = 0; r < nr; ++r)
+      for (int64_t col = 0; col < ncols; col += 16) {
+        const float* lo = at(r, col, turned ? 8 : 0);
+        __m512 l[10];
+        for (int m = 0; m < 9; ++m) l[m] = _mm512_loadu_ps(lo + 16 * m);
+        l[9] = l[8];
+        for (int tap = 0; tap < 9; ++tap) {
+          const int e = turned ? 8 - tap : tap;
+          __m512 v = _mm512_permutex2var_ps(l[0], t.idx[e][0], l[1]);
+          for (int q = 1; q < 5; ++q)
+            v = _mm512_mask_mov_ps(v, t.mask[e][q],
+                                   _mm512_permutex2var_ps(l[2 * q], t.idx[e][q], l[2 * q + 1]));
+          _mm512_storeu_ps(to(r, col, tap), v);
+        }
+      }
   } else if (Pack && w.cs > 0 && 15 * w.cs <= INT32_MAX) {
-    // Gathered (NCHW backward-data: 16 columns 9 floats apart, in L1).
+    // Gathered (16 columns cs floats apart).
     const __m512i lanes =
         _mm512_mullo_epi32(_mm512_set1_epi32(static_cast<int>(w.cs)),
                            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
@@ -664,10 +722,11 @@ void store_weight_grad(const V16 (&du)[kP], const WinogradOut& dw, int64_t ci, i
 // repay that. So the whole batch's tiles are transformed first (v[p][tile]
 // [c]); then each work item takes a block of tiles and 32 output channels,
 // transforms the weights of a chunk of input channels at a time into its L2
-// (the weights are read, never written transformed), sums the 36 points'
-// products over the chunks and transforms its outputs back. The weight
-// gradient likewise sums, per (32 output, 64 input channels) item, the
-// products over all tiles and transforms them back at once.
+// (or, when several blocks would transform the same weights, reads them
+// transformed once for the call), sums the 36 points' products over the
+// chunks and transforms its outputs back. The weight gradient likewise sums,
+// per (32 output, 64 input channels) item, the products over all tiles and
+// transforms them back at once.
 
 constexpr int64_t kWideOut = 32;    // output channels per item: gemm()'s register tile
 constexpr int64_t kWideChunk = 64;  // input channels per transformed weight chunk
@@ -757,6 +816,23 @@ void conv_wide(const Geo& g, const WinogradIn& src, const WeightView& w, const f
   const Floats v(kP * total * g.cin);
   wide_inputs(g, wt, src, v.data());
   const int64_t outs = (g.cout + kWideOut - 1) / kWideOut;
+  const int64_t chunks = (g.cin + kWideChunk - 1) / kWideChunk;
+  // With several blocks of tiles each output slice's items would transform
+  // the same weights again: they are transformed once, chunk by chunk, into
+  // a buffer the items read from L3 (ResNet-18's 128x128 on 16x16 planes has
+  // 6 blocks: 2.4 MB, 1.08x-1.16x faster; its 256x256 on 8x8 2 blocks, 1.0x-
+  // 1.1x). With one block (4x4 planes) the items transform their own.
+  const int64_t per_chunk = kP * chunk_step(kWideChunk, kWideOut);
+  const bool shared = wt.blocks > 1;
+  const Floats u_all(shared ? outs * chunks * per_chunk : 0);
+  if (shared)
+    for_each_band(outs * chunks, [&](int64_t item, int64_t) {
+      Scratch& s = scratch();
+      const int64_t oc0 = item / chunks * kWideOut, nw = std::min(kWideOut, g.cout - oc0);
+      const int64_t c0 = item % chunks * kWideChunk, cc = std::min(kWideChunk, g.cin - c0);
+      fit(s.dv, 9 * kWideChunk * kWideOut);
+      weight_chunk(w, c0, cc, oc0, nw, s.dv.data(), u_all.data() + item * per_chunk);
+    });
   for_each_band(wt.blocks * outs, [&](int64_t item, int64_t) {
     Scratch& s = scratch();
     int64_t j0, j1, t0, t1;
@@ -764,14 +840,20 @@ void conv_wide(const Geo& g, const WinogradIn& src, const WeightView& w, const f
     const int64_t oc0 = item % outs * kWideOut, nw = std::min(kWideOut, g.cout - oc0);
     const int64_t nt = t1 - t0;
     fit(s.m, kP * nt * nw);
-    fit(s.u, kP * chunk_step(kWideChunk, nw));
-    fit(s.dv, 9 * kWideChunk * nw);
+    if (!shared) {
+      fit(s.u, kP * chunk_step(kWideChunk, nw));
+      fit(s.dv, 9 * kWideChunk * nw);
+    }
     for (int64_t c0 = 0; c0 < g.cin; c0 += kWideChunk) {
       const int64_t cc = std::min(kWideChunk, g.cin - c0);
-      weight_chunk(w, c0, cc, oc0, nw, s.dv.data(), s.u.data());
+      const float* u = s.u.data();
+      if (shared)
+        u = u_all.data() + (item % outs * chunks + c0 / kWideChunk) * per_chunk;
+      else
+        weight_chunk(w, c0, cc, oc0, nw, s.dv.data(), s.u.data());
       for (int p = 0; p < kP; ++p) {
         const float* a = v.data() + (p * total + t0) * g.cin + c0;
-        const float* b = s.u.data() + p * chunk_step(cc, nw);
+        const float* b = u + p * chunk_step(cc, nw);
         float* c = s.m.data() + p * nt * nw;
         if (c0 == 0)
           gemm<false>(nt, nw, cc, a, g.cin, 1, b, nw, c, nw);
