@@ -722,8 +722,8 @@ void store_weight_grad(const V16 (&du)[kP], const WinogradOut& dw, int64_t ci, i
 // repay that. So the whole batch's tiles are transformed first (v[p][tile]
 // [c]); then each work item takes a block of tiles and 32 output channels,
 // transforms the weights of a chunk of input channels at a time into its L2
-// (or, when several blocks would transform the same weights, reads them
-// transformed once for the call), sums the 36 points' products over the
+// (or, when three or more blocks would transform the same weights, reads
+// them transformed once for the call), sums the 36 points' products over the
 // chunks and transforms its outputs back. The weight gradient likewise sums,
 // per (32 output, 64 input channels) item, the products over all tiles and
 // transforms them back at once.
@@ -818,12 +818,14 @@ void conv_wide(const Geo& g, const WinogradIn& src, const WeightView& w, const f
   const int64_t outs = (g.cout + kWideOut - 1) / kWideOut;
   const int64_t chunks = (g.cin + kWideChunk - 1) / kWideChunk;
   // With several blocks of tiles each output slice's items would transform
-  // the same weights again: they are transformed once, chunk by chunk, into
-  // a buffer the items read from L3 (ResNet-18's 128x128 on 16x16 planes has
-  // 6 blocks: 2.4 MB, 1.08x-1.16x faster; its 256x256 on 8x8 2 blocks, 1.0x-
-  // 1.1x). With one block (4x4 planes) the items transform their own.
+  // the same weights again: from three blocks on they are transformed once,
+  // chunk by chunk, into a buffer the items read (ResNet-18's 128x128 on
+  // 16x16 planes has 6 blocks: 2.4 MB, backward-data 1.1x faster). With two
+  // (its 256x256 on 8x8) writing and reading back 4x the weights took as
+  // long as transforming them twice, and longer after other passes had
+  // emptied the caches (a forward 1.78 ms against 1.45).
   const int64_t per_chunk = kP * chunk_step(kWideChunk, kWideOut);
-  const bool shared = wt.blocks > 1;
+  const bool shared = wt.blocks > 2;
   const Floats u_all(shared ? outs * chunks * per_chunk : 0);
   if (shared)
     for_each_band(outs * chunks, [&](int64_t item, int64_t) {
