@@ -90,14 +90,22 @@ void check(const Case& k, Layout layout) {
   EXPECT_TRUE(close(gx, xd.grad()));
   EXPECT_TRUE(close(gw, wd.grad()));
   EXPECT_TRUE(close(gb, bd.grad()));
-  // All three gradients in one pass (the input gradient from overlapping
-  // tiles, handed between an image's bands), over filled outputs.
-  Tensor gx2 = in_layout(full(x.sizes(), 7.f), layout),
-         gw2 = in_layout(full(w.sizes(), 7.f), layout), gb2 = full({k.oc}, 7.f);
-  kernels::winograd_backward(s, in(xl), in(gyl), in(wl), out(gx2), out(gw2), gb2.data_ptr<float>());
-  EXPECT_TRUE(close(gx2, xd.grad()));
-  EXPECT_TRUE(close(gw2, wd.grad()));
-  EXPECT_TRUE(close(gb2, bd.grad()));
+  // All three gradients at once (in one pass where a band holds a whole
+  // image and the images are at least the threads: the input gradient from
+  // overlapping tiles; else the two passes above), over filled outputs.
+  // One thread takes the fused pass on every case of whole-image bands.
+  const int threads = get_num_threads();
+  for (int t : {1, threads}) {
+    set_num_threads(t);
+    Tensor gx2 = in_layout(full(x.sizes(), 7.f), layout),
+           gw2 = in_layout(full(w.sizes(), 7.f), layout), gb2 = full({k.oc}, 7.f);
+    kernels::winograd_backward(s, in(xl), in(gyl), in(wl), out(gx2), out(gw2),
+                               gb2.data_ptr<float>());
+    EXPECT_TRUE(close(gx2, xd.grad()));
+    EXPECT_TRUE(close(gw2, wd.grad()));
+    EXPECT_TRUE(close(gb2, bd.grad()));
+  }
+  set_num_threads(threads);
 }
 
 }  // namespace

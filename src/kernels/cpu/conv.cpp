@@ -599,8 +599,10 @@ bool dnnl_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   return true;
 }
 
-// All three gradients in one pass of ember's Winograd kernels, when they run
-// this convolution (winograd_backward); false, doing nothing, otherwise.
+// Both backward passes on ember's Winograd kernels when they run this
+// convolution (winograd_backward: fused where that pays; the weight gradient
+// on oneDNN's beside them where it is the faster, own_weight_grad); false,
+// doing nothing, otherwise.
 bool own_winograd_backward(const Tensor& grad_input, const Tensor& grad_weight,
                            const Tensor& grad_bias, const Tensor& grad_out, const Tensor& input,
                            const Tensor& weight, const ConvParams& p) {

@@ -56,10 +56,12 @@ void winograd_backward_data(const WinogradShape& s, WinogradIn diff_dst, Winogra
 // diff_weight (oc, c, 3, 3) and diff_bias (oc; may be null), both overwritten.
 void winograd_backward_weights(const WinogradShape& s, WinogradIn src, WinogradIn diff_dst,
                                WinogradOut diff_weight, float* diff_bias);
-// All three gradients in one pass over the forward's tiles: each output-
+// All three gradients. Where a band holds a whole image (and there are
+// images for every thread) in one pass over the forward's tiles: each output-
 // gradient tile is read and transformed once for both products, and the
 // input gradient is summed from overlapping 6x6 tiles (36 tiles of a 24x24
-// output rather than backward-data's 49 of its 26x26 input).
+// output rather than backward-data's 49 of its 26x26 input). Elsewhere the
+// two passes above, which were the faster there.
 void winograd_backward(const WinogradShape& s, WinogradIn src, WinogradIn diff_dst,
                        WinogradIn weight, WinogradOut diff_src, WinogradOut diff_weight,
                        float* diff_bias);
