@@ -18,4 +18,12 @@ namespace ember::kernels {
 void addmm_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& beta,
                   const Scalar& alpha);
 
+// Row-major c[m, n] = alpha * op(a)[m, k] @ op(b)[k, n] + beta * c on raw
+// buffers (op: transposed when ta / tb), through the same BLAS choice as
+// addmm_kernel: for kernels that multiply their own buffers (rnn.cpp).
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+               int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
+
 }  // namespace ember::kernels

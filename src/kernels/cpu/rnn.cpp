@@ -1,8 +1,5 @@
 #include "kernels/cpu/rnn.h"
 
-#include <cblas.h>
-#include <oneapi/dnnl/dnnl.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,6 +8,7 @@
 
 #include "ember/core/parallel.h"
 #include "ember/ops/factory.h"
+#include "kernels/cpu/gemm.h"
 
 // glibc's libmvec AVX2 exp / tanh (as kernels/cpu/activation.cpp): the gate
 // activations of a row are evaluated 8 (float) or 4 (double) lanes at a time.
@@ -85,26 +83,6 @@ void add_row(T* v, const T* a, const T* b, const T* bias, int64_t m) {
     for (int64_t i = 0; i < m; ++i) v[i] = a[i] + b[i];
 }
 
-// Row-major C[m, n] = alpha * op(A) @ op(B) + beta * C.
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  // oneDNN's sgemm is the faster one from 32^3 on (as kernels/cpu/gemm.cpp).
-  if (m * n * k >= 32 * 32 * 32 && dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a,
-                                              lda, b, ldb, beta, c, ldc) == dnnl_success)
-    return;
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
-              static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
-}
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
-          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
-              static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
-}
-
 template <typename T>
 T* ptr(const Tensor& t) {
   return t.defined() ? t.data_ptr<T>() : nullptr;
@@ -145,7 +123,7 @@ void forward_impl(RnnMode mode, bool reverse, const Tensor& xw_t, const Tensor& 
     const int64_t t = reverse ? T_ - 1 - s : s;
     const T* hp = tprev < 0 ? h0 : out + tprev * N * P;
     // hw = h_{t-1} @ W_hh^T
-    gemm(false, false, N, GH, P, T(1), hp, P, whh, GH, T(0), hw, GH);
+    blas_gemm(false, false, N, GH, P, T(1), hp, P, whh, GH, T(0), hw, GH);
     const T* x = xw + t * sxT;
     T* o = out + t * N * P;
     parallel_for_t(0, N, row_grain(GH), [&](int64_t n0, int64_t n1) {
@@ -191,7 +169,7 @@ void forward_impl(RnnMode mode, bool reverse, const Tensor& xw_t, const Tensor& 
       }
     });
     // Projection: h_t = (o * tanh(c_t)) @ W_hr^T.
-    if (whr) gemm(false, false, N, P, H, T(1), hraw + t * N * H, H, whr, P, T(0), o, P);
+    if (whr) blas_gemm(false, false, N, P, H, T(1), hraw + t * N * H, H, whr, P, T(0), o, P);
     tprev = t;
   }
   if (N > 0) {
@@ -238,7 +216,7 @@ RnnGrads backward_impl(RnnMode mode, bool reverse, const Tensor& h0_t, const Ten
     const T* dhh = dh;  // the gradient w.r.t. o * tanh(c_t) (LSTM) or h_t
     if (whr) {
       std::memcpy(dhp + t * N * P, dh, sizeof(T) * N * P);
-      gemm(false, false, N, H, P, T(1), dh, P, whr, H, T(0), dhr, H);
+      blas_gemm(false, false, N, H, P, T(1), dh, P, whr, H, T(0), dhr, H);
       dhh = dhr;
     }
     parallel_for_t(0, N, row_grain(GH), [&](int64_t n0, int64_t n1) {
@@ -293,7 +271,7 @@ RnnGrads backward_impl(RnnMode mode, bool reverse, const Tensor& h0_t, const Ten
       }
     });
     // dh_{t-1} = dgates_h @ W_hh (+ the direct path z * dh for GRU)
-    gemm(false, false, N, P, GH, T(1), dg + t * N * GH, GH, whh, P, gru ? T(1) : T(0), dh2, P);
+    blas_gemm(false, false, N, P, GH, T(1), dg + t * N * GH, GH, whh, P, gru ? T(1) : T(0), dh2, P);
     std::swap(dh, dh2);
     std::swap(dh_t, dh2_t);
   }
@@ -307,8 +285,9 @@ RnnGrads backward_impl(RnnMode mode, bool reverse, const Tensor& h0_t, const Ten
   const int64_t first = reverse ? T_ - 1 : 0;
   const T* dg_rest = dg + (reverse ? 0 : N * GH);
   const T* h_rest = out + (reverse ? N * P : 0);
-  gemm(true, false, GH, P, N, T(1), dg + first * N * GH, GH, h0, P, T(0), dwhh, P);
-  if (T_ > 1) gemm(true, false, GH, P, (T_ - 1) * N, T(1), dg_rest, GH, h_rest, P, T(1), dwhh, P);
+  blas_gemm(true, false, GH, P, N, T(1), dg + first * N * GH, GH, h0, P, T(0), dwhh, P);
+  if (T_ > 1)
+    blas_gemm(true, false, GH, P, (T_ - 1) * N, T(1), dg_rest, GH, h_rest, P, T(1), dwhh, P);
   if (N == 0) std::fill(dwhh, dwhh + GH * P, T(0));
   if (has_bias) {
     r.dbhh = zeros({GH}, opts);
@@ -320,7 +299,7 @@ RnnGrads backward_impl(RnnMode mode, bool reverse, const Tensor& h0_t, const Ten
   }
   if (whr) {
     r.dwhr = empty({P, H}, opts);
-    gemm(true, false, P, H, T_ * N, T(1), dhp, P, hraw, H, T(0), ptr<T>(r.dwhr), H);
+    blas_gemm(true, false, P, H, T_ * N, T(1), dhp, P, hraw, H, T(0), ptr<T>(r.dwhr), H);
     if (N == 0) r.dwhr.zero_();
   }
   return r;
