@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -634,4 +635,45 @@ TEST(linalg, FewRowsTimesTransposedOperand) {
     for (int64_t i : {0, 3}) expect_values(z.select(0, i), ref_mm(xb.select(0, i), wb.t()));
   }
   set_num_threads(saved);
+}
+
+TEST(linalg, BlasGemmOnRawBuffers) {
+  // kernels::blas_gemm (the RNN kernels' products): every transpose pair,
+  // below and above oneDNN's 32^3 threshold, beta kept, padded leading
+  // dimensions, float and double, against a plain triple loop; an empty
+  // product leaves c alone.
+  const auto check = [](auto zero, bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+    using T = decltype(zero);
+    const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 1;
+    std::vector<T> a((ta ? k : m) * lda), b((tb ? n : k) * ldb), c(m * ldc), want;
+    for (size_t i = 0; i < a.size(); ++i) a[i] = T(std::sin(0.37 * double(i)));
+    for (size_t i = 0; i < b.size(); ++i) b[i] = T(std::cos(0.23 * double(i)));
+    for (size_t i = 0; i < c.size(); ++i) c[i] = T(0.5 * std::sin(0.11 * double(i)));
+    want = c;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0;
+        for (int64_t l = 0; l < k; ++l)
+          sum += double(ta ? a[l * lda + i] : a[i * lda + l]) *
+                 double(tb ? b[j * ldb + l] : b[l * ldb + j]);
+        want[i * ldc + j] = T(1.5 * sum - 0.5 * double(c[i * ldc + j]));
+      }
+    kernels::blas_gemm(ta, tb, m, n, k, T(1.5), a.data(), lda, b.data(), ldb, T(-0.5), c.data(),
+                       ldc);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        EXPECT_NEAR(double(c[i * ldc + j]), double(want[i * ldc + j]), 1e-3 * (1 + std::sqrt(k)))
+            << "ta " << ta << " tb " << tb << " m " << m << " n " << n << " k " << k << " at (" << i
+            << ", " << j << ")";
+  };
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (auto [m, n, k] : std::vector<std::array<int64_t, 3>>{{3, 5, 7}, {40, 530, 300}}) {
+        check(0.f, ta, tb, m, n, k);
+        check(0.0, ta, tb, m, n, k);
+      }
+  std::vector<float> c(4, 7.f);
+  const float one = 1.f;
+  kernels::blas_gemm(false, false, 0, 2, 2, 1.f, &one, 2, &one, 2, 0.f, c.data(), 2);
+  EXPECT_EQ(c, std::vector<float>(4, 7.f));
 }
