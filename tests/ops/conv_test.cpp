@@ -207,6 +207,52 @@ TEST(Conv, FewChannelLoopsMatchReference) {
   }
 }
 
+// 1x1 convolutions in NCHW with planes of 256+ outputs: one BLAS product per
+// image (kernels/cpu/conv_pointwise). Strides 1, 2 and (2, 3) on odd planes,
+// images one per thread, fewer images than threads (one), more and uneven,
+// with and without bias, both weight layouts (the same matrix for 1x1); a
+// strided transposed convolution with output_padding (the input gradient's
+// zeros, forward) and the bias gradient of a weight-only backward.
+TEST(Conv, PointwiseProductsMatchReference) {
+  for (bool w_cl : {false, true}) {
+    SCOPED_TRACE(::testing::Message() << "w_cl " << w_cl);
+    check_f32({2, 8, 32, 32}, {12, 8, 1, 1}, {.stride = {2}}, false, w_cl);
+    check_f32({3, 5, 17, 20}, {7, 5, 1, 1}, {}, false, w_cl, false);
+    check_f32({1, 4, 33, 50}, {6, 4, 1, 1}, {.stride = {2, 3}, .dilation = {2}}, false, w_cl);
+    check_f32({5, 1, 32, 32}, {3, 1, 1, 1}, {.stride = {2}}, false, w_cl);
+    check_f32({2, 6, 16, 16}, {1, 6, 1, 1}, {}, false, w_cl);
+  }
+  for (int64_t n : {1, 3}) {
+    SCOPED_TRACE(::testing::Message() << "transposed, n " << n);
+    Tensor x = frand({n, 6, 16, 17}, 20).requires_grad_();
+    Tensor w = frand({6, 4, 1, 1}, 21).requires_grad_(), b = frand({4}, 22).requires_grad_();
+    Tensor y = conv_transpose2d(x, w, b, 2, 0, 1);
+    EXPECT_EQ(DimVector(y.sizes()), (DimVector{n, 4, 32, 34}));
+    const Tensor gy = frand(y.sizes(), 23);
+    y.backward(gy);
+    Tensor xd = x.detach().to(kFloat64).requires_grad_(),
+           wd = w.detach().to(kFloat64).requires_grad_(),
+           bd = b.detach().to(kFloat64).requires_grad_();
+    Tensor yd = conv_transpose2d(xd, wd, bd, 2, 0, 1);
+    yd.backward(gy.to(kFloat64));
+    EXPECT_TRUE(allclose(y.detach().to(kFloat64), yd.detach(), 1e-4, 1e-4));
+    EXPECT_TRUE(allclose(x.grad().to(kFloat64), xd.grad(), 1e-4, 1e-4));
+    EXPECT_TRUE(allclose(w.grad().to(kFloat64), wd.grad(), 1e-4, 1e-4));
+    EXPECT_TRUE(allclose(b.grad().to(kFloat64), bd.grad(), 1e-4, 1e-4));
+  }
+  // The weight and bias gradients without the input's.
+  Tensor x = frand({4, 8, 24, 24}, 24);
+  Tensor w = frand({16, 8, 1, 1}, 25).requires_grad_(), b = frand({16}, 26).requires_grad_();
+  Tensor y = conv2d(x, w, b, 1);
+  const Tensor gy = frand(y.sizes(), 27);
+  y.backward(gy);
+  Tensor wd = w.detach().to(kFloat64).requires_grad_(),
+         bd = b.detach().to(kFloat64).requires_grad_();
+  conv2d(x.to(kFloat64), wd, bd, 1).backward(gy.to(kFloat64));
+  EXPECT_TRUE(allclose(w.grad().to(kFloat64), wd.grad(), 1e-4, 1e-4));
+  EXPECT_TRUE(allclose(b.grad().to(kFloat64), bd.grad(), 1e-4, 1e-4));
+}
+
 // 3x3 stride-1 convolutions with 16k channels run as Winograd under Auto (the
 // default): the same values as the reference to float32 rounding, in both
 // formats; Direct gives the direct convolution's (other) roundings.

@@ -16,6 +16,7 @@
 #include "kernels/cpu/channel_block_reorder.h"
 #include "kernels/cpu/conv_few_channels.h"
 #include "kernels/cpu/conv_one_channel.h"
+#include "kernels/cpu/conv_pointwise.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/winograd.h"
 
@@ -806,6 +807,8 @@ void conv_forward_kernel(const Tensor& out, const Tensor& input, const Tensor& w
         return one_channel_conv_forward(out, input, weight, bias, p);
       if (few_channel_forward_applies(out, input, weight, p))
         return few_channel_conv_forward(out, input, weight, bias, p);
+      if (pointwise_applies(input, out, weight, p))
+        return pointwise_conv_forward(out, input, weight, bias, p);
       dnnl_forward(out, input, weight, bias, p, keep);
       return;
     case DType::Float64:
@@ -831,6 +834,8 @@ void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out
         return ref_backward_input<float>(grad_input, grad_out, weight, p);
       if (few_channel_backward_input_applies(grad_input, grad_out, weight, p))
         return few_channel_conv_backward_input(grad_input, grad_out, weight, p);
+      if (pointwise_applies(grad_input, grad_out, weight, p))
+        return pointwise_conv_backward_input(grad_input, grad_out, weight, p);
       dnnl_backward_input(grad_input, grad_out, weight, p);
       return;
     case DType::Float64:
@@ -853,7 +858,8 @@ void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
   const bool dnnl = grad_weight.dtype() == DType::Float32 && grad_input.numel() > 0 &&
                     !has_zero_dim(grad_out) && !has_zero_dim(weight) && !has_zero_dim(input);
   if (!dnnl || one_channel_weight_grad(grad_weight, grad_out, input, p) ||
-      few_channel_backward_input_applies(grad_input, grad_out, weight, p)) {
+      few_channel_backward_input_applies(grad_input, grad_out, weight, p) ||
+      pointwise_applies(grad_input, grad_out, weight, p)) {
     conv_backward_input_kernel(grad_input, grad_out, weight, p);
     conv_backward_weight_kernel(grad_weight, grad_bias, grad_out, input, p, kept);
     return;
@@ -880,6 +886,8 @@ void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_b
         return ref_backward_weight<float>(grad_weight, grad_bias, grad_out, input, p);
       if (one_channel_weight_grad(grad_weight, grad_out, input, p))
         return one_channel_conv_backward_weight(grad_weight, grad_bias, grad_out, input, p);
+      if (pointwise_applies(input, grad_out, grad_weight, p))
+        return pointwise_conv_backward_weight(grad_weight, grad_bias, grad_out, input, p);
       dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get());
       return;
     case DType::Float64:
