@@ -210,7 +210,9 @@ TEST(Conv, FewChannelLoopsMatchReference) {
 // 1x1 convolutions in NCHW with planes of 256+ outputs: one BLAS product per
 // image (kernels/cpu/conv_pointwise). Strides 1, 2 and (2, 3) on odd planes,
 // images one per thread, fewer images than threads (one), more and uneven,
-// with and without bias, both weight layouts (the same matrix for 1x1); a
+// with and without bias, both weight layouts (the same matrix for 1x1);
+// channels_last stride-1 backward passes (one product each; the bias
+// gradient's column sums over 300 rows); a
 // strided transposed convolution with output_padding (the input gradient's
 // zeros, forward) and the bias gradient of a weight-only backward.
 TEST(Conv, PointwiseProductsMatchReference) {
@@ -221,6 +223,11 @@ TEST(Conv, PointwiseProductsMatchReference) {
     check_f32({1, 4, 33, 50}, {6, 4, 1, 1}, {.stride = {2, 3}, .dilation = {2}}, false, w_cl);
     check_f32({5, 1, 32, 32}, {3, 1, 1, 1}, {.stride = {2}}, false, w_cl);
     check_f32({2, 6, 16, 16}, {1, 6, 1, 1}, {}, false, w_cl);
+    // channels_last, stride 1: the backward passes as one product each.
+    check_f32({2, 8, 12, 12}, {12, 8, 1, 1}, {}, true, w_cl);
+    check_f32({1, 5, 7, 9}, {3, 5, 1, 1}, {}, true, w_cl, false);
+    check_f32({3, 6, 5, 4}, {1, 6, 1, 1}, {}, true, w_cl);
+    check_f32({300, 7, 1, 1}, {9, 7, 1, 1}, {}, true, w_cl);
   }
   for (int64_t n : {1, 3}) {
     SCOPED_TRACE(::testing::Message() << "transposed, n " << n);

@@ -834,7 +834,7 @@ void conv_backward_input_kernel(const Tensor& grad_input, const Tensor& grad_out
         return ref_backward_input<float>(grad_input, grad_out, weight, p);
       if (few_channel_backward_input_applies(grad_input, grad_out, weight, p))
         return few_channel_conv_backward_input(grad_input, grad_out, weight, p);
-      if (pointwise_applies(grad_input, grad_out, weight, p))
+      if (pointwise_backward_applies(grad_input, grad_out, weight, p))
         return pointwise_conv_backward_input(grad_input, grad_out, weight, p);
       dnnl_backward_input(grad_input, grad_out, weight, p);
       return;
@@ -859,7 +859,7 @@ void conv_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
                     !has_zero_dim(grad_out) && !has_zero_dim(weight) && !has_zero_dim(input);
   if (!dnnl || one_channel_weight_grad(grad_weight, grad_out, input, p) ||
       few_channel_backward_input_applies(grad_input, grad_out, weight, p) ||
-      pointwise_applies(grad_input, grad_out, weight, p)) {
+      pointwise_backward_applies(grad_input, grad_out, weight, p)) {
     conv_backward_input_kernel(grad_input, grad_out, weight, p);
     conv_backward_weight_kernel(grad_weight, grad_bias, grad_out, input, p, kept);
     return;
@@ -886,7 +886,7 @@ void conv_backward_weight_kernel(const Tensor& grad_weight, const Tensor& grad_b
         return ref_backward_weight<float>(grad_weight, grad_bias, grad_out, input, p);
       if (one_channel_weight_grad(grad_weight, grad_out, input, p))
         return one_channel_conv_backward_weight(grad_weight, grad_bias, grad_out, input, p);
-      if (pointwise_applies(input, grad_out, grad_weight, p))
+      if (pointwise_backward_applies(input, grad_out, grad_weight, p))
         return pointwise_conv_backward_weight(grad_weight, grad_bias, grad_out, input, p);
       dnnl_backward_weight(grad_weight, grad_bias, grad_out, input, p, kept.get());
       return;

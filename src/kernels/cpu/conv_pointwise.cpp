@@ -89,15 +89,56 @@ void for_each_image(const Geo& g, const F& f) {
 
 }  // namespace
 
-bool pointwise_applies(const Tensor& x, const Tensor& y, const Tensor& weight,
-                       const ConvParams& p) {
+namespace {
+
+bool shape_applies(const Tensor& x, const Tensor& y, const Tensor& weight, const ConvParams& p) {
   if (x.dim() != 4 || y.dim() != 4 || weight.dim() != 4 || p.groups != 1) return false;
   for (const Tensor* t : {&x, &y, &weight})
     if (t->dtype() != DType::Float32 || t->numel() == 0) return false;
   if (weight.size(2) != 1 || weight.size(3) != 1 || !matrix_layout(weight)) return false;
   for (size_t i = 0; i < 2; ++i)
     if (p.padding_l[i] != 0 || p.padding_r[i] != 0) return false;
-  return y.size(2) * y.size(3) >= kMinPlane && x.is_contiguous() && y.is_contiguous();
+  return true;
+}
+
+// channels_last, stride 1: the tensors are (N * H * W, C) and (N * H * W, OC)
+// matrices, and each backward pass is one product.
+bool channels_last_applies(const Tensor& x, const Tensor& y, const Tensor& weight,
+                           const ConvParams& p) {
+  return shape_applies(x, y, weight, p) && p.stride[0] == 1 && p.stride[1] == 1 &&
+         x.is_contiguous(MemoryFormat::ChannelsLast) && y.is_contiguous(MemoryFormat::ChannelsLast);
+}
+
+// Column sums of a (rows, cols) matrix, rows split over the threads, each
+// part summed apart and the parts added in order.
+void column_sums(const float* m, int64_t rows, int64_t cols, float* out) {
+  const int64_t parts = std::min<int64_t>(get_num_threads(), std::max<int64_t>(1, rows / 64));
+  std::vector<float> sums(parts * cols, 0.f);
+  parallel_for_t(0, parts, 1, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      float* acc = sums.data() + k * cols;
+      for (int64_t r = rows * k / parts; r < rows * (k + 1) / parts; ++r)
+        for (int64_t c = 0; c < cols; ++c) acc[c] += m[r * cols + c];
+    }
+  });
+  for (int64_t c = 0; c < cols; ++c) {
+    float t = 0.f;
+    for (int64_t k = 0; k < parts; ++k) t += sums[k * cols + c];
+    out[c] = t;
+  }
+}
+
+}  // namespace
+
+bool pointwise_applies(const Tensor& x, const Tensor& y, const Tensor& weight,
+                       const ConvParams& p) {
+  return shape_applies(x, y, weight, p) && y.size(2) * y.size(3) >= kMinPlane &&
+         x.is_contiguous() && y.is_contiguous();
+}
+
+bool pointwise_backward_applies(const Tensor& x, const Tensor& y, const Tensor& weight,
+                                const ConvParams& p) {
+  return pointwise_applies(x, y, weight, p) || channels_last_applies(x, y, weight, p);
 }
 
 void pointwise_conv_forward(const Tensor& out, const Tensor& input, const Tensor& weight,
@@ -132,6 +173,8 @@ void pointwise_conv_backward_input(const Tensor& grad_input, const Tensor& grad_
   const float* gy = grad_out.data_ptr<float>();
   const float* w = weight.data_ptr<float>();
   float* gx = grad_input.data_ptr<float>();
+  if (!pointwise_applies(grad_input, grad_out, weight, p))  // channels_last
+    return blas_gemm(false, false, g.n * pl, g.c, g.oc, 1.f, gy, g.oc, w, g.c, 0.f, gx, g.c);
   for_each_image(g, [&](int64_t n, float* scratch) {
     float* dst = gx + n * g.image();
     blas_gemm(true, false, g.c, pl, g.oc, 1.f, w, g.c, gy + n * g.oc * pl, pl, 0.f,
@@ -147,6 +190,17 @@ void pointwise_conv_backward_weight(const Tensor& grad_weight, const Tensor& gra
   const int64_t pl = g.plane(), wn = g.oc * g.c;
   const float* gy = grad_out.data_ptr<float>();
   const float* x = input.data_ptr<float>();
+  if (!pointwise_applies(input, grad_out, grad_weight, p)) {  // channels_last
+    blas_gemm(true, false, g.oc, g.c, g.n * pl, 1.f, gy, g.oc, x, g.c, 0.f,
+              grad_weight.data_ptr<float>(), g.c);
+    if (grad_bias.defined()) {
+      std::vector<float> gb(g.oc);
+      column_sums(gy, g.n * pl, g.oc, gb.data());
+      for (int64_t o = 0; o < g.oc; ++o)
+        grad_bias.data_ptr<float>()[o * grad_bias.stride(0)] = gb[o];
+    }
+    return;
+  }
   // Each part sums a contiguous run of images into its own (OC x C + OC)
   // buffer; the parts are then added in order, whatever thread ran them.
   const int64_t parts = g.n >= get_num_threads() ? get_num_threads() : 1;
