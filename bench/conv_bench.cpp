@@ -1,7 +1,7 @@
-// conv2d forward and forward+backward on the ResNet-18 (CIFAR) shapes, batch
-// 16, NCHW and channels_last, 2 threads. Arguments: (C_in, C_out, H, kernel,
-// stride, channels_last). PyTorch's side in the same run: the "conv" suite of
-// bench/run.py. The whole training step: bench/resnet_bench.cpp.
+// conv2d forward and forward+backward on the ResNet-18 (CIFAR) shapes and
+// ResNet-50's (ImageNet) 1x1 ones, batch 16, NCHW and channels_last, 2 threads. Arguments: (C_in, C_out, H, kernel,
+// stride, channels_last). PyTorch's side in the same run: the "conv" and
+// "conv1x1" suites of bench/run.py. The whole training step: bench/resnet_bench.cpp.
 #include <benchmark/benchmark.h>
 
 #include "bench_main.h"
@@ -56,7 +56,15 @@ void shapes(benchmark::internal::Benchmark* b) {
                                                     {512, 512, 4, 3, 1},
                                                     {64, 128, 32, 1, 2},
                                                     {128, 256, 16, 1, 2},
-                                                    {256, 512, 8, 1, 2}})
+                                                    {256, 512, 8, 1, 2},
+                                                    // ResNet-50's (ImageNet) 1x1 layers: the
+                                                    // "conv1x1" suite
+                                                    {64, 256, 56, 1, 1},
+                                                    {256, 64, 56, 1, 1},
+                                                    {256, 512, 56, 1, 2},
+                                                    {512, 128, 28, 1, 1},
+                                                    {1024, 256, 14, 1, 1},
+                                                    {2048, 512, 7, 1, 1}})
       b->Args({s[0], s[1], s[2], s[3], s[4], cl});
   b->Unit(benchmark::kMillisecond);
 }

@@ -15,6 +15,7 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
   conv:     bench/conv_bench against PyTorch: conv2d forward (no_grad) and forward +
             backward (input and weight gradients) on the ResNet-18 (CIFAR) shapes,
             batch 16, NCHW and channels_last. See bench/conv_bench.cpp.
+  conv1x1:  the same on ResNet-50's (ImageNet) 1x1 shapes (56x56 to 7x7 planes).
   optim:    bench/optim_bench against PyTorch: one optimizer step (Adam, Adam with
             weight decay and amsgrad, Adadelta, SGD with momentum) over ResNet-18's
             62 parameter tensors (11.7M floats), PyTorch with foreach=False (1.13's
@@ -34,7 +35,7 @@ bench/libtorch was built), in one run, and prints tables of medians and ratios
   train:    bench/fashion_mnist.py: one epoch of the Fashion-MNIST example in PyTorch and
             ember, one after the other: training time, images/s, time per phase, accuracy.
 
-  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|data|optim|rnn|transformer|resnet|train]
+  python3 bench/run.py --build build [--threads 2] [--reps 7] [--suite all|tensor|autograd|nn|conv|conv1x1|data|optim|rnn|transformer|resnet|train]
 """
 import argparse
 import json
@@ -480,6 +481,9 @@ def nn_suite(args):
 CONV_SHAPES = [(3, 64, 32, 3, 1), (64, 64, 32, 3, 1), (64, 128, 32, 3, 2), (128, 128, 16, 3, 1),
                (128, 256, 16, 3, 2), (256, 256, 8, 3, 1), (256, 512, 8, 3, 2), (512, 512, 4, 3, 1),
                (64, 128, 32, 1, 2), (128, 256, 16, 1, 2), (256, 512, 8, 1, 2)]
+# ResNet-50's (ImageNet) 1x1 layers.
+CONV1X1_SHAPES = [(64, 256, 56, 1, 1), (256, 64, 56, 1, 1), (256, 512, 56, 1, 2),
+                  (512, 128, 28, 1, 1), (1024, 256, 14, 1, 1), (2048, 512, 7, 1, 1)]
 
 
 def torch_conv_case(kind, ci, co, h, k, s, cl):
@@ -524,14 +528,14 @@ def run_conv_bench(exe, threads, reps, case=None):
     return res
 
 
-def conv_suite(args):
+def conv_suite(args, shapes=CONV_SHAPES, title="ResNet-18 (CIFAR) shapes"):
     """Each case in ember (bench/conv_bench filtered to it) and then in PyTorch,
     case after case, args.rounds times; medians across rounds. Interleaving by
     case keeps the neighbours' load, which moves by 2x here within a minute,
     about the same for both sides of a ratio."""
     exe = os.path.join(args.build, "bench", "conv_bench")
     cases = [(kind, (*shape, cl)) for kind in ("forward", "forward_backward")
-             for cl in (0, 1) for shape in CONV_SHAPES]
+             for cl in (0, 1) for shape in shapes]
     load_before = os.getloadavg()[0]
     ember_s = {c: [] for c in cases}
     torch_s = {c: [] for c in cases}
@@ -540,7 +544,7 @@ def conv_suite(args):
             ember_s[c].append(run_conv_bench(exe, args.threads, args.reps, c)[c])
             torch_s[c].append(time_torch(torch_conv_case(c[0], *c[1]), args.reps, min_time=0.1))
         print(f"  conv round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
-    print(f"\nconv2d, batch 16, ResNet-18 (CIFAR) shapes; load average {load_before:.2f} before, "
+    print(f"\nconv2d, batch 16, {title}; load average {load_before:.2f} before, "
           f"{os.getloadavg()[0]:.2f} after\n")
     print("| pass | C_in->C_out | HxW | kernel | stride | format | ember | PyTorch | PyTorch/ember |")
     print("| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |")
@@ -557,9 +561,9 @@ def conv_suite(args):
         print(f"{kind} {'channels_last' if cl else 'NCHW'}: geometric mean PyTorch/ember "
               f"{gm:.2f}x, worst {min(v):.2f}x")
     for kind in ("forward", "forward_backward"):
-        n = sum(1 for shape in CONV_SHAPES if statistics.median(ember_s[kind, (*shape, 1)]) <
+        n = sum(1 for shape in shapes if statistics.median(ember_s[kind, (*shape, 1)]) <
                 statistics.median(ember_s[kind, (*shape, 0)]))
-        print(f"{kind}: ember channels_last faster than ember NCHW on {n}/{len(CONV_SHAPES)} shapes")
+        print(f"{kind}: ember channels_last faster than ember NCHW on {n}/{len(shapes)} shapes")
 
 
 def torch_fmnist_epoch(workers):
@@ -830,7 +834,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate ember and PyTorch this many times per case; medians across rounds")
     ap.add_argument("--suite", default="all",
-                    choices=("all", "tensor", "autograd", "nn", "conv", "data", "optim", "rnn",
+                    choices=("all", "tensor", "autograd", "nn", "conv", "conv1x1", "data", "optim", "rnn",
                              "transformer", "resnet", "train"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -843,6 +847,8 @@ def main():
         nn_suite(args)
     if args.suite in ("all", "conv"):
         conv_suite(args)
+    if args.suite in ("all", "conv1x1"):
+        conv_suite(args, CONV1X1_SHAPES, "ResNet-50's (ImageNet) 1x1 shapes")
     if args.suite in ("all", "data"):
         data_suite(args)
     if args.suite in ("all", "optim"):
