@@ -1,7 +1,8 @@
 // conv2d forward and forward+backward on the ResNet-18 (CIFAR) shapes and
-// ResNet-50's (ImageNet) 1x1 ones, batch 16, NCHW and channels_last, 2 threads. Arguments: (C_in,
-// C_out, H, kernel, stride, channels_last). PyTorch's side in the same run: the "conv" and
-// "conv1x1" suites of bench/run.py. The whole training step: bench/resnet_bench.cpp.
+// ResNet-50's (ImageNet) 1x1 ones, batch 16, NCHW and channels_last, 2
+// threads. Arguments: (C_in, C_out, H, kernel, stride, channels_last).
+// PyTorch's side in the same run: the "conv" and "conv1x1" suites of
+// bench/run.py. The whole training step: bench/resnet_bench.cpp.
 #include <benchmark/benchmark.h>
 
 #include "bench_main.h"
