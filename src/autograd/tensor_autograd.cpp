@@ -8,8 +8,14 @@ namespace ember {
 
 namespace autograd {
 
+// Under a lock: threads running backward passes through one leaf (its
+// accumulator, its gradient) may be the first to need its meta at the same
+// time, and a second meta set over the first freed the one the other thread
+// was using (AddressSanitizer, Engine.ThreadsAccumulateIntoASharedLeaf).
 AutogradMeta& materialize_autograd_meta(const Tensor& t) {
+  static std::mutex mu;
   TensorImpl* impl = t.impl();
+  std::lock_guard<std::mutex> lock(mu);
   if (!impl->autograd_meta()) impl->set_autograd_meta(std::make_shared<AutogradMeta>());
   return *impl->autograd_meta();
 }
