@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -46,9 +47,20 @@ MemoryFormat cl_of(int64_t dim) {
 
 // float32 forward and all three gradients (input and weight in the given
 // layouts) against the float64 reference kernel.
-void check_f32(IntArrayRef xs, IntArrayRef ws, const P& p, bool x_cl, bool w_cl, bool bias = true) {
+// x_view: the input is a view into a wider tensor (rows or channel vectors
+// not adjacent in memory).
+void check_f32(IntArrayRef xs, IntArrayRef ws, const P& p, bool x_cl, bool w_cl, bool bias = true,
+               bool x_view = false) {
   Tensor x = frand(xs, 1), w = frand(ws, 2), b = frand({ws[0]}, 3);
   if (x_cl) x = x.contiguous(cl_of(x.dim()));
+  if (x_view) {
+    DimVector wide(xs.begin(), xs.end());
+    const int64_t d = x_cl ? 1 : x.dim() - 1;  // the innermost dim of the layout
+    wide[d] += 3;
+    Tensor base = frand(wide, 5);
+    if (x_cl) base = base.contiguous(cl_of(x.dim()));
+    x = base.narrow(d, 1, xs[d]);
+  }
   if (w_cl) w = w.contiguous(cl_of(w.dim()));
   x.requires_grad_();
   w.requires_grad_();
@@ -258,6 +270,46 @@ TEST(Conv, PointwiseProductsMatchReference) {
   conv2d(x.to(kFloat64), wd, bd, 1).backward(gy.to(kFloat64));
   EXPECT_TRUE(allclose(w.grad().to(kFloat64), wd.grad(), 1e-4, 1e-4));
   EXPECT_TRUE(allclose(b.grad().to(kFloat64), bd.grad(), 1e-4, 1e-4));
+}
+
+// Seeded random configurations across the kernels' boundaries: one to five
+// and 16k+1 channels (ember's few-channel loops, Winograd, oneDNN), 1x1
+// kernels on planes of 256+ outputs (the BLAS products), strides, padding,
+// dilation, groups, both formats, with and without bias, inputs that are
+// views. A configuration a kernel mis-takes fails with its parameters.
+TEST(Conv, RandomConfigurationsMatchReference) {
+  std::mt19937 rng(2026);
+  auto pick = [&](std::initializer_list<int64_t> v) {
+    return *(v.begin() + std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng));
+  };
+  auto coin = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
+  int ran = 0;
+  while (ran < 150) {
+    const int64_t k = pick({1, 1, 2, 3, 3, 3, 5});
+    const int64_t stride = pick({1, 1, 1, 2}), dil = coin(0.15) ? 2 : 1;
+    const int64_t pad = std::uniform_int_distribution<int64_t>(0, k > 1 ? 2 : 0)(rng);
+    int64_t c = pick({1, 2, 3, 4, 5, 16, 17, 32, 48, 64});
+    int64_t oc = pick({1, 3, 8, 16, 32, 64});
+    int64_t groups = 1;
+    if (coin(0.15) && c % 2 == 0 && oc % 2 == 0) groups = 2;
+    const int64_t n = pick({1, 2, 3});
+    const int64_t h = std::uniform_int_distribution<int64_t>(1, k == 1 ? 40 : 24)(rng);
+    const int64_t w = std::uniform_int_distribution<int64_t>(1, k == 1 ? 40 : 24)(rng);
+    const int64_t span = dil * (k - 1) + 1;
+    if (h + 2 * pad < span || w + 2 * pad < span) continue;
+    // The float64 reference is a plain loop: keep each case under ~50 MFLOP.
+    if (n * h * w * c * oc * k * k / groups > 25'000'000) continue;
+    const bool x_cl = coin(0.5), w_cl = coin(0.5), bias = coin(0.7), view = coin(0.3);
+    SCOPED_TRACE(::testing::Message()
+                 << "x (" << n << ", " << c << ", " << h << ", " << w << ") weight (" << oc << ", "
+                 << c / groups << ", " << k << ", " << k << ") stride " << stride << " padding "
+                 << pad << " dilation " << dil << " groups " << groups << " x_cl " << x_cl
+                 << " w_cl " << w_cl << " bias " << bias << " view " << view);
+    check_f32({n, c, h, w}, {oc, c / groups, k, k},
+              {.stride = {stride}, .padding = {pad}, .dilation = {dil}, .groups = groups}, x_cl,
+              w_cl, bias, view);
+    ++ran;
+  }
 }
 
 // 3x3 stride-1 convolutions with 16k channels run as Winograd under Auto (the
