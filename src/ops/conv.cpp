@@ -3,6 +3,7 @@
 // allocation in PyTorch's memory format, autograd (ConvolutionBackward0).
 #include "ember/ops/conv.h"
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 
@@ -319,13 +320,58 @@ DimVector transposed_output_size(const Tensor& input, const Tensor& weight, cons
   return out;
 }
 
+// The kernels run a transposed convolution as the backward-data pass of the
+// direct one, whose output size, (O + pl + pr - span) / stride + 1, must come
+// out at the input's. output_padding adds rows at the end of O: with stride >
+// 1 the division's floor absorbs them; with stride 1 (output_padding below
+// the dilation) the end's padding shrinks by output_padding instead, and
+// where it would go negative the last rows, which no input reaches, are left
+// out of the kernels' view (zero in the output, ignored in its gradient).
+struct TransposedGeometry {
+  ConvParams kp;   // what the kernels run
+  DimVector crop;  // rows left out at the end of each spatial dim
+  bool cropped() const {
+    return std::any_of(crop.begin(), crop.end(), [](int64_t c) { return c > 0; });
+  }
+  // t's spatial dims without the left-out rows, contiguous.
+  Tensor view(const Tensor& t) const {
+    Tensor v = t;
+    for (size_t j = 0; j < crop.size(); ++j)
+      if (crop[j] > 0) v = v.narrow(static_cast<int64_t>(j) + 2, 0, t.size(j + 2) - crop[j]);
+    return v.contiguous();
+  }
+};
+TransposedGeometry transposed_geometry(const ConvParams& p, IntArrayRef output_padding) {
+  TransposedGeometry g{p, DimVector(output_padding.size(), 0)};
+  for (size_t j = 0; j < output_padding.size(); ++j) {
+    if (p.stride[j] != 1 || output_padding[j] == 0) continue;
+    const int64_t pr = p.padding_r[j] - output_padding[j];
+    g.kp.padding_r[j] = std::max<int64_t>(pr, 0);
+    g.crop[j] = std::max<int64_t>(-pr, 0);
+  }
+  return g;
+}
+
 Tensor conv_transpose_checked(const Tensor& input, const Tensor& weight, const Tensor& bias,
                               const ConvParams& p, IntArrayRef output_padding) {
   const DimVector out_size = transposed_output_size(input, weight, p, output_padding);
+  const TransposedGeometry tg = transposed_geometry(p, output_padding);
   auto run = [&] {
     Tensor out = empty(out_size, {.dtype = input.dtype(), .device = input.device()});
     if (out.is_meta()) return out;
-    kernels::conv_backward_input_kernel(out, input, weight, p);
+    if (tg.cropped()) {
+      DimVector reached = out_size;
+      for (size_t j = 0; j < tg.crop.size(); ++j) reached[j + 2] -= tg.crop[j];
+      Tensor part = empty(reached, {.dtype = input.dtype(), .device = input.device()});
+      kernels::conv_backward_input_kernel(part, input, weight, tg.kp);
+      out.zero_();
+      Tensor dst = out;
+      for (size_t j = 0; j < tg.crop.size(); ++j)
+        dst = dst.narrow(static_cast<int64_t>(j) + 2, 0, reached[j + 2]);
+      dst.copy_(part);
+    } else {
+      kernels::conv_backward_input_kernel(out, input, weight, tg.kp);
+    }
     if (bias.defined()) {
       DimVector bs(out.dim(), 1);
       bs[1] = bias.size(0);
@@ -336,24 +382,24 @@ Tensor conv_transpose_checked(const Tensor& input, const Tensor& weight, const T
   if (!autograd::grad_needed(input, weight, bias)) return run();
   Tensor out = autograd::untracked(run);
   const MemoryFormat wfmt = kernels::torch_suggest_memory_format(weight);
-  auto formula = [p, wfmt, has_bias = bias.defined()](autograd::FormulaNodeBase& n,
-                                                      autograd::variable_list& g) {
+  auto formula = [tg, wfmt, has_bias = bias.defined()](autograd::FormulaNodeBase& n,
+                                                       autograd::variable_list& g) {
     autograd::variable_list res(3);
     if (!g[0].defined()) return res;
     const Tensor x = n.saved(0), w = n.saved(1);
-    const Tensor go = g[0].contiguous();
-    if (n.needs_input_grad(0)) {  // the convolution of grad_out with the weight
+    const Tensor go = tg.view(g[0]);  // the rows the input reaches
+    if (n.needs_input_grad(0)) {      // the convolution of grad_out with the weight
       res[0] = empty(x.sizes(), {.dtype = x.dtype(), .device = x.device()});
-      kernels::conv_forward_kernel(res[0], go, w, Tensor(), p);
+      kernels::conv_forward_kernel(res[0], go, w, Tensor(), tg.kp);
     }
     if (n.needs_input_grad(1)) {  // x plays grad_out, grad_out the input
       res[1] = empty(w.sizes(), {.dtype = w.dtype(), .device = w.device(), .memory_format = wfmt});
-      kernels::conv_backward_weight_kernel(res[1], Tensor(), x.contiguous(), go, p);
+      kernels::conv_backward_weight_kernel(res[1], Tensor(), x.contiguous(), go, tg.kp);
     }
-    if (has_bias && n.needs_input_grad(2)) {
+    if (has_bias && n.needs_input_grad(2)) {  // the bias reaches every row
       DimVector dims{0};
-      for (int64_t d = 2; d < go.dim(); ++d) dims.push_back(d);
-      res[2] = go.sum(dims);
+      for (int64_t d = 2; d < g[0].dim(); ++d) dims.push_back(d);
+      res[2] = g[0].sum(dims);
     }
     return res;
   };

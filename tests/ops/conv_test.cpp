@@ -312,6 +312,64 @@ TEST(Conv, RandomConfigurationsMatchReference) {
   }
 }
 
+// The same for conv_transpose2d, whose forward runs the backward-data kernels
+// (few-channel, Winograd, BLAS, oneDNN) and whose input gradient the forward
+// ones: output_padding below the stride or dilation, groups, both formats.
+TEST(Conv, RandomTransposedConfigurationsMatchReference) {
+  std::mt19937 rng(2027);
+  auto pick = [&](std::initializer_list<int64_t> v) {
+    return *(v.begin() + std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng));
+  };
+  auto upto = [&](int64_t hi) { return std::uniform_int_distribution<int64_t>(0, hi)(rng); };
+  int ran = 0;
+  while (ran < 80) {
+    const int64_t k = pick({1, 2, 3, 3, 4}), stride = pick({1, 1, 2, 3}), dil = pick({1, 1, 2});
+    const int64_t pad = upto(2), out_pad = upto(std::max(stride, dil) - 1);
+    const int64_t c = pick({1, 3, 4, 16, 17, 32}), oc = pick({1, 3, 16, 32});
+    const int64_t groups = (c % 2 == 0 && oc % 2 == 0 && upto(4) == 0) ? 2 : 1;
+    const int64_t n = pick({1, 2}), h = 1 + upto(13), w = 1 + upto(13);
+    const int64_t oh = (h - 1) * stride - 2 * pad + dil * (k - 1) + out_pad + 1;
+    const int64_t ow = (w - 1) * stride - 2 * pad + dil * (k - 1) + out_pad + 1;
+    if (oh < 1 || ow < 1) continue;
+    const bool x_cl = upto(1), w_cl = upto(1), bias = upto(3) > 0;
+    SCOPED_TRACE(::testing::Message()
+                 << "x (" << n << ", " << c << ", " << h << ", " << w << ") weight (" << c << ", "
+                 << oc / groups << ", " << k << ", " << k << ") stride " << stride << " padding "
+                 << pad << " output_padding " << out_pad << " dilation " << dil << " groups "
+                 << groups << " x_cl " << x_cl << " w_cl " << w_cl << " bias " << bias);
+    Tensor x = frand({n, c, h, w}, 30 + ran), wt = frand({c, oc / groups, k, k}, 31 + ran);
+    Tensor b = frand({oc}, 32 + ran);
+    if (x_cl) x = x.contiguous(kChannelsLast);
+    if (w_cl) wt = wt.contiguous(kChannelsLast);
+    x.requires_grad_();
+    wt.requires_grad_();
+    b.requires_grad_();
+    auto run = [&](const Tensor& xi, const Tensor& wi, const Tensor& bi) {
+      return conv_transpose2d(xi, wi, bias ? std::optional<Tensor>(bi) : std::nullopt, stride, pad,
+                              out_pad, groups, dil);
+    };
+    Tensor y = run(x, wt, b);
+    ASSERT_EQ(DimVector(y.sizes()), (DimVector{n, oc, oh, ow}));
+    const Tensor gy = frand(y.sizes(), 33 + ran);
+    y.backward(gy);
+    Tensor xd = x.detach().to(kFloat64).requires_grad_(),
+           wd = wt.detach().to(kFloat64).requires_grad_(),
+           bd = b.detach().to(kFloat64).requires_grad_();
+    Tensor yd = run(xd, wd, bd);
+    yd.backward(gy.to(kFloat64));
+    auto close = [](const Tensor& a, const Tensor& e) {
+      return allclose(a.to(kFloat64), e, 1e-4, 1e-4);
+    };
+    EXPECT_TRUE(close(y.detach(), yd.detach()));
+    EXPECT_TRUE(close(x.grad(), xd.grad()));
+    EXPECT_TRUE(close(wt.grad(), wd.grad()));
+    if (bias) {
+      EXPECT_TRUE(close(b.grad(), bd.grad()));
+    }
+    ++ran;
+  }
+}
+
 // 3x3 stride-1 convolutions with 16k channels run as Winograd under Auto (the
 // default): the same values as the reference to float32 rounding, in both
 // formats; Direct gives the direct convolution's (other) roundings.

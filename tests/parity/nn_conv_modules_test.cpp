@@ -66,6 +66,10 @@ std::map<std::string, nn::ModulePtr> modules() {
       2, 3, 4, ConvTranspose1dOptions{.stride = 3, .padding = 2, .output_padding = 2});
   m["convT3d"] = make<ConvTranspose3d>(
       2, 2, 2, ConvTranspose3dOptions{.stride = 2, .output_padding = {1, 0, 1}});
+  m["convT2d_dil_outpad"] = make<ConvTranspose2d>(
+      3, 4, 3, ConvTranspose2dOptions{.padding = {0, 2}, .output_padding = 1, .dilation = 2});
+  m["convT1d_dil_outpad"] = make<ConvTranspose1d>(
+      2, 3, 2, ConvTranspose1dOptions{.padding = 1, .output_padding = 2, .dilation = 3});
   m["maxpool2d"] = make<MaxPool2d>(3);
   m["maxpool2d_full"] = make<MaxPool2d>(
       ConvSize{3, 2},
