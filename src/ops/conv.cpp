@@ -333,12 +333,12 @@ struct TransposedGeometry {
   bool cropped() const {
     return std::any_of(crop.begin(), crop.end(), [](int64_t c) { return c > 0; });
   }
-  // t's spatial dims without the left-out rows, contiguous.
-  Tensor view(const Tensor& t) const {
+  // The view of t (an output or its gradient) without the left-out rows.
+  Tensor reached(const Tensor& t) const {
     Tensor v = t;
     for (size_t j = 0; j < crop.size(); ++j)
       if (crop[j] > 0) v = v.narrow(static_cast<int64_t>(j) + 2, 0, t.size(j + 2) - crop[j]);
-    return v.contiguous();
+    return v;
   }
 };
 TransposedGeometry transposed_geometry(const ConvParams& p, IntArrayRef output_padding) {
@@ -360,14 +360,10 @@ Tensor conv_transpose_checked(const Tensor& input, const Tensor& weight, const T
     Tensor out = empty(out_size, {.dtype = input.dtype(), .device = input.device()});
     if (out.is_meta()) return out;
     if (tg.cropped()) {
-      DimVector reached = out_size;
-      for (size_t j = 0; j < tg.crop.size(); ++j) reached[j + 2] -= tg.crop[j];
-      Tensor part = empty(reached, {.dtype = input.dtype(), .device = input.device()});
+      Tensor dst = tg.reached(out);
+      Tensor part = empty(dst.sizes(), {.dtype = input.dtype(), .device = input.device()});
       kernels::conv_backward_input_kernel(part, input, weight, tg.kp);
       out.zero_();
-      Tensor dst = out;
-      for (size_t j = 0; j < tg.crop.size(); ++j)
-        dst = dst.narrow(static_cast<int64_t>(j) + 2, 0, reached[j + 2]);
       dst.copy_(part);
     } else {
       kernels::conv_backward_input_kernel(out, input, weight, tg.kp);
@@ -387,8 +383,8 @@ Tensor conv_transpose_checked(const Tensor& input, const Tensor& weight, const T
     autograd::variable_list res(3);
     if (!g[0].defined()) return res;
     const Tensor x = n.saved(0), w = n.saved(1);
-    const Tensor go = tg.view(g[0]);  // the rows the input reaches
-    if (n.needs_input_grad(0)) {      // the convolution of grad_out with the weight
+    const Tensor go = tg.reached(g[0]).contiguous();
+    if (n.needs_input_grad(0)) {  // the convolution of grad_out with the weight
       res[0] = empty(x.sizes(), {.dtype = x.dtype(), .device = x.device()});
       kernels::conv_forward_kernel(res[0], go, w, Tensor(), tg.kp);
     }
