@@ -367,6 +367,19 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, const std::string& 
   return pointwise_loss("HuberLossBackward0", input, target, red, f, dx, dt);
 }
 
+// torch multiplies its loss by weight (and pos_weight's factor) in place:
+// they broadcast to the input's shape, never past it ("a" names the operand
+// as torch's messages do: pos_weight's factor is computed first, the loss's
+// shape is "a" of the in-place product).
+namespace {
+void check_fits(const Tensor& input, const Tensor& t, bool operand_first) {
+  const DimVector s = operand_first ? ops::broadcast_shapes(t.sizes(), input.sizes())
+                                    : ops::broadcast_shapes(input.sizes(), t.sizes());
+  EMBER_CHECK(IntArrayRef(s) == input.sizes(), RuntimeError, "output with shape ", input.sizes(),
+              " doesn't match the broadcast shape ", s);
+}
+}  // namespace
+
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                             const std::string& reduction) {
   const Red red = parse_reduction(reduction);
@@ -375,8 +388,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
               torch_size(input.sizes()), ") is deprecated. Please ensure they have the same size.");
   Tensor w;
   if (weight.defined()) {
-    const DimVector s = ops::broadcast_shapes(target.sizes(), weight.sizes());
-    w = weight.detach().expand(s);
+    check_fits(target, weight, false);
+    w = weight.detach();
   }
   {
     NoGradGuard ng;
@@ -407,8 +420,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
               torch_size(input.sizes()), ")");
   const Tensor w = weight.defined() ? weight.detach() : Tensor();
   const Tensor pw = pos_weight.defined() ? pos_weight.detach() : Tensor();
-  if (w.defined()) (void)ops::broadcast_shapes(input.sizes(), w.sizes());
-  if (pw.defined()) (void)ops::broadcast_shapes(input.sizes(), pw.sizes());
+  if (pw.defined()) check_fits(input, pw, true);
+  if (w.defined()) check_fits(input, w, false);
   auto f = [w, pw](const Tensor& x, const Tensor& t) {
     const Tensor lw = pw.defined() ? (pw - 1) * t + 1 : Tensor();
     Tensor l = pw.defined() ? (1 - t) * x + lw * softplus_neg(x) : (1 - t) * x + softplus_neg(x);

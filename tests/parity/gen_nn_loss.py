@@ -128,6 +128,17 @@ def generate(cases):
     cases.text("err_bce_size", error(lambda: F.binary_cross_entropy(torch.rand(3, 4), torch.rand(3))))
     cases.text("err_bce_range", error(lambda: F.binary_cross_entropy(torch.rand(3) + 1, torch.rand(3))))
     cases.text("err_bce_logits_size", error(lambda: F.binary_cross_entropy_with_logits(x, torch.rand(3))))
+    # weight and pos_weight may broadcast to the input's shape, not past it
+    cases.text("err_bce_weight_grows", error(lambda: F.binary_cross_entropy(torch.rand(4, 1), torch.rand(4, 1),
+                                                                            torch.zeros(0))))
+    cases.text("err_bce_weight_size", error(lambda: F.binary_cross_entropy(torch.rand(4, 3), torch.rand(4, 3),
+                                                                           torch.ones(2))))
+    cases.text("err_bce_logits_weight_grows", error(lambda: F.binary_cross_entropy_with_logits(
+        torch.randn(4), torch.rand(4), torch.ones(3, 4))))
+    cases.text("err_bce_logits_pos_weight_grows", error(lambda: F.binary_cross_entropy_with_logits(
+        torch.randn(4), torch.rand(4), None, pos_weight=torch.ones(2, 4))))
+    cases.text("err_bce_logits_pos_weight_size", error(lambda: F.binary_cross_entropy_with_logits(
+        torch.randn(4), torch.rand(4), None, pos_weight=torch.zeros(0))))
     cases.text("err_ce_prob_ignore", error(lambda: F.cross_entropy(x, x.softmax(1), ignore_index=1)))
     cases.text("err_smooth_beta", error(lambda: F.smooth_l1_loss(x, x, beta=-1.0)))
     cases.text("err_huber_delta", error(lambda: F.huber_loss(x, x, delta=0.0)))

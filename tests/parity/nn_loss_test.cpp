@@ -170,6 +170,20 @@ TEST(ParityNNLoss, Texts) {
   got["err_bce_range"] = error_text([&] { F::binary_cross_entropy(rand({3}) + 1, rand({3})); });
   got["err_bce_logits_size"] =
       error_text([&] { F::binary_cross_entropy_with_logits(x, rand({3})); });
+  got["err_bce_weight_grows"] = error_text([&] {
+    F::binary_cross_entropy(rand({4, 1}), rand({4, 1}), zeros({0}));
+  });
+  got["err_bce_weight_size"] = error_text([&] {
+    F::binary_cross_entropy(rand({4, 3}), rand({4, 3}), ones({2}));
+  });
+  got["err_bce_logits_weight_grows"] = error_text([&] {
+    F::binary_cross_entropy_with_logits(randn({4}), rand({4}), ones({3, 4}));
+  });
+  got["err_bce_logits_pos_weight_grows"] = error_text([&] {
+    F::binary_cross_entropy_with_logits(randn({4}), rand({4}), {}, "mean", ones({2, 4}));
+  });
+  got["err_bce_logits_pos_weight_size"] = error_text(
+      [&] { F::binary_cross_entropy_with_logits(randn({4}), rand({4}), {}, "mean", zeros({0})); });
   got["err_ce_prob_ignore"] = error_text([&] { F::cross_entropy(x, x.softmax(1), {}, 1); });
   got["err_smooth_beta"] = error_text([&] { F::smooth_l1_loss(x, x, "mean", -1.0); });
   got["err_huber_delta"] = error_text([&] { F::huber_loss(x, x, "mean", 0.0); });
