@@ -75,11 +75,24 @@ Tensor attention_block(const Handle<MultiheadAttention>& attn, const Handle<Drop
   return drop(std::get<0>(attn(x, memory, memory, key_padding_mask, false, attn_mask)));
 }
 
+// torch's self.activation(x): a module activation is looked up as the
+// layer's registered submodule "activation", which in a copy (a stack's
+// layers, clone()) is the copy's own, with its own parameters (PReLU's
+// weight); activation.fn still calls the original module.
+template <typename L>
+Tensor activate(L& l, const Tensor& x) {
+  if (l.activation.module) {
+    const ModulePtr* m = l.named_children_local().find("activation");
+    if (m && *m) return (*m)->call({x}).tensor();
+  }
+  return l.activation(x);
+}
+
 // torch's _ff_block; `drop` is dropout2 in the encoder layer, dropout3 in the
 // decoder layer.
 template <typename L>
 Tensor ff_block(L& l, const Handle<Dropout>& drop, const Tensor& x) {
-  return drop(l.linear2(l.dropout(l.activation(l.linear1(x)))));
+  return drop(l.linear2(l.dropout(activate(l, l.linear1(x)))));
 }
 
 // num_layers deep copies of `layer` (torch's _get_clones).

@@ -12,8 +12,12 @@
 // layer; layers.N and norm in the stacks; encoder and decoder in Transformer),
 // so state_dict keys match. Stacks hold deep copies of the given layer (torch's
 // _get_clones; the layer must have been made with nn::make). The masks are
-// MultiheadAttention's (undefined: None). torch's inference fast paths
-// (nested tensors) give the same values and are not separate here.
+// MultiheadAttention's (undefined: None). ember always computes torch's
+// general path. torch 1.13's inference fast paths (eval mode without grad,
+// batch_first) agree with it but for two cases: TransformerEncoder with a
+// left-aligned bool src_key_padding_mask (nested tensors) gives 0 at the
+// padded positions before its final norm, and a float key padding mask is
+// read as a bool one there (nonzero: padded; TransformerEncoder fails on it).
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -33,8 +37,11 @@ namespace ember::nn {
 // name is a RuntimeError "activation should be relu/gelu, not tanh" when the
 // layer is built), any callable Tensor(const Tensor&), or a module handle
 // (nn::make<nn::GELU>()), which the layer registers as its submodule
-// "activation" as torch does (a stack's copies share that module: it is
-// stateless in practice, where torch deep-copies it).
+// "activation" as torch does; the layer calls its registered submodule, so a
+// stack's copies each use their own copy (a PReLU's weight), as torch's
+// deepcopy. (torch 1.13's TransformerDecoderLayer loses a module activation
+// when deep-copied, running F.relu in TransformerDecoder and Transformer: a
+// torch bug ember does not copy.)
 struct TransformerActivation {
   TransformerActivation(const char* n) : name(n) {}  // NOLINT(google-explicit-constructor)
   TransformerActivation(std::string n) : name(std::move(n)) {}  // NOLINT
