@@ -407,7 +407,8 @@ void SGD::step_group(ParamGroup& group) {
         first[i] = 1;
       }
       bufs[i] = matched(st, "momentum_buffer", items[i].work);
-    } else {
+    } else if (!st.contains("momentum_buffer")) {
+      // torch writes back the buffer it read: one kept from steps with momentum stays
       st.insert("momentum_buffer", Tensor());
     }
   }
@@ -699,8 +700,10 @@ Adagrad::Adagrad(std::vector<ParamGroup> groups, const AdagradOptions& o)
                   {"initial_accumulator_value", o.initial_accumulator_value},
                   {"foreach", std::monostate{}},
                   {"maximize", o.maximize}}) {
+  // As torch 1.13, every parameter's sum starts at the constructor's
+  // initial_accumulator_value, also in groups that give their own.
+  const double init = o.initial_accumulator_value;
   for (auto& g : groups_) {
-    const double init = g.number("initial_accumulator_value");
     for (const Tensor& p : g.params) {
       auto& st = state(p);
       st.insert("step", scalar_tensor(0.0, TensorOptions{.dtype = kFloat32}));
@@ -718,7 +721,7 @@ void Adagrad::step_group(ParamGroup& group) {
   std::vector<double> clr(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     auto& st = state(items[i].param);
-    if (st.empty()) {  // a group added after construction
+    if (st.empty()) {  // a group added after construction (a KeyError in torch): its own value
       st.insert("step", scalar_tensor(0.0, TensorOptions{.dtype = kFloat32}));
       st.insert("sum", full_like(items[i].param, group.number("initial_accumulator_value")));
     }
