@@ -159,7 +159,9 @@ Tensor dense_backward_recorded(const Tensor& grad, const std::vector<int64_t>& i
     if (scale_grad_by_freq) scale[i] /= static_cast<double>(counts[static_cast<size_t>(idx[i])]);
   }
   const auto N = static_cast<int64_t>(n);
-  Tensor src = bag.empty() ? grad : grad.index_select(0, from_vector(src_row));
+  // bag empty: entry i reads row i, unless there are no entries (an
+  // embedding_bag of no indices, whose grad still has a row per bag)
+  Tensor src = bag.empty() && N > 0 ? grad : grad.index_select(0, from_vector(src_row));
   src = src * from_vector(scale, {N, 1}).to(grad.dtype());
   return zeros({V, D}, grad.options()).index_add(0, from_vector(idx), src);
 }
