@@ -188,15 +188,23 @@ std::vector<Tensor> recurrence(RnnMode mode, bool reverse, const Tensor& xw, con
           // (recomputed from the saved inputs), so that the gradients have a
           // graph of their own.
           const Tensor xws = n.saved(i++), bhhs = st->has_bias ? n.saved(i++) : Tensor();
-          const std::vector<Tensor> ins{xws, h0s, c0s, whhs, bhhs, whrs};
+          std::vector<Tensor> ins{xws, h0s, c0s, whhs, bhhs, whrs};
           std::vector<Tensor> wrt, outputs, gouts;
           std::vector<size_t> at;
           for (size_t k = 0; k < ins.size(); ++k)
             if (n.needs_input_grad(k) && ins[k].defined()) {
+              // Differentiated through a fresh alias: grad() gives the total
+              // derivative, and w.r.t. the saved tensor itself that would
+              // also count the paths through the other inputs' history (the
+              // h_0 of a sequence continued from an earlier call depends on
+              // the same weight_hh and bias_hh); the node's gradients are
+              // the partial derivatives.
+              ins[k] = ins[k].view_as(ins[k]);
               wrt.push_back(ins[k]);
               at.push_back(k);
             }
-          const auto fwd = composite_layer(st->mode, st->reverse, xws, h0s, c0s, whhs, bhhs, whrs);
+          const auto fwd = composite_layer(st->mode, st->reverse, ins[0], ins[1], ins[2], ins[3],
+                                           ins[4], ins[5]);
           for (size_t k = 0; k < fwd.size() && k < g.size(); ++k)
             if (g[k].defined()) {
               outputs.push_back(fwd[k]);
