@@ -2,11 +2,13 @@
 // The loops are in kernels/cpu/activation.cpp.
 #include "ember/ops/activation.h"
 
+#include <cmath>
 #include <numbers>
 
 #include "autograd/record.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/factory.h"
+#include "ember/ops/index.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/binary.h"
 #include "ops/op_utils.h"
@@ -22,7 +24,11 @@ using kernels::ActParams;
 using kernels::TensorIter;
 
 Tensor act_out(ActOp op, const ActParams& p, const Tensor& x, const char* name) {
-  Tensor out = ops::empty_following(x.sizes(), x.dtype(), {x});
+  // log_sigmoid's output is contiguous whatever x's strides (PyTorch 1.13's
+  // log_sigmoid_forward_cpu); the others follow x's layout.
+  Tensor out = op == ActOp::LogSigmoid
+                   ? empty(x.sizes(), {.dtype = x.dtype(), .device = x.device()})
+                   : ops::empty_following(x.sizes(), x.dtype(), {x});
   if (out.is_meta() || out.numel() == 0) {
     if (!is_floating_point(x.dtype()))
       kernels::activation_kernel(op, p, TensorIter(x.sizes(), {out, out}), x.dtype(), name);
@@ -62,22 +68,34 @@ Tensor act_backward_composite(ActOp op, const ActParams& p, bool from_result, co
       return g * (t + x * x.sigmoid() * (1 - t * t));
     }
     case ActOp::Elu:
-      if (from_result) return where(s <= 0, g * c * (s + a * b), g * b);
-      return where(x <= 0, g * (c * a * b) * (x * c).exp(), g * b);
+      // The fused kernel's values (the negative branch at 0 and for NaN);
+      // differentiated again, 0 at 0 (PyTorch's elu_double_backward masks with < 0).
+      if (from_result)
+        return where(s > 0, g * b, where(s == 0, g * (c * a * b), g * c * (s + a * b)));
+      return where(x > 0, g * b, where(x == 0, g * (c * a * b), g * (c * a * b) * (x * c).exp()));
     case ActOp::LeakyRelu:
       return where(s > 0, g, g * a);
     case ActOp::Hardtanh:
-      return where((s <= a) | (s >= b), zeros_like(g), g);
+      return where((s > a) & (s < b), g, zeros_like(g));
     case ActOp::Hardsigmoid:
       return where((x > -3) & (x < 3), g / 6, zeros_like(g));
     case ActOp::Hardswish:
-      return where(x < -3, zeros_like(g), where(x <= 3, g * (x / 3 + 0.5), g));
-    case ActOp::Softplus:
-      return where(x * a > b, g, g * (x * a).sigmoid());
+      // the fused kernel's values; d/dx as PyTorch's: g / 3 on (-3, 3) only
+      return where(x < -3, zeros_like(g),
+                   where(x >= 3, g, where(x == -3, g * -0.5, g * (x / 3 + 0.5))));
+    case ActOp::Softplus: {
+      // differentiated again, 0 where x * beta == threshold (as PyTorch's
+      // softplus_double_backward, which masks with <)
+      const Tensor xb = x * a;
+      return where(xb > b, g, where(xb == b, g * (1 / (1 + std::exp(-b))), g * xb.sigmoid()));
+    }
     case ActOp::Threshold:
       return where(s <= a, zeros_like(g), g);
     case ActOp::LogSigmoid:
       return g * (-x).sigmoid();
+    case ActOp::Softshrink:
+    case ActOp::Hardshrink:
+      return where((x >= -a) & (x <= a), zeros_like(g), g);
   }
   return Tensor();
 }
@@ -152,7 +170,9 @@ Tensor& activation_(const char* node, ActOp op, const ActParams& p, Tensor& x, b
         return variable_list{act_backward(op, p, from_result, g[0], n.saved(0))};
       },
       x);
-  if (!from_result) n->save(autograd::untracked([&] { return x.clone(); }));
+  // The input, copied before the write; the copy is recorded (CloneBackward0
+  // from x's history) so that the gradient can be differentiated again.
+  if (!from_result) n->save(x.clone());
   autograd::untracked([&] { act_inplace(op, p, x, name); });
   autograd::finish_inplace(x, n);
   if (from_result) n->save_output(x);
@@ -236,12 +256,56 @@ Tensor softsign(const Tensor& x) { return x / (x.abs() + 1); }
 Tensor threshold(const Tensor& x, double threshold, double value) {
   return activation("ThresholdBackward0", ActOp::Threshold, {threshold, value}, x, "threshold");
 }
+// The formula reads the input (as PyTorch's ThresholdBackward1): the result
+// cannot tell a replaced element when value > threshold.
 Tensor& threshold_(Tensor& x, double threshold, double value) {
-  return activation_("ThresholdBackward1", ActOp::Threshold, {threshold, value}, x, true,
+  return activation_("ThresholdBackward1", ActOp::Threshold, {threshold, value}, x, false,
                      "threshold");
 }
 Tensor log_sigmoid(const Tensor& x) {
   return activation("LogSigmoidBackward0", ActOp::LogSigmoid, {}, x, "log_sigmoid_forward");
+}
+
+Tensor softshrink(const Tensor& x, double lambd) {
+  EMBER_CHECK(lambd >= 0, RuntimeError, "lambda must be greater or equal to 0, but found to be ",
+              lambd, ".");
+  return activation("SoftshrinkBackward0", ActOp::Softshrink, {lambd}, x, "softshrink_cpu");
+}
+Tensor hardshrink(const Tensor& x, double lambd) {
+  return activation("HardshrinkBackward0", ActOp::Hardshrink, {lambd}, x, "hardshrink_cpu");
+}
+
+Tensor glu(const Tensor& x, int64_t dim) {
+  EMBER_CHECK(x.dim() > 0, RuntimeError,
+              "glu does not support scalars because halving size must be even");
+  const int64_t d = wrap_dim(dim, x.dim());
+  EMBER_CHECK(x.size(d) % 2 == 0, RuntimeError, "Halving dimension must be even, but dimension ", d,
+              " is size ", x.size(d));
+  check_floating(x, "glu");
+  const int64_t h = x.size(d) / 2;
+  auto impl = [&] {
+    // Half and BFloat16 in float, rounded once (as PyTorch's kernel).
+    const bool reduced = x.dtype() == kFloat16 || x.dtype() == kBFloat16;
+    const Tensor xf = reduced ? x.to(kFloat32) : x;
+    const Tensor y = xf.narrow(d, 0, h) * xf.narrow(d, h, h).sigmoid();
+    return reduced ? y.to(x.dtype()) : y;
+  };
+  if (!autograd::grad_needed(x)) return autograd::untracked(impl);
+  Tensor out = autograd::untracked(impl);
+  auto n = autograd::make_node(
+      "GluBackward0",
+      [d, h](FormulaNodeBase& n, variable_list& g) {
+        // d/da = sigmoid(b), d/db = a sigmoid(b) (1 - sigmoid(b)); composed of
+        // recorded ops, so that it is differentiable again.
+        const Tensor x = n.saved(0);
+        const Tensor a = x.narrow(d, 0, h), sb = x.narrow(d, h, h).sigmoid();
+        const Tensor ga = g[0] * sb;
+        return variable_list{cat({ga, ga * a * (1 - sb)}, d)};
+      },
+      x);
+  n->save(x);
+  autograd::set_history(out, n);
+  return out;
 }
 
 Tensor prelu(const Tensor& x, const Tensor& weight) {
@@ -264,8 +328,11 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
     return w.reshape(shape);
   };
   auto impl = [&] {
-    const Tensor w = weight_view(weight, x);
-    return where(x > 0, x, x * w);
+    // Contiguous, or channels_last when x suggests it, whatever x's strides
+    // (PyTorch's empty_like(self, self.suggest_memory_format())).
+    const Tensor xc = x.contiguous(x.suggest_memory_format());
+    const Tensor w = weight_view(weight, xc);
+    return where(xc > 0, xc, xc * w);
   };
   if (!autograd::grad_needed(x, weight)) return autograd::untracked(impl);
   Tensor out = autograd::untracked(impl);

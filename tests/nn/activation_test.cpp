@@ -52,6 +52,15 @@ TEST(Activation, Gradcheck) {
   check_grad("softsign", [](const Tensor& x) { return softsign(x); });
   check_grad("threshold", [](const Tensor& x) { return threshold(x, 0.33, -2.0); });
   check_grad("log_sigmoid", [](const Tensor& x) { return log_sigmoid(x); });
+  check_grad("softshrink", [](const Tensor& x) { return softshrink(x, 0.7); });
+  check_grad("hardshrink", [](const Tensor& x) { return hardshrink(x, 0.7); });
+  check_grad("glu", [](const Tensor& x) { return glu(x.narrow(1, 0, 4), 1); });
+  check_grad("glu_dim0", [](const Tensor& x) { return glu(x.narrow(0, 0, 2), 0); });
+  // value above the threshold: the gradient reads the input, not the result
+  check_grad("threshold_value_above", [](const Tensor& x) {
+    Tensor y = x.clone();
+    return threshold_(y, 0.33, 2.0);
+  });
   // in-place forms on a non-leaf copy
   check_grad("silu_", [](const Tensor& x) {
     Tensor y = x.clone();
@@ -169,6 +178,12 @@ TEST(Activation, Gradgradcheck) {
       {"log_sigmoid", [](const Tensor& x) { return log_sigmoid(x); }},
       {"hardswish", [](const Tensor& x) { return hardswish(x); }},
       {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.1); }},
+      {"glu", [](const Tensor& x) { return glu(x.narrow(1, 0, 4), 1); }},
+      {"silu_",
+       [](const Tensor& x) {
+         Tensor y = x * 1.0;
+         return silu_(y);
+       }},
       {"elu_",
        [](const Tensor& x) {
          Tensor y = x * 1.0;

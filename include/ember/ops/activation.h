@@ -3,8 +3,9 @@
 // underneath): floating inputs, output dtype and memory layout those of the
 // input. Each records PyTorch's autograd node (GeluBackward0, EluBackward0 ...);
 // the `_`-suffixed forms write into x and record the in-place node
-// (EluBackward1, LeakyReluBackward1 ...) where PyTorch has one. Backward
-// formulas are first-order (fused kernels): no double backward through them.
+// (EluBackward1, LeakyReluBackward1 ...) where PyTorch has one. Backward runs
+// a fused kernel, or, when the graph is kept (create_graph), recorded ops, so
+// that gradients can be differentiated again.
 #include <string>
 
 #include "ember/core/tensor.h"
@@ -49,5 +50,12 @@ Tensor threshold_backward(const Tensor& grad_output, const Tensor& self, double 
 // broadcast over the channel dim.
 Tensor prelu(const Tensor& x, const Tensor& weight);
 Tensor log_sigmoid(const Tensor& x);
+// x > lambd ? x - lambd : (x < -lambd ? x + lambd : 0); lambd >= 0. NaN
+// propagates (PyTorch 1.13 gives 0 for NaN, later releases NaN).
+Tensor softshrink(const Tensor& x, double lambd = 0.5);
+// -lambd <= x <= lambd ? 0 : x
+Tensor hardshrink(const Tensor& x, double lambd = 0.5);
+// a * sigmoid(b), a and b the halves of x along dim (of even size).
+Tensor glu(const Tensor& x, int64_t dim = -1);
 
 }  // namespace ember

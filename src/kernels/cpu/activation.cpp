@@ -253,6 +253,12 @@ void forward_typed(ActOp op, const ActParams& p, const TensorIter& it) {
       return run1<T>(it, [](M x) { return x * std::min(std::max(x + M(3), M(0)), M(6)) / M(6); });
     case ActOp::Threshold:
       return run1<T>(it, [a, b](M x) { return x <= a ? b : x; });
+    case ActOp::Softshrink:
+      // NaN propagates (as later PyTorch; 1.13 gives 0)
+      return run1<T>(
+          it, [a](M x) { return std::isnan(x) ? x : (x > a ? x - a : (x < -a ? x + a : M(0))); });
+    case ActOp::Hardshrink:
+      return run1<T>(it, [a](M x) { return (x >= -a && x <= a) ? M(0) : x; });
   }
 }
 
@@ -318,16 +324,17 @@ void backward_typed(ActOp op, const ActParams& p, bool from_result, const Tensor
         }
       });
     case ActOp::Elu:
+      // x > 0 picks the positive branch: NaN takes the negative one and gives
+      // NaN (as PyTorch's vectorized loop; its scalar tail gives g * scale).
       if (from_result)
-        return run2<T>(it, [a, b, c](M g, M y) { return y <= M(0) ? g * c * (y + a * b) : g * b; });
+        return run2<T>(it, [a, b, c](M g, M y) { return y > M(0) ? g * b : g * c * (y + a * b); });
       return block2<T, M>(it, [a, b, c](const M* g, const M* x, M* z, int64_t m) {
         // locals: stores through z could otherwise alias the captures
         const M al = a, bl = b, cl = c;
         alignas(64) M t[kBlock];
         for (int64_t k = 0; k < m; ++k) t[k] = std::min(x[k], M(0)) * cl;
         vmap(VFn::Exp, t, t, m);
-        for (int64_t k = 0; k < m; ++k)
-          z[k] = x[k] <= M(0) ? g[k] * cl * al * bl * t[k] : g[k] * bl;
+        for (int64_t k = 0; k < m; ++k) z[k] = x[k] > M(0) ? g[k] * bl : g[k] * cl * al * bl * t[k];
       });
     case ActOp::Softplus:
       return block2<T, M>(it, [a, b](const M* g, const M* x, M* z, int64_t m) {
@@ -351,15 +358,21 @@ void backward_typed(ActOp op, const ActParams& p, bool from_result, const Tensor
     case ActOp::LeakyRelu:
       return run2<T>(it, [a](M g, M x) { return x > M(0) ? g : g * a; });
     case ActOp::Hardtanh:
-      return run2<T>(it, [a, b](M g, M x) { return (x <= a || x >= b) ? M(0) : g; });
+      // NaN gives 0 (as PyTorch's vectorized loop; its scalar tail passes g)
+      return run2<T>(it, [a, b](M g, M x) { return (x > a && x < b) ? g : M(0); });
     case ActOp::Hardsigmoid:
       return run2<T>(it, [](M g, M x) { return (x > M(-3) && x < M(3)) ? g / M(6) : M(0); });
     case ActOp::Hardswish:
+      // As PyTorch 1.13's vectorized loop (its scalar tail differs at x = 3
+      // and NaN): g at x = 3, NaN for NaN.
       return run2<T>(it, [](M g, M x) {
-        return x < M(-3) ? M(0) : (x <= M(3) ? g * (x / M(3) + M(0.5)) : g);
+        return x < M(-3) ? M(0) : (x >= M(3) ? g : g * (x / M(3) + M(0.5)));
       });
     case ActOp::Threshold:
       return run2<T>(it, [a](M g, M x) { return x <= a ? M(0) : g; });
+    case ActOp::Softshrink:
+    case ActOp::Hardshrink:
+      return run2<T>(it, [a](M g, M x) { return (x >= -a && x <= a) ? M(0) : g; });
   }
   (void)c;
 }

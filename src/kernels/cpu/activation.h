@@ -23,6 +23,8 @@ enum class ActOp : int8_t {
   Softplus,   // a = beta, b = threshold
   Threshold,  // a = threshold, b = value
   LogSigmoid,
+  Softshrink,  // a = lambd
+  Hardshrink,  // a = lambd
 };
 
 struct ActParams {
@@ -36,7 +38,7 @@ void activation_kernel(ActOp op, const ActParams& p, const TensorIter& it, DType
 
 // grad_in = d op / d x applied to grad, over {grad_in, grad, s}, where s is the
 // input x, or the result when `from_result` (the in-place forms of Elu,
-// LeakyRelu, Threshold, Hardtanh save their result).
+// LeakyRelu and Hardtanh save their result).
 void activation_backward_kernel(ActOp op, const ActParams& p, bool from_result,
                                 const TensorIter& it, DType dtype);
 

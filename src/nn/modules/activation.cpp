@@ -93,5 +93,21 @@ Tensor Softmax::forward(const Tensor& input) { return F::softmax(input, dim); }
 std::string Softmax::extra_repr() const { return opt_dim(dim); }
 Tensor LogSoftmax::forward(const Tensor& input) { return F::log_softmax(input, dim); }
 std::string LogSoftmax::extra_repr() const { return opt_dim(dim); }
+Tensor Softmin::forward(const Tensor& input) { return F::softmin(input, dim); }
+std::string Softmin::extra_repr() const { return opt_dim(dim); }
+Tensor Softmax2d::forward(const Tensor& input) {
+  // torch's AssertionError, a ValueError here (same text)
+  EMBER_CHECK(input.dim() == 3 || input.dim() == 4, ValueError,
+              "Softmax2d requires a 3D or 4D tensor as input");
+  return F::softmax(input, -3);
+}
+Tensor LogSigmoid::forward(const Tensor& input) { return F::logsigmoid(input); }
+Tensor Tanhshrink::forward(const Tensor& input) { return F::tanhshrink(input); }
+Tensor Softshrink::forward(const Tensor& input) { return F::softshrink(input, lambd); }
+std::string Softshrink::extra_repr() const { return py_float(lambd); }
+Tensor Hardshrink::forward(const Tensor& input) { return F::hardshrink(input, lambd); }
+std::string Hardshrink::extra_repr() const { return py_float(lambd); }
+Tensor GLU::forward(const Tensor& input) { return F::glu(input, dim); }
+std::string GLU::extra_repr() const { return "dim=" + std::to_string(dim); }
 
 }  // namespace ember::nn

@@ -105,6 +105,15 @@ inline Tensor threshold_(Tensor& x, double threshold, double value) {
   return ember::threshold_(x, threshold, value);
 }
 inline Tensor logsigmoid(const Tensor& x) { return ember::log_sigmoid(x); }
+// x - tanh(x), composed as torch.nn.functional composes it.
+inline Tensor tanhshrink(const Tensor& x) { return x - x.tanh(); }
+inline Tensor softshrink(const Tensor& x, double lambd = 0.5) {
+  return ember::softshrink(x, lambd);
+}
+inline Tensor hardshrink(const Tensor& x, double lambd = 0.5) {
+  return ember::hardshrink(x, lambd);
+}
+inline Tensor glu(const Tensor& x, int64_t dim = -1) { return ember::glu(x, dim); }
 
 // torch's _get_softmax_dim: the dim used when none is given (0 for 0-, 1- and
 // 3-dim inputs, else 1).
@@ -118,6 +127,11 @@ inline Tensor softmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt
 inline Tensor log_softmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt,
                           std::optional<DType> dtype = std::nullopt) {
   return ember::log_softmax(x, dim ? *dim : implicit_softmax_dim(x.dim()), dtype);
+}
+// softmax(-x), as torch.nn.functional composes it.
+inline Tensor softmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt,
+                      std::optional<DType> dtype = std::nullopt) {
+  return ember::softmax(-x, dim ? *dim : implicit_softmax_dim(x.dim()), dtype);
 }
 
 }  // namespace ember::nn::functional

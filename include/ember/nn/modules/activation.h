@@ -181,4 +181,57 @@ class LogSoftmax : public Module {
   std::optional<int64_t> dim;
 };
 
+// softmin over dim (none: as Softmax's).
+class Softmin : public Module {
+ public:
+  explicit Softmin(std::optional<int64_t> dim = std::nullopt) : Module("Softmin"), dim(dim) {}
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;
+  std::optional<int64_t> dim;
+};
+
+// Softmax over the channels (dim -3) of a 3-D or 4-D input.
+class Softmax2d : public Module {
+ public:
+  Softmax2d() : Module("Softmax2d") {}
+  Tensor forward(const Tensor& input);
+};
+
+class LogSigmoid : public Module {
+ public:
+  LogSigmoid() : Module("LogSigmoid") {}
+  Tensor forward(const Tensor& input);
+};
+
+class Tanhshrink : public Module {
+ public:
+  Tanhshrink() : Module("Tanhshrink") {}
+  Tensor forward(const Tensor& input);
+};
+
+// extra_repr prints lambd alone ("Softshrink(0.5)").
+class Softshrink : public Module {
+ public:
+  explicit Softshrink(double lambd = 0.5) : Module("Softshrink"), lambd(lambd) {}
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;
+  double lambd;
+};
+
+class Hardshrink : public Module {
+ public:
+  explicit Hardshrink(double lambd = 0.5) : Module("Hardshrink"), lambd(lambd) {}
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;
+  double lambd;
+};
+
+class GLU : public Module {
+ public:
+  explicit GLU(int64_t dim = -1) : Module("GLU"), dim(dim) {}
+  Tensor forward(const Tensor& input);
+  std::string extra_repr() const override;
+  int64_t dim;
+};
+
 }  // namespace ember::nn
