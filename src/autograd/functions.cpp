@@ -103,6 +103,27 @@ variable_list AsStridedBackward0::apply(variable_list&& grads) {
   return {as_strided_backward(grads[0], base_, view_)};
 }
 
+void FormulaNodeBase::save_output(const Tensor& t) {
+  // An in-place op on a view: the base's history is now a CopySlices around
+  // this node, whose edges lead to the base's old history, so the saved
+  // result must not get this node back as grad_fn; it gets a view of the
+  // CopySlices instead (torch's is_inplace_on_view). Held weakly: the
+  // CopySlices owns this node.
+  std::shared_ptr<Node> cs;
+  if (t.defined() && t.impl()->is_view()) {
+    auto base_fn = t.impl()->view_base()->raw_grad_fn();
+    if (auto* c = dynamic_cast<CopySlices*>(base_fn.get()); c && c->fn() == this) cs = base_fn;
+  }
+  saved_.emplace_back(t, true, cs);
+}
+
+std::shared_ptr<Node> CopySlices::view_grad_fn(const Tensor& like) {
+  auto node = std::make_shared<AsStridedBackward0>(base_, view_);
+  node->add_next_edge(Edge(shared_from_this(), 0));
+  node->add_input_metadata(like);
+  return node;
+}
+
 CopySlices::CopySlices(const Tensor& base, const Tensor& view, std::shared_ptr<Node> fn)
     : base_(Geometry::of(base)), view_(Geometry::of(view)), fn_(std::move(fn)) {
   add_input_metadata(base);

@@ -63,6 +63,10 @@ class CopySlices final : public Node {
   std::string name() const override { return "CopySlices"; }
   variable_list apply(variable_list&& grads) override;
   void release_variables() override { fn_->release_variables(); }
+  const Node* fn() const { return fn_.get(); }
+  // A grad_fn for the view after the op (`like` has its geometry): its
+  // gradient reaches the base through this node.
+  std::shared_ptr<Node> view_grad_fn(const Tensor& like);
 
  private:
   Geometry base_, view_;
@@ -82,8 +86,9 @@ class FormulaNodeBase : public Node {
   }
   // Saves an input (or any tensor that is not an output of this node).
   void save(const Tensor& t) { saved_.emplace_back(t, false); }
-  // Saves an output of this node; call after the output's history is set.
-  void save_output(const Tensor& t) { saved_.emplace_back(t, true); }
+  // Saves an output of this node; call after the output's history is set
+  // (after finish_inplace for in-place ops).
+  void save_output(const Tensor& t);
   // The i-th saved tensor, checked for in-place changes since it was saved.
   Tensor saved(size_t i) { return saved_[i].unpack(shared_from_this()); }
   // Whether the gradient for input i (next edge i) is wanted.

@@ -1,12 +1,14 @@
 #include "ember/autograd/saved_variable.h"
 
+#include "autograd/functions.h"
 #include "ember/autograd/node.h"
 #include "ember/core/grad_mode.h"
 #include "ops/op_utils.h"
 
 namespace ember::autograd {
 
-SavedVariable::SavedVariable(const Tensor& t, bool is_output) {
+SavedVariable::SavedVariable(const Tensor& t, bool is_output,
+                             const std::shared_ptr<Node>& copy_slices) {
   if (!t.defined()) return;
   TensorImpl* impl = t.impl();
   EMBER_CHECK(!impl->is_inference() || is_inference_mode_enabled(), RuntimeError,
@@ -18,6 +20,10 @@ SavedVariable::SavedVariable(const Tensor& t, bool is_output) {
   is_leaf_ = !is_output && impl->raw_grad_fn() == nullptr;
   output_nr_ = impl->output_nr();
   saved_version_ = impl->version_counter()->version.load();
+  if (is_output && copy_slices) {
+    copy_slices_ = copy_slices;
+    inplace_on_view_ = true;
+  }
   if (!is_output) {
     data_ = t;
     return;
@@ -58,10 +64,20 @@ Tensor SavedVariable::unpack(const std::shared_ptr<Node>& saved_for) const {
   // Outputs get their node back when the backward itself is being recorded
   // (create_graph), so that higher-order gradients flow through it.
   if (is_output_ && requires_grad_ && saved_for && is_grad_enabled()) {
+    std::shared_ptr<Node> fn = saved_for;
+    uint32_t nr = output_nr_;
+    if (inplace_on_view_) {
+      // The CopySlices is gone only when nothing downstream of the base or
+      // the view is left to differentiate; the result then needs no history.
+      auto cs = std::static_pointer_cast<CopySlices>(copy_slices_.lock());
+      if (!cs) return data_;
+      fn = cs->view_grad_fn(data_);
+      nr = 0;
+    }
     auto t = std::make_shared<TensorImpl>(impl->storage(), impl->dtype(), impl->sizes(),
                                           impl->strides(), impl->storage_offset());
     t->set_version_counter(impl->version_counter());
-    t->set_grad_fn(saved_for, output_nr_);
+    t->set_grad_fn(fn, nr);
     return Tensor(std::move(t));
   }
   return data_;

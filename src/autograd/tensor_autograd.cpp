@@ -129,6 +129,7 @@ void finish_inplace(const Tensor& self, const std::shared_ptr<Node>& node) {
   if (!node) return;
   if (impl->is_view()) {
     Tensor base(impl->view_base());
+    node->add_input_metadata(self);  // as torch's rebase_history: node takes the view's gradient
     auto cs = std::make_shared<CopySlices>(base, self, node);
     base.impl()->set_grad_fn(cs, 0);
     // self's grad_fn is rebuilt from the base on next use (its version moved on).

@@ -18,7 +18,11 @@ class SavedVariable {
   // is_output: the tensor is an output of the saving node. It is then kept as
   // an alias without history (a strong reference to its grad_fn would be a
   // cycle) and given the node back as grad_fn on unpack.
-  SavedVariable(const Tensor& t, bool is_output);
+  // copy_slices: for the result of an in-place op on a view, the base's
+  // CopySlices around the op (held weakly: it owns the saving node); the
+  // result gets a view of it as grad_fn on unpack instead of the saving node.
+  SavedVariable(const Tensor& t, bool is_output,
+                const std::shared_ptr<Node>& copy_slices = nullptr);
 
   // `saved_for` is the node doing the unpacking (needed for outputs).
   Tensor unpack(const std::shared_ptr<Node>& saved_for = nullptr) const;
@@ -27,6 +31,8 @@ class SavedVariable {
 
  private:
   Tensor data_;
+  std::weak_ptr<Node> copy_slices_;
+  bool inplace_on_view_ = false;
   uint32_t saved_version_ = 0;
   uint32_t output_nr_ = 0;
   bool was_defined_ = false;
