@@ -14,54 +14,33 @@ namespace {
 
 enum Kind { kParameter = 0, kBuffer = 1, kModule = 2 };
 
-// Names Python's hasattr(module, name) finds on every nn.Module: registering
-// a member under one of them is an error there, so it is here too.
+// Names Python's hasattr(module, name) finds on every nn.Module of PyTorch
+// 1.13 (dir(nn.Module()): its methods and attributes, private ones included):
+// registering a member under one of them is an error there, so it is here too.
 const std::set<std::string>& reserved_names() {
-  static const std::set<std::string> names = {"training",
-                                              "forward",
-                                              "register_buffer",
-                                              "register_parameter",
-                                              "add_module",
-                                              "register_module",
-                                              "get_submodule",
-                                              "get_parameter",
-                                              "get_buffer",
-                                              "get_extra_state",
-                                              "set_extra_state",
-                                              "apply",
-                                              "cuda",
-                                              "ipu",
-                                              "xpu",
-                                              "cpu",
-                                              "type",
-                                              "float",
-                                              "double",
-                                              "half",
-                                              "bfloat16",
-                                              "to_empty",
-                                              "to",
-                                              "register_full_backward_pre_hook",
-                                              "register_backward_hook",
-                                              "register_full_backward_hook",
-                                              "register_forward_pre_hook",
-                                              "register_forward_hook",
-                                              "state_dict",
-                                              "load_state_dict",
-                                              "parameters",
-                                              "named_parameters",
-                                              "buffers",
-                                              "named_buffers",
-                                              "children",
-                                              "named_children",
-                                              "modules",
-                                              "named_modules",
-                                              "train",
-                                              "eval",
-                                              "requires_grad_",
-                                              "zero_grad",
-                                              "share_memory",
-                                              "extra_repr",
-                                              "dump_patches"};
+  // clang-format off
+  static const std::set<std::string> names = {
+      "T_destination", "__annotations__", "__call__", "__class__", "__delattr__", "__dict__",
+      "__dir__", "__doc__", "__eq__", "__format__", "__ge__", "__getattr__", "__getattribute__",
+      "__getstate__", "__gt__", "__hash__", "__init__", "__init_subclass__", "__le__", "__lt__",
+      "__module__", "__ne__", "__new__", "__reduce__", "__reduce_ex__", "__repr__", "__setattr__",
+      "__setstate__", "__sizeof__", "__str__", "__subclasshook__", "__weakref__", "_apply",
+      "_backward_hooks", "_buffers", "_call_impl", "_forward_hooks", "_forward_pre_hooks",
+      "_get_backward_hooks", "_get_name", "_is_full_backward_hook", "_load_from_state_dict",
+      "_load_state_dict_post_hooks", "_load_state_dict_pre_hooks",
+      "_maybe_warn_non_full_backward_hook", "_modules", "_named_members",
+      "_non_persistent_buffers_set", "_parameters", "_register_load_state_dict_pre_hook",
+      "_register_state_dict_hook", "_replicate_for_data_parallel", "_save_to_state_dict",
+      "_slow_forward", "_state_dict_hooks", "_version", "add_module", "apply", "bfloat16",
+      "buffers", "children", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr",
+      "float", "forward", "get_buffer", "get_extra_state", "get_parameter", "get_submodule",
+      "half", "ipu", "load_state_dict", "modules", "named_buffers", "named_children",
+      "named_modules", "named_parameters", "parameters", "register_backward_hook",
+      "register_buffer", "register_forward_hook", "register_forward_pre_hook",
+      "register_full_backward_hook", "register_load_state_dict_post_hook", "register_module",
+      "register_parameter", "requires_grad_", "set_extra_state", "share_memory", "state_dict",
+      "to", "to_empty", "train", "training", "type", "xpu", "zero_grad"};
+  // clang-format on
   return names;
 }
 
@@ -85,9 +64,13 @@ std::string join(const std::string& prefix, const std::string& name) {
 
 std::string Module::name() const { return name_.empty() ? demangled_class_name(*this) : name_; }
 
+bool Module::class_has_attribute(const std::string& name) const {
+  return reserved_names().count(name) != 0;
+}
+
 void Module::check_name(const std::string& name, const char* what, int kind) const {
   const bool taken =
-      reserved_names().count(name) || (kind != kParameter && parameters_.contains(name)) ||
+      class_has_attribute(name) || (kind != kParameter && parameters_.contains(name)) ||
       (kind != kBuffer && buffers_.contains(name)) || (kind != kModule && children_.contains(name));
   if (kind == kModule) {
     EMBER_CHECK(!taken, KeyError, "attribute '", name, "' already exists");
@@ -110,7 +93,39 @@ Tensor& Module::register_parameter(const std::string& name, Tensor param, bool r
     if (requires_grad && !param.requires_grad()) param.requires_grad_(true);
     param.impl()->set_is_parameter(true);
   }
-  return parameters_.insert(name, std::move(param));
+  Tensor& slot = parameters_.insert(name, std::move(param));
+  sync_members(&name);
+  return slot;
+}
+
+Tensor& Module::register_parameter(const std::string& name, Tensor param, Tensor* member,
+                                   bool requires_grad) {
+  Tensor& slot = register_parameter(name, std::move(param), requires_grad);
+  track(name, member, true);
+  *member = slot;
+  return slot;
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor tensor, Tensor* member,
+                                bool persistent) {
+  Tensor& slot = register_buffer(name, std::move(tensor), persistent);
+  track(name, member, false);
+  *member = slot;
+  return slot;
+}
+
+void Module::track(const std::string& name, Tensor* member, bool parameter) {
+  for (const TrackedMember& m : members_)
+    if (m.member == member && m.name == name) return;
+  members_.push_back({name, member, parameter});
+}
+
+void Module::sync_members(const std::string* name) {
+  for (const TrackedMember& m : members_) {
+    if (name && m.name != *name) continue;
+    const Tensor* t = m.parameter ? parameters_.find(m.name) : buffers_.find(m.name);
+    *m.member = t ? *t : Tensor();
+  }
 }
 
 Tensor& Module::register_buffer(const std::string& name, Tensor tensor, bool persistent) {
@@ -119,7 +134,9 @@ Tensor& Module::register_buffer(const std::string& name, Tensor tensor, bool per
     non_persistent_.erase(name);
   else
     non_persistent_.insert(name);
-  return buffers_.insert(name, std::move(tensor));
+  Tensor& slot = buffers_.insert(name, std::move(tensor));
+  sync_members(&name);
+  return slot;
 }
 
 void Module::add_module_impl(const std::string& name, ModulePtr module) {
@@ -289,7 +306,7 @@ ModulePtr Module::get_submodule(const std::string& target) {
     const ModulePtr* child = mod->children_.find(item);
     if (!child) {
       const bool other = mod->parameters_.contains(item) || mod->buffers_.contains(item) ||
-                         reserved_names().count(item);
+                         mod->class_has_attribute(item);
       EMBER_CHECK(other, AttributeError, mod->name(), " has no attribute `", item, "`");
       throw AttributeError(detail::str_cat("`", item, "` is not an nn.Module"));
     }
@@ -314,7 +331,7 @@ Tensor Module::get_parameter(const std::string& target) {
   const Tensor* p = mod->parameters_.find(pname);
   if (!p) {
     const bool other = mod->buffers_.contains(pname) || mod->children_.contains(pname) ||
-                       reserved_names().count(pname);
+                       mod->class_has_attribute(pname);
     EMBER_CHECK(other, AttributeError, mod->name(), " has no attribute `", pname, "`");
     throw AttributeError(detail::str_cat("`", pname, "` is not an nn.Parameter"));
   }
@@ -328,7 +345,7 @@ Tensor Module::get_buffer(const std::string& target) {
   const Tensor* b = mod->buffers_.find(bname);
   if (!b) {
     const bool other = mod->parameters_.contains(bname) || mod->children_.contains(bname) ||
-                       reserved_names().count(bname);
+                       mod->class_has_attribute(bname);
     EMBER_CHECK(other, AttributeError, mod->name(), " has no attribute `", bname, "`");
     throw AttributeError(detail::str_cat("`", bname, "` is not a buffer"));
   }

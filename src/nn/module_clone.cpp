@@ -144,6 +144,7 @@ void CloneMemo::transfer(const Module& orig, Module& fresh) {
   fresh.children_ = std::move(children);
   fresh.parameters_ = std::move(params);
   fresh.buffers_ = std::move(buffers);
+  fresh.sync_members();  // a tied tensor's copy replaced the fresh module's own
   fresh.non_persistent_ = orig.non_persistent_;
   fresh.training_ = orig.training_;
   fresh.name_ = orig.name_;

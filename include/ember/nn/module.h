@@ -69,13 +69,27 @@ class Module : public std::enable_shared_from_this<Module> {
   std::string str() const;
 
   // ---- registration. Names may not be empty, contain '.', or be taken by
-  // another kind of member (or by one of Module's own attributes, as in Python).
+  // another kind of member or by an attribute Python's hasattr finds on the
+  // class (nn.Module's methods and attributes in PyTorch 1.13, and those
+  // Sequential, ModuleList and ModuleDict add: "append", "keys" ...).
   // register_parameter keeps `param` itself (the caller's handle is the
   // parameter): it becomes a parameter and, if requires_grad, requires grad. An
   // undefined tensor registers "None" (like bias=None).
   Tensor& register_parameter(const std::string& name, Tensor param, bool requires_grad = true);
   // persistent = false keeps the buffer out of state_dict.
   Tensor& register_buffer(const std::string& name, Tensor tensor, bool persistent = true);
+  // The same, for a member's own handle (Linear::weight is `member`): the
+  // member follows whatever is registered under `name` from now on, as
+  // torch's forward finds self.weight in _parameters. So tying weights as in
+  // PyTorch (dec.weight = enc.weight) is
+  //   dec->register_parameter("weight", enc->weight);
+  // (forward, parameters() and state_dict then all see enc's tensor), and a
+  // clone's tied tensors stay tied. Assigning the member alone
+  // (dec->weight = ...) changes neither parameters() nor state_dict.
+  Tensor& register_parameter(const std::string& name, Tensor param, Tensor* member,
+                             bool requires_grad = true);
+  Tensor& register_buffer(const std::string& name, Tensor tensor, Tensor* member,
+                          bool persistent = true);
   // Returns the module, so members register in one line. nullptr registers "None".
   // A module not made by make<M> learns here how to be called with values.
   template <typename M>
@@ -275,6 +289,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // own members as PyTorch's write self._modules and call delattr.
   OrderedDict<ModulePtr>& mutable_children() { return children_; }
   OrderedDict<Tensor>& mutable_parameters() { return parameters_; }
+  // Python's hasattr on the class: nn.Module's methods and attributes
+  // (PyTorch 1.13's dir(nn.Module())); a subclass adds its own (Sequential's
+  // "append" ...). No member may be registered under such a name.
+  virtual bool class_has_attribute(const std::string& name) const;
 
  protected:
   bool training_ = true;
@@ -290,10 +308,21 @@ class Module : public std::enable_shared_from_this<Module> {
   detail::CallHooks& call_hooks();
 
   void add_module_impl(const std::string& name, ModulePtr module);
+  // Points the tracked members (register_parameter/buffer with a member) at
+  // their slots: all of them, or those registered under `name`.
+  void sync_members(const std::string* name = nullptr);
+  void track(const std::string& name, Tensor* member, bool parameter);
   // "attribute 'x' already exists" unless x is free or already of `kind`.
   void check_name(const std::string& name, const char* what, int kind) const;
 
   std::string name_;
+  // (name, member of this object, a parameter's or else a buffer's).
+  struct TrackedMember {
+    std::string name;
+    Tensor* member;
+    bool parameter;
+  };
+  std::vector<TrackedMember> members_;
   OrderedDict<Tensor> parameters_;
   OrderedDict<Tensor> buffers_;
   std::set<std::string> non_persistent_;

@@ -49,7 +49,7 @@ PReLU::PReLU(int64_t num_parameters_, double init_, const TensorOptions& options
   TensorOptions o;
   o.dtype = options.dtype;
   o.device = options.device;
-  weight = register_parameter("weight", empty({num_parameters}, o));
+  register_parameter("weight", empty({num_parameters}, o), &weight);
   reset_parameters();
 }
 void PReLU::reset_parameters() {

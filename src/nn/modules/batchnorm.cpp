@@ -26,12 +26,12 @@ NormBase::NormBase(const std::string& name, int64_t num_features_, double eps_,
   lo.device = options.device;
   if (lazy) {
     num_features = 0;
-    weight = register_parameter("weight", detail::uninitialized_parameter(affine, options));
-    bias = register_parameter("bias", detail::uninitialized_parameter(affine, options));
+    register_parameter("weight", detail::uninitialized_parameter(affine, options), &weight);
+    register_parameter("bias", detail::uninitialized_parameter(affine, options), &bias);
     const bool t = track_running_stats;
-    running_mean = register_buffer("running_mean", detail::uninitialized_buffer(t, options));
-    running_var = register_buffer("running_var", detail::uninitialized_buffer(t, options));
-    num_batches_tracked = register_buffer("num_batches_tracked", t ? zeros({}, lo) : Tensor());
+    register_buffer("running_mean", detail::uninitialized_buffer(t, options), &running_mean);
+    register_buffer("running_var", detail::uninitialized_buffer(t, options), &running_var);
+    register_buffer("num_batches_tracked", t ? zeros({}, lo) : Tensor(), &num_batches_tracked);
     return;
   }
   // Every tensor first: a negative size throws before anything is registered.
@@ -39,11 +39,11 @@ NormBase::NormBase(const std::string& name, int64_t num_features_, double eps_,
   Tensor rm = track_running_stats ? zeros({num_features}, f) : Tensor();
   Tensor rv = track_running_stats ? ones({num_features}, f) : Tensor();
   Tensor nbt = track_running_stats ? zeros({}, lo) : Tensor();
-  weight = register_parameter("weight", w);
-  bias = register_parameter("bias", b);
-  running_mean = register_buffer("running_mean", rm);
-  running_var = register_buffer("running_var", rv);
-  num_batches_tracked = register_buffer("num_batches_tracked", nbt);
+  register_parameter("weight", w, &weight);
+  register_parameter("bias", b, &bias);
+  register_buffer("running_mean", rm, &running_mean);
+  register_buffer("running_var", rv, &running_var);
+  register_buffer("num_batches_tracked", nbt, &num_batches_tracked);
   reset_parameters();
 }
 

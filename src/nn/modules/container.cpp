@@ -29,14 +29,27 @@ void check_not_attribute(const std::string& name, const std::set<std::string>& a
   EMBER_CHECK(!attrs.count(name), KeyError, "attribute '", name, "' already exists");
 }
 
+// The names each container class adds to nn.Module's (torch 1.13's dir()).
 const std::set<std::string>& sequential_attrs() {
-  static const std::set<std::string> s = {"append", "insert", "extend", "pop"};
+  static const std::set<std::string> s = {
+      "__add__",          "__delitem__", "__getitem__", "__iadd__", "__imul__",
+      "__iter__",         "__len__",     "__mul__",     "__rmul__", "__setitem__",
+      "_get_item_by_idx", "append",      "extend",      "insert",   "pop"};
+  return s;
+}
+const std::set<std::string>& module_list_attrs() {
+  static const std::set<std::string> s = {
+      "__add__",     "__delitem__",           "__getitem__", "__iadd__", "__iter__", "__len__",
+      "__setitem__", "_get_abs_string_index", "append",      "extend",   "insert",   "pop"};
   return s;
 }
 const std::set<std::string>& module_dict_attrs() {
-  static const std::set<std::string> s = {"clear", "pop", "keys", "items", "values", "update"};
+  static const std::set<std::string> s = {"__contains__", "__delitem__", "__getitem__", "__iter__",
+                                          "__len__",      "__setitem__", "clear",       "items",
+                                          "keys",         "pop",         "update",      "values"};
   return s;
 }
+
 const std::set<std::string>& parameter_dict_attrs() {
   static const std::set<std::string> s = {"_keys", "copy",    "setdefault", "clear",
                                           "pop",   "popitem", "get",        "fromkeys",
@@ -158,10 +171,11 @@ Sequential::Sequential(const std::vector<ModulePtr>& modules) {
 }
 
 Sequential::Sequential(const OrderedDict<ModulePtr>& named) {
-  for (const auto& [key, module] : named) {
-    check_not_attribute(key, sequential_attrs());
-    register_module(key, module);
-  }
+  for (const auto& [key, module] : named) register_module(key, module);
+}
+
+bool Sequential::class_has_attribute(const std::string& name) const {
+  return sequential_attrs().count(name) || Module::class_has_attribute(name);
 }
 
 Value Sequential::forward(Value input) {
@@ -311,6 +325,10 @@ Sequential& Sequential::operator*=(int64_t n) {
 
 // ---------------------------------------------------------------- ModuleList
 
+bool ModuleList::class_has_attribute(const std::string& name) const {
+  return module_list_attrs().count(name) || Module::class_has_attribute(name);
+}
+
 std::string ModuleList::abs_key(int64_t idx) const {
   return std::to_string(abs_index(idx, size()));
 }
@@ -415,8 +433,8 @@ ModuleList& operator+=(ModuleList& a, const ModuleList& b) { return a.extend(b);
 
 // ---------------------------------------------------------------- ModuleDict
 
-void ModuleDict::check_key(const std::string& key) const {
-  check_not_attribute(key, module_dict_attrs());
+bool ModuleDict::class_has_attribute(const std::string& name) const {
+  return module_dict_attrs().count(name) || Module::class_has_attribute(name);
 }
 
 ModulePtr ModuleDict::operator[](const std::string& key) const {

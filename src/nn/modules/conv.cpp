@@ -101,8 +101,8 @@ ConvNd::ConvNd(const char* name, int64_t dims, int64_t in_channels_, int64_t out
   groups = o.groups;
   padding_mode = pm;
   reversed_padding_repeated_twice = rev;
-  weight = register_parameter("weight", w);
-  bias = register_parameter("bias", b);
+  register_parameter("weight", w, &weight);
+  register_parameter("bias", b, &bias);
   reset_parameters();
 }
 
@@ -201,9 +201,9 @@ namespace detail {
 
 RemovableHandle make_conv_lazy(ConvNd& m, int64_t out_channels, bool bias,
                                std::optional<DType> dtype, std::optional<Device> device) {
-  m.weight = m.register_parameter("weight", UninitializedParameter(true, device, dtype));
-  m.bias = m.register_parameter(
-      "bias", bias ? Tensor(UninitializedParameter(true, device, dtype)) : Tensor());
+  m.register_parameter("weight", UninitializedParameter(true, device, dtype), &m.weight);
+  m.register_parameter(
+      "bias", bias ? Tensor(UninitializedParameter(true, device, dtype)) : Tensor(), &m.bias);
   m.out_channels = out_channels;
   return m.register_load_state_dict_pre_hook(lazy_load_hook);
 }

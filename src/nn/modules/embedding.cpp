@@ -36,11 +36,11 @@ void init_weight(M& m, const Options& options) {
   if (given.defined()) {
     EMBER_CHECK(given.dim() == 2 && given.size(0) == n && given.size(1) == d, ValueError,
                 "Shape of weight does not match num_embeddings and embedding_dim");
-    m.weight = m.register_parameter("weight", given.detach());
+    m.register_parameter("weight", given.detach(), &m.weight);
     return;
   }
-  m.weight = m.register_parameter(
-      "weight", empty({n, d}, detail::factory_options(options.dtype, options.device)));
+  m.register_parameter(
+      "weight", empty({n, d}, detail::factory_options(options.dtype, options.device)), &m.weight);
   m.reset_parameters();
 }
 

@@ -18,15 +18,15 @@ Linear::Linear(int64_t in_features_, int64_t out_features_, bool bias_,
   // Both tensors first: a negative size throws before anything is registered.
   Tensor w = empty({out_features, in_features}, detail::factory_options(options));
   Tensor b = bias_ ? empty({out_features}, detail::factory_options(options)) : Tensor();
-  weight = register_parameter("weight", w);
-  bias = register_parameter("bias", b);
+  register_parameter("weight", w, &weight);
+  register_parameter("bias", b, &bias);
   reset_parameters();
 }
 
 Linear::Linear(Lazy, int64_t out_features_, bool bias_, const TensorOptions& options)
     : Module("LazyLinear"), in_features(0), out_features(out_features_) {
-  weight = register_parameter("weight", detail::uninitialized_parameter(true, options));
-  bias = register_parameter("bias", detail::uninitialized_parameter(bias_, options));
+  register_parameter("weight", detail::uninitialized_parameter(true, options), &weight);
+  register_parameter("bias", detail::uninitialized_parameter(bias_, options), &bias);
 }
 
 void Linear::reset_parameters() {
@@ -102,8 +102,8 @@ Bilinear::Bilinear(int64_t in1_features_, int64_t in2_features_, int64_t out_fea
   // Both tensors first: a negative size throws before anything is registered.
   Tensor w = empty({out_features, in1_features, in2_features}, detail::factory_options(options));
   Tensor b = bias_ ? empty({out_features}, detail::factory_options(options)) : Tensor();
-  weight = register_parameter("weight", w);
-  bias = register_parameter("bias", b);
+  register_parameter("weight", w, &weight);
+  register_parameter("bias", b, &bias);
   reset_parameters();
 }
 

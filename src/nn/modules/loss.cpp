@@ -6,14 +6,14 @@ namespace ember::nn {
 
 WeightedLoss::WeightedLoss(const char* name, const Tensor& weight_, std::string reduction)
     : Loss(name, std::move(reduction)) {
-  weight = register_buffer("weight", weight_);
+  register_buffer("weight", weight_, &weight);
 }
 
 BCEWithLogitsLoss::BCEWithLogitsLoss(const Tensor& weight_, std::string reduction,
                                      const Tensor& pos_weight_)
     : Loss("BCEWithLogitsLoss", std::move(reduction)) {
-  weight = register_buffer("weight", weight_);
-  pos_weight = register_buffer("pos_weight", pos_weight_);
+  register_buffer("weight", weight_, &weight);
+  register_buffer("pos_weight", pos_weight_, &pos_weight);
 }
 
 Tensor L1Loss::forward(const Tensor& input, const Tensor& target) {

@@ -57,8 +57,8 @@ inline std::pair<Tensor, Tensor> affine_tensors(bool affine, IntArrayRef shape,
 inline void register_affine(Module& m, Tensor& weight, Tensor& bias, bool affine, IntArrayRef shape,
                             const TensorOptions& options) {
   auto [w, b] = affine_tensors(affine, shape, options);
-  weight = m.register_parameter("weight", w);
-  bias = m.register_parameter("bias", b);
+  m.register_parameter("weight", w, &weight);
+  m.register_parameter("bias", b, &bias);
 }
 
 // torch's reset_parameters of the norms' affine part: weight ones, bias zeros.

@@ -45,21 +45,21 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim_, int64_t num_heads_,
   }
   // torch's attribute order (state_dict keys follow it).
   if (!qkv_same_embed_dim) {
-    q_proj_weight = register_parameter("q_proj_weight", wq);
-    k_proj_weight = register_parameter("k_proj_weight", wk);
-    v_proj_weight = register_parameter("v_proj_weight", wv);
+    register_parameter("q_proj_weight", wq, &q_proj_weight);
+    register_parameter("k_proj_weight", wk, &k_proj_weight);
+    register_parameter("v_proj_weight", wv, &v_proj_weight);
     register_parameter("in_proj_weight", Tensor());
   } else {
-    in_proj_weight = register_parameter("in_proj_weight", w);
+    register_parameter("in_proj_weight", w, &in_proj_weight);
     register_parameter("q_proj_weight", Tensor());
     register_parameter("k_proj_weight", Tensor());
     register_parameter("v_proj_weight", Tensor());
   }
-  in_proj_bias = register_parameter("in_proj_bias", b);
+  register_parameter("in_proj_bias", b, &in_proj_bias);
   out_proj = register_module("out_proj", out);
   if (o.add_bias_kv) {
-    bias_k = register_parameter("bias_k", bk);
-    bias_v = register_parameter("bias_v", bv);
+    register_parameter("bias_k", bk, &bias_k);
+    register_parameter("bias_v", bv, &bias_v);
   }
   reset_parameters();
 }

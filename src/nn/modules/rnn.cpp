@@ -285,10 +285,10 @@ RNNCellBase::RNNCellBase(const char* name, int64_t input_size_, int64_t hidden_s
   Tensor whh = empty({num_chunks * hidden_size, hidden_size}, o);
   Tensor bih = bias ? empty({num_chunks * hidden_size}, o) : Tensor();
   Tensor bhh = bias ? empty({num_chunks * hidden_size}, o) : Tensor();
-  weight_ih = register_parameter("weight_ih", wih);
-  weight_hh = register_parameter("weight_hh", whh);
-  bias_ih = register_parameter("bias_ih", bih);
-  bias_hh = register_parameter("bias_hh", bhh);
+  register_parameter("weight_ih", wih, &weight_ih);
+  register_parameter("weight_hh", whh, &weight_hh);
+  register_parameter("bias_ih", bih, &bias_ih);
+  register_parameter("bias_hh", bhh, &bias_hh);
   reset_parameters();
 }
 

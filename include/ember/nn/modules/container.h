@@ -118,6 +118,9 @@ class Sequential : public Module {
   // seq *= n: repeats the modules "0" .. (shared, not copied); ValueError for n <= 0.
   Sequential& operator*=(int64_t n);
 
+ protected:
+  bool class_has_attribute(const std::string& name) const override;
+
  private:
   std::string key_at(int64_t idx) const;
   void renumber();
@@ -181,6 +184,9 @@ class ModuleList : public Module {
   ModuleList& extend(const std::vector<ModulePtr>& modules);
   ModuleList& extend(const ModuleList& other);
 
+ protected:
+  bool class_has_attribute(const std::string& name) const override;
+
  private:
   std::string abs_key(int64_t idx) const;
   void renumber();
@@ -211,7 +217,6 @@ class ModuleDict : public Module {
   // add_module(key, module): KeyError for a bad or taken name.
   template <typename M>
   void set(const std::string& key, std::shared_ptr<M> module) {
-    check_key(key);
     register_module(key, std::move(module));
   }
   // del dict[key]: KeyError "'key'" when absent.
@@ -227,8 +232,8 @@ class ModuleDict : public Module {
   void update(const std::vector<Item>& modules);
   void update(const ModuleDict& other) { update(other.items()); }
 
- private:
-  void check_key(const std::string& key) const;
+ protected:
+  bool class_has_attribute(const std::string& name) const override;
 };
 
 // ---- ParameterList: a list of parameters, registered as "0", "1", ... A
