@@ -11,6 +11,7 @@
 #include "ember/autograd/engine.h"
 #include "ember/nn/modules/multihead_attention.h"
 #include "support/parity.h"
+#include "support/state_dict_values.h"
 
 using namespace ember;
 using ember::testing::Case;
@@ -33,16 +34,7 @@ std::vector<Tensor> sweep_case(const std::vector<Tensor>& in) {
                                                                      .kdim = p[5],
                                                                      .vdim = p[6],
                                                                      .batch_first = p[7] != 0});
-  // torch's values under ember's keys, in ember's order: a key order or
-  // shape that differs from torch's fails the load.
-  nn::StateDict sd;
-  size_t i = 8;
-  for (const auto& [key, value] : m->state_dict()) {
-    EMBER_CHECK(i < in.size(), RuntimeError, "the case has fewer state_dict values than ", key);
-    sd.insert(key, in[i++]);
-  }
-  EMBER_CHECK(i == in.size(), RuntimeError, "the case has more state_dict values than ember's");
-  m->load_state_dict(sd);
+  ember::testing::load_state_dict_values(*m, in, 8);
   Tensor q = in[0].clone().requires_grad_(), k = in[1].clone().requires_grad_(),
          v = in[2].clone().requires_grad_();
   const bool need_weights = p[11] != 0;

@@ -15,9 +15,11 @@
 #include "ember/autograd/gradcheck.h"
 #include "ember/ember.h"
 #include "support/parity.h"
+#include "support/state_dict_values.h"
 
 using namespace ember;
 using ember::testing::Case;
+using ember::testing::load_state_dict_values;
 using ember::testing::ParityFile;
 using ember::testing::run_parity;
 
@@ -47,19 +49,6 @@ Tensor make_input(const Tensor& x, int64_t layout) {
       v = x.clone();
   }
   return v.requires_grad_();
-}
-
-// torch's state_dict values (from in[first] on) under ember's keys, in
-// ember's order: a key order or shape that differs fails the load.
-void load(nn::Module& m, const std::vector<Tensor>& in, size_t first) {
-  nn::StateDict sd;
-  size_t i = first;
-  for (const auto& [key, value] : m.state_dict()) {
-    EMBER_CHECK(i < in.size(), RuntimeError, "the case has fewer state_dict values than ", key);
-    sd.insert(key, in[i++]);
-  }
-  EMBER_CHECK(i == in.size(), RuntimeError, "the case has more state_dict values than ember's");
-  m.load_state_dict(sd);
 }
 
 void push_param_grads(nn::Module& m, std::vector<Tensor>& outs) {
@@ -153,7 +142,7 @@ std::vector<Tensor> conv_case(const std::vector<Tensor>& in) {
     m = nn::make<nn::Conv2d>(p[18], p[19], ks, o);
   else
     m = nn::make<nn::Conv3d>(p[18], p[19], ks, o);
-  load(*m, in, 4);
+  load_state_dict_values(*m, in, 4);
   if (p[21]) m->to(cl_of(nd + 2));
   Tensor x = make_input(in[0], p[20]);
   Tensor y = m->call({x}).tensor();
@@ -181,7 +170,7 @@ std::vector<Tensor> shuffle_case(const std::vector<Tensor>& in) {
 std::vector<Tensor> linear_case(const std::vector<Tensor>& in) {
   const auto p = in[2].tolist<int64_t>();
   auto m = nn::make<nn::Linear>(p[0], p[1], p[2] != 0, TensorOptions{.dtype = in[0].dtype()});
-  load(*m, in, 4);
+  load_state_dict_values(*m, in, 4);
   Tensor x = make_input(in[0], p[3]);
   Tensor y = m->forward(x);
   y.backward(in[1]);
@@ -195,7 +184,7 @@ std::vector<Tensor> bilinear_case(const std::vector<Tensor>& in) {
   const auto p = in[3].tolist<int64_t>();
   auto m =
       nn::make<nn::Bilinear>(p[0], p[1], p[2], p[3] != 0, TensorOptions{.dtype = in[0].dtype()});
-  load(*m, in, 5);
+  load_state_dict_values(*m, in, 5);
   Tensor x1 = make_input(in[0], p[4]), x2 = make_input(in[1], p[5]);
   Tensor y = m->forward(x1, x2);
   y.backward(in[2]);

@@ -20,6 +20,7 @@
 #include "ember/ember.h"
 #include "ember/nn/modules/rnn.h"
 #include "support/parity.h"
+#include "support/state_dict_values.h"
 
 using namespace ember;
 using ember::testing::Case;
@@ -211,16 +212,7 @@ std::vector<Tensor> sweep_case(const std::vector<Tensor>& in) {
   const auto frozen = in[1].tolist<int64_t>();
   auto m = make_module(c);
   if (c[f::eval]) m->eval();
-  // torch's values under ember's keys, in ember's order: a key order or
-  // shape that differs from torch's fails the load.
-  nn::StateDict sd;
-  size_t i = 8;
-  for (const auto& [key, value] : m->state_dict()) {
-    EMBER_CHECK(i < in.size(), RuntimeError, "the case has fewer state_dict values than ", key);
-    sd.insert(key, in[i++]);
-  }
-  EMBER_CHECK(i == in.size(), RuntimeError, "the case has more state_dict values than ember's");
-  m->load_state_dict(sd);
+  ember::testing::load_state_dict_values(*m, in, 8);
   auto params = m->named_parameters();
   EMBER_CHECK(frozen.size() == params.size(), RuntimeError, "frozen mask of ", frozen.size(),
               " for ", params.size(), " parameters");

@@ -16,6 +16,7 @@
 #include "ember/ops/activation.h"
 #include "ember/ops/elementwise.h"
 #include "support/parity.h"
+#include "support/state_dict_values.h"
 
 using namespace ember;
 using namespace ember::nn;
@@ -174,16 +175,7 @@ std::vector<Tensor> sweep_case(const std::vector<Tensor>& in) {
   }
   m->train(p[kTrain] != 0);
 
-  // torch's values under ember's keys, in ember's order: a key order or
-  // shape that differs from torch's fails the load.
-  StateDict sd;
-  size_t i = 12;
-  for (const auto& [key, value] : m->state_dict()) {
-    EMBER_CHECK(i < in.size(), RuntimeError, "the case has fewer state_dict values than ", key);
-    sd.insert(key, in[i++]);
-  }
-  EMBER_CHECK(i == in.size(), RuntimeError, "the case has more state_dict values than ember's");
-  m->load_state_dict(sd);
+  ember::testing::load_state_dict_values(*m, in, 12);
 
   std::vector<Tensor> xs;
   for (size_t j = 2; j < 5; ++j)
