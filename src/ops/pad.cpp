@@ -18,25 +18,26 @@ namespace {
 Tensor constant_pad_impl(const Tensor& input, IntArrayRef p, double value) {
   const int64_t d = input.dim(), nd = static_cast<int64_t>(p.size() / 2);
   DimVector shape(input.sizes());
+  // torch's error for the i-th padded dim (from the last) being cut below 0.
+  auto check_size = [&](int64_t i, bool ok) {
+    const int64_t dim = d - 1 - i;
+    EMBER_CHECK(ok, RuntimeError, "The input size ", input.size(dim), ", plus negative padding ",
+                p[2 * i], " and ", p[2 * i + 1],
+                " resulted in a negative output size, which is invalid. Check dimension ", dim,
+                " of your input.");
+  };
   Tensor c = input;
   bool any_positive = false;
   for (int64_t i = 0; i < nd; ++i) {
     const int64_t dim = d - 1 - i, l = p[2 * i], r = p[2 * i + 1], n = input.size(dim);
     shape[dim] = n + l + r;
-    EMBER_CHECK(n + std::min<int64_t>(l, 0) + std::min<int64_t>(r, 0) >= 0, RuntimeError,
-                "The input size ", n, ", plus negative padding ", l, " and ", r,
-                " resulted in a negative output size, which is invalid. Check dimension ", dim,
-                " of your input.");
+    check_size(i, n + std::min<int64_t>(l, 0) + std::min<int64_t>(r, 0) >= 0);
     if (l < 0) c = c.narrow(dim, -l, c.size(dim) + l);
     if (r < 0) c = c.narrow(dim, 0, c.size(dim) + r);
     any_positive = any_positive || l > 0 || r > 0;
   }
   if (!any_positive) return c.clone();
-  for (int64_t i = 0; i < nd; ++i)  // an empty dim only where nothing is padded
-    EMBER_CHECK(shape[d - 1 - i] > 0, RuntimeError, "The input size ", input.size(d - 1 - i),
-                ", plus negative padding ", p[2 * i], " and ", p[2 * i + 1],
-                " resulted in a negative output size, which is invalid. Check dimension ",
-                d - 1 - i, " of your input.");
+  for (int64_t i = 0; i < nd; ++i) check_size(i, shape[d - 1 - i] > 0);  // empty only if unpadded
   Tensor out = empty(shape, {.dtype = input.dtype(),
                              .device = input.device(),
                              .memory_format = input.suggest_memory_format()});
