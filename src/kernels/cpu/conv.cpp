@@ -306,6 +306,13 @@ bool own_weight_grad(const WinogradShape& s) {
 // oneDNN's (its 6x6 input tiles waste more than the transforms save on
 // smaller planes; measured on 4x4 and 8x8). oneDNN's needs its blocked
 // activations, so channels_last tensors are reordered for it.
+// Stride 2 stays on oneDNN's direct kernels, which run ResNet-18's strided
+// 3x3 layers at 75-95% of the FMA peak. A polyphase Winograd (F(4, 2) on
+// even samples, the identity on odd: 81 products for 16 outputs against
+// 144) on the many-channel passes was correct but no faster on 256 -> 512
+// (8x8) and up to 1.9x slower on 64 -> 128 (32x32, channels_last):
+// transforming the whole batch's 9x9 tiles is bound by memory, and its
+// 64-channel products ran at about 60% of peak.
 bool use_winograd(const Tensor& input, const Tensor& weight, IntArrayRef out_sizes,
                   const ConvParams& p) {
   if (g_algorithm.load(std::memory_order_relaxed) != ConvAlgorithm::Auto) return false;
