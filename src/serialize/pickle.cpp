@@ -1,5 +1,6 @@
 #include "serialize/pickle.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -61,6 +62,14 @@ class Unpickler {
       : p_(data), end_(data + size), pl_(pl), where_(where) {}
 
   PyRef run();
+  // Those lists and dicts (any that are still alive), for the checks and the
+  // clean-up in unpickle().
+  std::vector<PyRef> mutated_containers() const {
+    std::vector<PyRef> r;
+    for (const auto& w : mutated_)
+      if (auto c = w.lock()) r.push_back(std::move(c));
+    return r;
+  }
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
@@ -125,13 +134,19 @@ class Unpickler {
   }
   PyRef call(const PyObj& fn, const PyObj& args);
   PyRef rebuild_tensor(const std::vector<PyRef>& a, bool with_grad);
-  void set_item(PyObj& d, PyRef k, PyRef v) {
-    if (d.kind != PyObj::Kind::Dict) fail("SETITEM on a " + py_type_name(d) + " (corrupt data)");
-    d.dict.emplace_back(std::move(k), std::move(v));
+  void set_item(const PyRef& d, PyRef k, PyRef v) {
+    if (d->kind != PyObj::Kind::Dict) fail("SETITEM on a " + py_type_name(*d) + " (corrupt data)");
+    mutated(d);
+    d->dict.emplace_back(std::move(k), std::move(v));
   }
-  void append(PyObj& l, PyRef v) {
-    if (l.kind != PyObj::Kind::List) fail("APPEND on a " + py_type_name(l) + " (corrupt data)");
-    l.items.push_back(std::move(v));
+  void append(const PyRef& l, PyRef v) {
+    if (l->kind != PyObj::Kind::List) fail("APPEND on a " + py_type_name(*l) + " (corrupt data)");
+    mutated(l);
+    l->items.push_back(std::move(v));
+  }
+  // Only a list or dict filled after it was made can come to hold itself.
+  void mutated(const PyRef& c) {
+    if (mutated_.empty() || mutated_.back().lock() != c) mutated_.push_back(c);
   }
   int64_t as_int(const PyRef& o, const char* what) {
     if (o->kind != PyObj::Kind::Int && o->kind != PyObj::Kind::Bool)
@@ -153,6 +168,7 @@ class Unpickler {
   std::vector<PyRef> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PyRef> memo_;
+  std::vector<std::weak_ptr<PyObj>> mutated_;
 };
 
 PyRef Unpickler::rebuild_tensor(const std::vector<PyRef>& a, bool with_grad) {
@@ -402,24 +418,24 @@ PyRef Unpickler::run() {
       }
       case 'a': {
         PyRef v = pop();
-        append(*top(), std::move(v));
+        append(top(), std::move(v));
         break;
       }
       case 'e': {
         auto items = pop_mark();
-        for (auto& v : items) append(*top(), std::move(v));
+        for (auto& v : items) append(top(), std::move(v));
         break;
       }
       case 's': {
         PyRef v = pop();
         PyRef k = pop();
-        set_item(*top(), std::move(k), std::move(v));
+        set_item(top(), std::move(k), std::move(v));
         break;
       }
       case 'u': {
         auto items = pop_mark();
         if (items.size() % 2) fail("SETITEMS with an odd number of items");
-        for (size_t k = 0; k < items.size(); k += 2) set_item(*top(), items[k], items[k + 1]);
+        for (size_t k = 0; k < items.size(); k += 2) set_item(top(), items[k], items[k + 1]);
         break;
       }
       case 'c': {
@@ -529,9 +545,99 @@ std::string py_type_name(const PyObj& o) {
   return "object";
 }
 
+namespace {
+
+// The most values a pickle's objects may expand to when walked as a tree
+// (each use of a shared list, tuple or dict counted again), as the loader
+// converts them: a file of nested lists that each hold the one before twice
+// expands to 2^depth from a few bytes.
+constexpr uint64_t kMaxExpandedValues = uint64_t{1} << 26;
+
+// Whether an object reachable from `roots` contains itself; else `expanded`
+// is what they expand to (capped past kMaxExpandedValues). Iterative: the
+// nesting may be deep.
+bool has_cycle(const std::vector<PyRef>& roots, uint64_t& expanded) {
+  enum class State { Open, Done };
+  std::unordered_map<const PyObj*, std::pair<State, uint64_t>> seen;
+  const auto children = [](const PyObj& o, auto&& f) {
+    for (const auto& c : o.items) f(c.get());
+    for (const auto& [k, v] : o.dict) {
+      f(k.get());
+      f(v.get());
+    }
+  };
+  expanded = 0;
+  for (const auto& root : roots) {
+    std::vector<std::pair<const PyObj*, bool>> todo{{root.get(), false}};
+    while (!todo.empty()) {
+      const auto [o, closing] = todo.back();
+      todo.pop_back();
+      if (closing) {
+        uint64_t n = 1;
+        children(*o,
+                 [&](const PyObj* c) { n = std::min(n + seen[c].second, kMaxExpandedValues + 1); });
+        seen[o] = {State::Done, n};
+        continue;
+      }
+      const auto it = seen.find(o);
+      if (it != seen.end()) {
+        if (it->second.first == State::Open) return true;
+        continue;
+      }
+      seen[o] = {State::Open, 0};
+      todo.push_back({o, true});
+      bool cycle = false;
+      children(*o, [&](const PyObj* c) {
+        const auto s = seen.find(c);
+        if (s == seen.end())
+          todo.push_back({c, false});
+        else if (s->second.first == State::Open)
+          cycle = true;
+      });
+      if (cycle) return true;
+    }
+    expanded = std::max(expanded, seen[root.get()].second);
+  }
+  return false;
+}
+
+}  // namespace
+
 PyRef unpickle(const char* data, size_t size, const PersistentLoad& persistent_load,
                const std::string& where) {
-  return Unpickler(data, size, persistent_load, where).run();
+  Unpickler u(data, size, persistent_load, where);
+  // A hostile file's lists and dicts that hold themselves would outlive the
+  // call (their references keep each other): on any failure they are emptied.
+  const auto empty_containers = [&] {
+    for (const auto& c : u.mutated_containers()) {
+      c->items.clear();
+      c->dict.clear();
+    }
+  };
+  PyRef r;
+  try {
+    r = u.run();
+  } catch (...) {
+    empty_containers();
+    throw;
+  }
+  std::vector<PyRef> roots = u.mutated_containers();
+  roots.push_back(r);
+  uint64_t expanded = 0;
+  const bool cycle = has_cycle(roots, expanded);
+  if (cycle || expanded > kMaxExpandedValues) {
+    roots.clear();
+    r.reset();
+    empty_containers();
+    if (cycle)
+      throw SerializationError(where +
+                               ": a list or dict in the pickle contains itself (PyTorch "
+                               "checkpoints hold no reference cycles)");
+    throw SerializationError(where + ": the pickle's objects expand to more than " +
+                             std::to_string(kMaxExpandedValues) +
+                             " values (lists, tuples or dicts shared many times over)");
+  }
+  return r;
 }
 
 const char* storage_class_name(DType t) {
