@@ -584,17 +584,11 @@ bool has_cycle(const std::vector<PyRef>& roots, uint64_t& expanded) {
         if (it->second.first == State::Open) return true;
         continue;
       }
+      // Open until closed: every node met while open lies below it, so
+      // meeting it again open is a path back to itself.
       seen[o] = {State::Open, 0};
       todo.push_back({o, true});
-      bool cycle = false;
-      children(*o, [&](const PyObj* c) {
-        const auto s = seen.find(c);
-        if (s == seen.end())
-          todo.push_back({c, false});
-        else if (s->second.first == State::Open)
-          cycle = true;
-      });
-      if (cycle) return true;
+      children(*o, [&](const PyObj* c) { todo.push_back({c, false}); });
     }
     expanded = std::max(expanded, seen[root.get()].second);
   }
