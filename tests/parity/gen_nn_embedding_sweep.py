@@ -185,23 +185,18 @@ def generate(cases):
                                                     mode=MODES[mode], include_last_offset=bool(last),
                                                     padding_idx=pad)
             w = m.weight
-        elif form == WEIGHT:
+        elif form in (WEIGHT, MODULE):
+            # _weight takes base itself; a module of its own weight gets base's values.
+            extra = dict(_weight=base) if form == WEIGHT else dict(dtype=dtype)
             if kind == EMB:
                 m = nn.Embedding(V, D, padding_idx=pad, max_norm=max_norm, norm_type=norm_type,
-                                 scale_grad_by_freq=bool(freq), _weight=base)
+                                 scale_grad_by_freq=bool(freq), **extra)
             else:
                 m = nn.EmbeddingBag(V, D, max_norm=max_norm, norm_type=norm_type, scale_grad_by_freq=bool(freq),
-                                    mode=MODES[mode], include_last_offset=bool(last), padding_idx=pad, _weight=base)
-            w = m.weight
-        elif form == MODULE:
-            if kind == EMB:
-                m = nn.Embedding(V, D, padding_idx=pad, max_norm=max_norm, norm_type=norm_type,
-                                 scale_grad_by_freq=bool(freq), dtype=dtype)
-            else:
-                m = nn.EmbeddingBag(V, D, max_norm=max_norm, norm_type=norm_type, scale_grad_by_freq=bool(freq),
-                                    mode=MODES[mode], include_last_offset=bool(last), padding_idx=pad, dtype=dtype)
-            with torch.no_grad():
-                m.weight.copy_(base)
+                                    mode=MODES[mode], include_last_offset=bool(last), padding_idx=pad, **extra)
+            if form == MODULE:
+                with torch.no_grad():
+                    m.weight.copy_(base)
             w = m.weight
         else:
             w = base.requires_grad_(not freeze)
